@@ -1,0 +1,138 @@
+"""Sign-up, login and token checks. Passwords are argon2id hashes; tokens are random and stored
+only as SHA-256 digests, so a leaked database yields no usable token."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, insert, select
+
+from tiffin.accounts.model import Principal, Role, User
+from tiffin.domain.ids import new_id
+from tiffin.domain.people import Tenant
+from tiffin.errors import Conflict, NotFound, Unauthorized
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def tenant_by_slug(uow: UnitOfWork, slug: str) -> Tenant:
+    found = uow.tenants.find(tables.tenants.c.slug == slug)
+    if not found:
+        raise NotFound(f"no tenant called {slug!r}", resource="tenant")
+    return found[0]
+
+
+def create_user(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    role: Role,
+    email: str,
+    password: str,
+    display_name: str,
+    subject_id: str | None,
+    now: datetime,
+) -> User:
+    """Add a user; the e-mail must be new within the tenant."""
+    email = email.strip().lower()
+    existing = uow.conn.execute(
+        select(tables.users.c.id).where(
+            tables.users.c.tenant_id == tenant_id, tables.users.c.email == email
+        )
+    ).first()
+    if existing:
+        raise Conflict(f"{email} already has an account here", code="email_taken")
+    user = User(
+        id=new_id("usr"),
+        tenant_id=tenant_id,
+        role=role,
+        email=email,
+        password_hash=hash_password(password),
+        display_name=display_name,
+        subject_id=subject_id,
+        created_at=now,
+    )
+    uow.conn.execute(
+        insert(tables.users).values(
+            id=user.id,
+            tenant_id=user.tenant_id,
+            role=user.role.value,
+            email=user.email,
+            password_hash=user.password_hash,
+            display_name=user.display_name,
+            subject_id=user.subject_id,
+            created_at=user.created_at,
+        )
+    )
+    return user
+
+
+def login(
+    uow: UnitOfWork, *, tenant_slug: str, email: str, password: str, now: datetime, ttl: timedelta
+) -> tuple[str, datetime, User]:
+    """Check a password and issue a bearer token valid for ``ttl``."""
+    refused = Unauthorized("e-mail or password is wrong", code="bad_credentials")
+    tenant = uow.tenants.find(tables.tenants.c.slug == tenant_slug)
+    if not tenant:
+        raise refused
+    row = (
+        uow.conn.execute(
+            select(tables.users).where(
+                tables.users.c.tenant_id == tenant[0].id,
+                tables.users.c.email == email.strip().lower(),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        _hasher.hash(password)  # spend the same time as a real check: no user enumeration
+        raise refused
+    try:
+        _hasher.verify(row["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        raise refused from None
+    token = secrets.token_urlsafe(32)
+    expires_at = now + ttl
+    uow.conn.execute(delete(tables.tokens).where(tables.tokens.c.expires_at < now))
+    uow.conn.execute(
+        insert(tables.tokens).values(
+            token_hash=_digest(token), user_id=row["id"], created_at=now, expires_at=expires_at
+        )
+    )
+    user = User(**{**dict(row), "role": Role(row["role"])})
+    return token, expires_at, user
+
+
+def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:
+    """The principal behind a bearer token, or ``Unauthorized`` (unknown or expired)."""
+    row = uow.conn.execute(
+        select(
+            tables.tokens.c.expires_at,
+            tables.users.c.id,
+            tables.users.c.tenant_id,
+            tables.users.c.role,
+            tables.users.c.subject_id,
+        )
+        .join(tables.users, tables.users.c.id == tables.tokens.c.user_id)
+        .where(tables.tokens.c.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("the bearer token is not valid", code="invalid_token")
+    if row.expires_at <= now:
+        raise Unauthorized("the bearer token has expired; log in again", code="token_expired")
+    return Principal(row.id, row.tenant_id, Role(row.role), row.subject_id)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,40 @@
+"""/healthz (the process is alive) and /readyz (it can do useful work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from tiffin.api.deps import PlatformDep
+
+router = APIRouter(tags=["health"])
+
+MAX_OUTBOX_LAG = 10_000
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(platform: PlatformDep) -> JSONResponse:
+    checks: dict[str, object] = {}
+    ready = True
+    try:
+        platform.db.ping()
+        checks["database"] = "ok"
+        current = platform.db.schema_is_current()
+        checks["migrations"] = "current" if current else "behind"
+        ready = ready and current
+        if platform.runner is not None:
+            lag = platform.runner.lag()
+            checks["outbox_lag"] = lag
+            ready = ready and all(v <= MAX_OUTBOX_LAG for v in lag.values())
+    except SQLAlchemyError as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+        ready = False
+    status = 200 if ready else 503
+    headers = None if ready else {"Retry-After": "5"}
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=status, headers=headers)

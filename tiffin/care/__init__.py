@@ -1,0 +1,1 @@
+"""Customer care: telling customers what happened, in their language."""

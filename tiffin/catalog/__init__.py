@@ -1,0 +1,1 @@
+"""Merchants (商家) and their menus."""

@@ -1,0 +1,114 @@
+"""The ``tiffin`` command: serve, migrate, seed (and, as they arrive, simulate, bench, drill)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tiffin.errors import TiffinError
+from tiffin.settings import Settings
+
+app = typer.Typer(
+    help="tiffin: a food-delivery platform that keeps working when things go wrong.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+console = Console()
+err = Console(stderr=True)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="TIFFIN_DATABASE_URL",
+        help="sqlite:///tiffin.db (default) or postgresql://user@host/db",
+    ),
+]
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings(database_url=database_url) if database_url else Settings()
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from tiffin.store.db import Database
+
+    settings = _settings(database_url)
+    db = Database(settings.database_url)
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+    console.print(f"[green]schema is current[/] on {db.engine.url.render_as_string()}")
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo campus.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing if data exists.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Fill the database with data to look at (the demo campus)."""
+    from tiffin.platform import Platform
+    from tiffin.seed import DEMO_PASSWORD, DEMO_TENANT, database_is_empty, seed_demo
+
+    if not demo:
+        _fail("say what to seed: --demo")
+    platform = Platform.build(_settings(database_url))
+    try:
+        with platform.uow() as uow:
+            if if_empty and not database_is_empty(uow):
+                console.print("database has data already; not seeding")
+                return
+            logins = seed_demo(uow)
+            uow.commit()
+    except TiffinError as exc:
+        _fail(exc.detail)
+    finally:
+        platform.db.dispose()
+    table = Table(title=f"Demo logins (tenant '{DEMO_TENANT}', password '{DEMO_PASSWORD}')")
+    for column in ("role", "email", "name"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.role, login.email, login.name)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: DatabaseUrl = None,
+    workers: Annotated[bool, typer.Option(help="Run the outbox workers in-process.")] = True,
+) -> None:
+    """Serve the API (and its background workers)."""
+    import uvicorn
+
+    from tiffin.api.app import create_app
+
+    settings = _settings(database_url).model_copy(update={"run_workers": workers})
+    console.print(
+        f"tiffin API on [bold]http://{host}:{port}/v1[/]  docs: http://{host}:{port}/docs"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m tiffin`
+    try:
+        app()
+    except TiffinError as exc:
+        err.print(f"error: {exc.detail}")
+        sys.exit(1)

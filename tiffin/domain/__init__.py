@@ -1,0 +1,1 @@
+"""Pure domain model: no SQLAlchemy, FastAPI or Pydantic below this line."""

@@ -1,0 +1,295 @@
+"""The order aggregate and its state machine.
+
+The main path is placed -> accepted (merchant) -> ready (food) -> assigned (rider) -> picked_up
+-> delivered. Real dispatch sends a rider while the kitchen is still cooking, so ``assign`` is
+legal from ``accepted`` too; food readiness is then recorded as a fact (``ready_at``) while the
+order stays ``assigned``, and ``pick_up`` requires it. ``cancelled`` and ``failed`` are terminal.
+
+Each transition checks who may do it (``RULES``), records a ``Transition`` in the history and
+emits an ``OrderStatusChanged`` event. Anything else raises ``IllegalTransition``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from tiffin.domain.events import Actor, DomainEvent, OrderStatusChanged
+from tiffin.domain.geo import LatLon
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"
+    ACCEPTED = "accepted"
+    READY = "ready"
+    ASSIGNED = "assigned"
+    PICKED_UP = "picked_up"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+TERMINAL = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.FAILED})
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    MARK_READY = "mark_ready"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    PICK_UP = "pick_up"
+    DELIVER = "deliver"
+    CANCEL = "cancel"
+    FAIL = "fail"
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed in this state, for this actor, or without its preconditions."""
+
+    def __init__(self, detail: str, *, code: str = "illegal_transition") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+S = OrderStatus
+PLATFORM = frozenset({"operator", "system"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[OrderStatus]
+    roles: frozenset[str]
+
+
+RULES: dict[Action, Rule] = {
+    Action.ACCEPT: Rule(frozenset({S.PLACED}), frozenset({"merchant"}) | PLATFORM),
+    Action.REJECT: Rule(frozenset({S.PLACED}), frozenset({"merchant"}) | PLATFORM),
+    Action.MARK_READY: Rule(
+        frozenset({S.ACCEPTED, S.ASSIGNED}), frozenset({"merchant"}) | PLATFORM
+    ),
+    Action.ASSIGN: Rule(frozenset({S.ACCEPTED, S.READY}), frozenset({"rider"}) | PLATFORM),
+    Action.UNASSIGN: Rule(frozenset({S.ASSIGNED}), frozenset({"rider"}) | PLATFORM),
+    Action.PICK_UP: Rule(frozenset({S.ASSIGNED}), frozenset({"rider"}) | PLATFORM),
+    Action.DELIVER: Rule(frozenset({S.PICKED_UP}), frozenset({"rider"}) | PLATFORM),
+    Action.CANCEL: Rule(
+        frozenset({S.PLACED, S.ACCEPTED, S.READY, S.ASSIGNED}),
+        frozenset({"customer", "merchant"}) | PLATFORM,
+    ),
+    Action.FAIL: Rule(frozenset({S.PICKED_UP}), frozenset({"rider"}) | PLATFORM),
+}
+
+# A customer may cancel only before the kitchen has started: after that the food is made.
+CUSTOMER_CANCELLABLE = frozenset({S.PLACED})
+# Actions that must say why: they end or undo something somebody was counting on.
+NEEDS_REASON = frozenset({Action.REJECT, Action.UNASSIGN, Action.CANCEL, Action.FAIL})
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    item_id: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+
+    def __post_init__(self) -> None:
+        if self.quantity < 1:
+            raise ValueError("quantity must be at least 1")
+        if self.unit_price_cents < 0:
+            raise ValueError("price cannot be negative")
+
+    @property
+    def total_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    action: Action
+    from_status: OrderStatus
+    to_status: OrderStatus
+    actor: Actor
+    reason: str
+    at: datetime
+
+
+@dataclass(eq=False)
+class Order:
+    """An order from one customer at one merchant, delivered by at most one rider at a time."""
+
+    id: str
+    tenant_id: str
+    customer_id: str
+    merchant_id: str
+    lines: list[OrderLine]
+    dropoff: LatLon
+    dropoff_note: str
+    delivery_fee_cents: int
+    placed_at: datetime
+    promised_at: datetime
+    status: OrderStatus = OrderStatus.PLACED
+    rider_id: str | None = None
+    ready_at: datetime | None = None
+    picked_up_at: datetime | None = None
+    finished_at: datetime | None = None
+    history: list[Transition] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        id: str,
+        tenant_id: str,
+        customer_id: str,
+        merchant_id: str,
+        lines: list[OrderLine],
+        dropoff: LatLon,
+        dropoff_note: str = "",
+        delivery_fee_cents: int,
+        placed_at: datetime,
+        promised_at: datetime,
+    ) -> Order:
+        """Create a new order; emits ``order.placed``."""
+        if not lines:
+            raise IllegalTransition("an order needs at least one line", code="empty_order")
+        if promised_at < placed_at:
+            raise ValueError("promise lies before placement")
+        order = cls(
+            id=id,
+            tenant_id=tenant_id,
+            customer_id=customer_id,
+            merchant_id=merchant_id,
+            lines=list(lines),
+            dropoff=dropoff,
+            dropoff_note=dropoff_note,
+            delivery_fee_cents=delivery_fee_cents,
+            placed_at=placed_at,
+            promised_at=promised_at,
+        )
+        order.events.append(
+            OrderStatusChanged(
+                aggregate_id=id,
+                tenant_id=tenant_id,
+                at=placed_at,
+                actor=Actor("customer", customer_id),
+                action="placed",
+                from_status="",
+                to_status=S.PLACED,
+                data={"total_cents": order.total_cents, "merchant_id": merchant_id},
+            )
+        )
+        return order
+
+    @property
+    def items_cents(self) -> int:
+        return sum(line.total_cents for line in self.lines)
+
+    @property
+    def total_cents(self) -> int:
+        return self.items_cents + self.delivery_fee_cents
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def apply(
+        self,
+        action: Action,
+        *,
+        actor: Actor,
+        at: datetime,
+        reason: str = "",
+        rider_id: str | None = None,
+    ) -> None:
+        """Perform ``action`` if the rules allow it; otherwise raise ``IllegalTransition``."""
+        rule = RULES[action]
+        if self.status not in rule.sources:
+            raise IllegalTransition(f"cannot {action.value} an order that is {self.status.value}")
+        if actor.role not in rule.roles:
+            raise IllegalTransition(
+                f"a {actor.role} cannot {action.value} an order", code="actor_not_allowed"
+            )
+        customer_cancel = actor.role == "customer" and action is Action.CANCEL
+        if customer_cancel and self.status not in CUSTOMER_CANCELLABLE:
+            raise IllegalTransition(
+                "the merchant has already accepted this order; ask support to cancel it",
+                code="too_late_to_cancel",
+            )
+        if action in NEEDS_REASON and not reason.strip():
+            raise IllegalTransition(f"{action.value} needs a reason", code="reason_required")
+        if at < self._last_change_at():
+            raise IllegalTransition("a transition cannot happen before the previous one")
+        target = self._target(action, actor, rider_id)
+        self._record(action, target, actor, at, reason, rider_id)
+
+    def _target(self, action: Action, actor: Actor, rider_id: str | None) -> OrderStatus:
+        carrying = action in (Action.PICK_UP, Action.DELIVER, Action.FAIL, Action.UNASSIGN)
+        if carrying and actor.role == "rider" and actor.id != self.rider_id:
+            raise IllegalTransition("this order is not assigned to you", code="not_your_order")
+        if action is Action.ASSIGN:
+            if not rider_id:
+                raise IllegalTransition("assign needs a rider", code="rider_required")
+            if actor.role == "rider" and actor.id != rider_id:
+                raise IllegalTransition("a rider can only take an order for themselves")
+            return S.ASSIGNED
+        if action is Action.PICK_UP and self.ready_at is None:
+            raise IllegalTransition("the food is not ready yet", code="food_not_ready")
+        if action is Action.MARK_READY:
+            return S.ASSIGNED if self.status is S.ASSIGNED else S.READY
+        if action is Action.UNASSIGN:
+            return S.READY if self.ready_at is not None else S.ACCEPTED
+        return {
+            Action.ACCEPT: S.ACCEPTED,
+            Action.REJECT: S.CANCELLED,
+            Action.PICK_UP: S.PICKED_UP,
+            Action.DELIVER: S.DELIVERED,
+            Action.CANCEL: S.CANCELLED,
+            Action.FAIL: S.FAILED,
+        }[action]
+
+    def _record(
+        self,
+        action: Action,
+        target: OrderStatus,
+        actor: Actor,
+        at: datetime,
+        reason: str,
+        rider_id: str | None,
+    ) -> None:
+        source = self.status
+        data: dict[str, object] = {}
+        if action is Action.ASSIGN:
+            self.rider_id = rider_id
+            data["rider_id"] = rider_id
+        elif action is Action.UNASSIGN:
+            data["rider_id"] = self.rider_id
+            self.rider_id = None
+        elif action is Action.MARK_READY:
+            self.ready_at = at
+        elif action is Action.PICK_UP:
+            self.picked_up_at = at
+            data["rider_id"] = self.rider_id
+        if target in TERMINAL:
+            self.finished_at = at
+            data["rider_id"] = self.rider_id
+        self.status = target
+        self.history.append(Transition(action, source, target, actor, reason, at))
+        self.events.append(
+            OrderStatusChanged(
+                aggregate_id=self.id,
+                tenant_id=self.tenant_id,
+                at=at,
+                actor=actor,
+                reason=reason,
+                action=action.value,
+                from_status=source.value,
+                to_status=target.value,
+                data=data,
+            )
+        )
+
+    def _last_change_at(self) -> datetime:
+        return self.history[-1].at if self.history else self.placed_at

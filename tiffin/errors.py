@@ -1,0 +1,61 @@
+"""The one exception hierarchy: every capability raises a subclass with a stable ``code``.
+
+The API turns these into RFC 9457 problem+json in one place (``tiffin.api.problems``); the CLI
+prints ``detail`` and exits non-zero. Nothing below the edges knows about HTTP beyond the
+``status`` hint each class carries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TiffinError(Exception):
+    """Base of every error tiffin raises on purpose."""
+
+    code = "tiffin_error"
+    status = 400
+    title = "Request refused"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class NotFound(TiffinError):
+    code = "not_found"
+    status = 404
+    title = "Not found"
+
+
+class Conflict(TiffinError):
+    code = "conflict"
+    status = 409
+    title = "Conflict with the current state"
+
+
+class Invalid(TiffinError):
+    code = "invalid"
+    status = 422
+    title = "Invalid request"
+
+
+class Unauthorized(TiffinError):
+    code = "unauthorized"
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(TiffinError):
+    code = "forbidden"
+    status = 403
+    title = "Not allowed"
+
+
+class Unavailable(TiffinError):
+    code = "unavailable"
+    status = 503
+    title = "Service unavailable"

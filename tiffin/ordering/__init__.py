@@ -1,0 +1,1 @@
+"""Placing orders and moving them through their life cycle, with object-level authorisation."""

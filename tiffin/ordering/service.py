@@ -1,0 +1,171 @@
+"""Order use cases. Every function takes the acting ``Principal`` and refuses what that
+principal may not see (404, so existence does not leak) or may not do (409/422)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement
+
+from tiffin.accounts.model import Principal, Role
+from tiffin.catalog.service import merchant_in_tenant
+from tiffin.domain.geo import LatLon
+from tiffin.domain.ids import new_id
+from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
+from tiffin.domain.people import OfferStatus, served
+from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
+from tiffin.ordering.promise import promised_at
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+from tiffin.tenancy.service import zones_of
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    item_id: str
+    quantity: int
+
+
+def place_order(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    merchant_id: str,
+    lines: Sequence[LineRequest],
+    dropoff: LatLon | None = None,
+    dropoff_note: str | None = None,
+) -> Order:
+    """Place an order for the calling customer; prices are the menu's, never the client's."""
+    if principal.role is not Role.CUSTOMER or principal.subject_id is None:
+        raise Forbidden("only customers place orders", code="customer_only")
+    customer = uow.customers.require(principal.subject_id)
+    tenant = uow.tenants.require(principal.tenant_id)
+    try:
+        merchant = merchant_in_tenant(uow, principal, merchant_id)
+    except NotFound:
+        raise Invalid(f"no merchant with id {merchant_id!r}", code="unknown_merchant") from None
+    if not merchant.is_open:
+        raise Conflict(f"{merchant.name} is closed right now", code="merchant_closed")
+    where = dropoff or customer.address
+    if not served(zones_of(uow, tenant.id), where):
+        raise Invalid(
+            "the delivery address is outside every zone we serve", code="address_outside_zones"
+        )
+    menu = {
+        item.id: item
+        for item in uow.menu_items.find(tables.menu_items.c.merchant_id == merchant.id)
+    }
+    order_lines = []
+    for req in lines:
+        item = menu.get(req.item_id)
+        if item is None:
+            raise Invalid(
+                f"{merchant.name} has no menu item {req.item_id!r}", code="unknown_menu_item"
+            )
+        if not item.available:
+            raise Conflict(f"{item.name} is sold out", code="item_unavailable")
+        if req.quantity < 1:
+            raise Invalid("quantities must be at least 1", code="bad_quantity")
+        order_lines.append(OrderLine(item.id, item.name, req.quantity, item.price_cents))
+    now = uow.clock.now()
+    try:
+        order = Order.place(
+            id=new_id("ord"),
+            tenant_id=tenant.id,
+            customer_id=customer.id,
+            merchant_id=merchant.id,
+            lines=order_lines,
+            dropoff=where,
+            dropoff_note=customer.address_note if dropoff_note is None else dropoff_note,
+            delivery_fee_cents=tenant.delivery_fee_cents,
+            placed_at=now,
+            promised_at=promised_at(tenant=tenant, merchant=merchant, dropoff=where, placed_at=now),
+        )
+    except IllegalTransition as exc:
+        raise Invalid(exc.detail, code=exc.code) from None
+    uow.orders.add(order)
+    return order
+
+
+def can_see(uow: UnitOfWork, principal: Principal, order: Order) -> bool:
+    if order.tenant_id != principal.tenant_id:
+        return False
+    match principal.role:
+        case Role.OPERATOR:
+            return True
+        case Role.CUSTOMER:
+            return order.customer_id == principal.subject_id
+        case Role.MERCHANT:
+            return order.merchant_id == principal.subject_id
+        case Role.RIDER:
+            if order.rider_id == principal.subject_id:
+                return True
+            offers = uow.offers.find(
+                tables.offers.c.order_id == order.id,
+                tables.offers.c.rider_id == principal.subject_id,
+            )
+            return bool(offers)
+    return False
+
+
+def visible_order(
+    uow: UnitOfWork, principal: Principal, order_id: str, *, for_update: bool = False
+) -> Order:
+    order = uow.orders.get(order_id, for_update=for_update)
+    if order is None or not can_see(uow, principal, order):
+        raise NotFound(f"no order with id {order_id!r}", resource="order")
+    return order
+
+
+def visible_orders(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    status: OrderStatus | None = None,
+    limit: int = 100,
+) -> list[Order]:
+    c = tables.orders.c
+    where: list[ColumnElement[bool]] = [c.tenant_id == principal.tenant_id]
+    if principal.role is Role.CUSTOMER:
+        where.append(c.customer_id == principal.subject_id)
+    elif principal.role is Role.MERCHANT:
+        where.append(c.merchant_id == principal.subject_id)
+    elif principal.role is Role.RIDER:
+        where.append(c.rider_id == principal.subject_id)
+    if status is not None:
+        where.append(c.status == status.value)
+    return uow.orders.find(*where, order_by=c.placed_at.desc(), limit=limit)
+
+
+def act(
+    uow: UnitOfWork,
+    principal: Principal,
+    order_id: str,
+    action: Action,
+    *,
+    reason: str = "",
+) -> Order:
+    """Apply a life-cycle action on behalf of the principal (assignment goes through offers)."""
+    if action in (Action.ASSIGN, Action.UNASSIGN):
+        raise Invalid("riders are assigned through offers", code="use_offers")
+    order = visible_order(uow, principal, order_id, for_update=True)
+    try:
+        order.apply(action, actor=principal.actor, at=uow.clock.now(), reason=reason)
+    except IllegalTransition as exc:
+        raise Conflict(exc.detail, code=exc.code) from None
+    if order.is_terminal:
+        withdraw_open_offers(uow, order.id, reason=f"order {order.status.value}")
+    return order
+
+
+def withdraw_open_offers(uow: UnitOfWork, order_id: str, *, reason: str) -> None:
+    now = uow.clock.now()
+    for offer in uow.offers.find(
+        tables.offers.c.order_id == order_id,
+        tables.offers.c.status == OfferStatus.PENDING.value,
+    ):
+        offer.status = OfferStatus.WITHDRAWN
+        offer.reason = reason
+        offer.answered_at = now
+        uow.offers.save(offer)

@@ -1,0 +1,135 @@
+"""/v1/orders: place (idempotent), list, follow, and move an order along its life cycle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+
+from tiffin.api.common import ReasonIn
+from tiffin.api.deps import CurrentPrincipal, PlatformDep
+from tiffin.api.idempotency import fingerprint, run_idempotent
+from tiffin.api.problems import error_responses
+from tiffin.domain.order import Action, OrderStatus
+from tiffin.ordering import service
+from tiffin.ordering.schemas import OrderCreate, OrderRead
+from tiffin.store.uow import UnitOfWork
+
+router = APIRouter(
+    prefix="/v1/orders", tags=["orders"], responses=error_responses(400, 401, 403, 404, 409, 422)
+)
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="A key you choose per order; retries with it never duplicate the order.",
+    ),
+]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderRead)
+def place_order(
+    body: OrderCreate,
+    request: Request,
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    lines = [service.LineRequest(x.item_id, x.quantity) for x in body.items]
+
+    def work(uow: UnitOfWork) -> OrderRead:
+        order = service.place_order(
+            uow,
+            principal,
+            merchant_id=body.merchant_id,
+            lines=lines,
+            dropoff=body.dropoff.to_domain() if body.dropoff else None,
+            dropoff_note=body.dropoff_note,
+        )
+        return OrderRead.of(order)
+
+    return run_idempotent(
+        platform,
+        principal,
+        idempotency_key,
+        fingerprint(request.url.path, body),
+        work,
+        status_code=201,
+    )
+
+
+@router.get("")
+def list_orders(
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    status: OrderStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OrderRead]:
+    with platform.uow() as uow:
+        found = service.visible_orders(uow, principal, status=status, limit=limit)
+        return [OrderRead.of(o) for o in found]
+
+
+@router.get("/{order_id}")
+def get_order(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    with platform.uow() as uow:
+        return OrderRead.of(service.visible_order(uow, principal, order_id))
+
+
+def _act(
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    order_id: str,
+    action: Action,
+    reason: str = "",
+) -> OrderRead:
+    with platform.uow() as uow:
+        order = service.act(uow, principal, order_id, action, reason=reason)
+        result = OrderRead.of(order)
+        uow.commit()
+    return result
+
+
+@router.post("/{order_id}/accept", summary="Merchant accepts the order")
+def accept(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return _act(platform, principal, order_id, Action.ACCEPT)
+
+
+@router.post("/{order_id}/reject", summary="Merchant declines the order")
+def reject(
+    order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
+) -> OrderRead:
+    return _act(platform, principal, order_id, Action.REJECT, body.reason)
+
+
+@router.post("/{order_id}/ready", summary="Merchant marks the food ready")
+def ready(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return _act(platform, principal, order_id, Action.MARK_READY)
+
+
+@router.post("/{order_id}/pickup", summary="Rider picked the food up")
+def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return _act(platform, principal, order_id, Action.PICK_UP)
+
+
+@router.post("/{order_id}/deliver", summary="Rider handed the food over")
+def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return _act(platform, principal, order_id, Action.DELIVER)
+
+
+@router.post("/{order_id}/fail", summary="Rider or operator: delivery failed")
+def fail(
+    order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
+) -> OrderRead:
+    return _act(platform, principal, order_id, Action.FAIL, body.reason)
+
+
+@router.post("/{order_id}/cancel", summary="Cancel (customers only before the merchant accepts)")
+def cancel(
+    order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
+) -> OrderRead:
+    return _act(platform, principal, order_id, Action.CANCEL, body.reason)

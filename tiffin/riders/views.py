@@ -1,0 +1,112 @@
+"""/v1/riders and /v1/offers: shifts, location, offers; operators list riders and make offers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from tiffin.api.common import ReasonIn
+from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.problems import error_responses
+from tiffin.domain.people import RiderShift
+from tiffin.riders import service
+from tiffin.riders.schemas import LocationIn, OfferCreate, OfferRead, RiderRead, ShiftRead
+from tiffin.store import tables
+
+router = APIRouter(
+    prefix="/v1", tags=["riders"], responses=error_responses(400, 401, 403, 404, 409, 422)
+)
+
+
+def _shift(s: RiderShift) -> ShiftRead:
+    return ShiftRead(id=s.id, rider_id=s.rider_id, started_at=s.started_at, ended_at=s.ended_at)
+
+
+@router.get("/riders")
+def list_riders(platform: PlatformDep, principal: OperatorPrincipal) -> list[RiderRead]:
+    with platform.uow() as uow:
+        riders = uow.riders.find(
+            tables.riders.c.tenant_id == principal.tenant_id, order_by=tables.riders.c.name
+        )
+    return [RiderRead.of(r) for r in riders]
+
+
+@router.get("/riders/me")
+def my_rider(platform: PlatformDep, principal: CurrentPrincipal) -> RiderRead:
+    with platform.uow() as uow:
+        return RiderRead.of(service.own_rider(uow, principal))
+
+
+@router.post("/riders/me/shift/start", status_code=status.HTTP_201_CREATED)
+def start_shift(body: LocationIn, platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
+    with platform.uow() as uow:
+        shift = service.start_shift(uow, principal, location=body.location.to_domain())
+        uow.commit()
+    return _shift(shift)
+
+
+@router.post("/riders/me/shift/end")
+def end_shift(platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
+    with platform.uow() as uow:
+        shift = service.end_shift(uow, principal)
+        uow.commit()
+    return _shift(shift)
+
+
+@router.post("/riders/me/location")
+def report_location(
+    body: LocationIn, platform: PlatformDep, principal: CurrentPrincipal
+) -> RiderRead:
+    with platform.uow() as uow:
+        rider = service.report_location(uow, principal, location=body.location.to_domain())
+        uow.commit()
+    return RiderRead.of(rider)
+
+
+@router.get("/riders/me/offers")
+def my_offers(platform: PlatformDep, principal: CurrentPrincipal) -> list[OfferRead]:
+    with platform.uow() as uow:
+        rider = service.own_rider(uow, principal)
+        return [OfferRead.of(o) for o in service.pending_offers(uow, rider.id)]
+
+
+@router.post("/riders/me/orders/{order_id}/hand-back", status_code=status.HTTP_204_NO_CONTENT)
+def hand_back(
+    order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
+) -> None:
+    with platform.uow() as uow:
+        service.hand_back(uow, principal, order_id, reason=body.reason)
+        uow.commit()
+
+
+@router.post("/orders/{order_id}/offers", status_code=status.HTTP_201_CREATED, tags=["orders"])
+def offer_order(
+    order_id: str, body: OfferCreate, platform: PlatformDep, principal: OperatorPrincipal
+) -> OfferRead:
+    with platform.uow() as uow:
+        offer = service.offer_order(
+            uow,
+            tenant_id=principal.tenant_id,
+            order_id=order_id,
+            rider_id=body.rider_id,
+            explanation={"by": "operator", "user": principal.user_id},
+        )
+        uow.commit()
+    return OfferRead.of(offer)
+
+
+@router.post("/offers/{offer_id}/accept")
+def accept_offer(offer_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OfferRead:
+    with platform.uow() as uow:
+        offer = service.accept_offer(uow, principal, offer_id)
+        uow.commit()
+    return OfferRead.of(offer)
+
+
+@router.post("/offers/{offer_id}/reject")
+def reject_offer(
+    offer_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
+) -> OfferRead:
+    with platform.uow() as uow:
+        offer = service.reject_offer(uow, principal, offer_id, reason=body.reason)
+        uow.commit()
+    return OfferRead.of(offer)

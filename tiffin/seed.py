@@ -1,0 +1,104 @@
+"""The demo campus: canteens with menus, dorm-block customers, riders and an operator, created
+through the same services the API uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from tiffin.accounts.model import Role
+from tiffin.accounts.service import create_user
+from tiffin.catalog.service import register_merchant
+from tiffin.domain.geo import LatLon
+from tiffin.domain.ids import new_id
+from tiffin.domain.people import Customer, MenuItem, VehicleType
+from tiffin.riders.service import register_rider
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+from tiffin.tenancy.service import add_zone, create_tenant
+
+DEMO_TENANT = "campus"
+DEMO_PASSWORD = "tiffin-demo"
+CAMPUS = [(31.0250, 121.4300), (31.0250, 121.4500), (31.0400, 121.4500), (31.0400, 121.4300)]
+
+CANTEENS = [
+    (
+        "North Canteen",
+        LatLon(31.0370, 121.4350),
+        10,
+        [("Braised pork rice", 1600), ("Tomato egg noodles", 1200), ("Green tea", 400)],
+    ),
+    (
+        "Lakeside Noodles",
+        LatLon(31.0300, 121.4450),
+        8,
+        [("Beef noodle soup", 1800), ("Dumplings (12)", 1500), ("Soy milk", 300)],
+    ),
+    (
+        "South Bakery",
+        LatLon(31.0270, 121.4330),
+        6,
+        [("Pork floss bun", 600), ("Egg tart", 500), ("Latte", 1500)],
+    ),
+]
+CUSTOMERS = [
+    ("Li Wei", LatLon(31.0380, 121.4470), "Dorm 3, room 512", "zh-CN"),
+    ("Maya Patel", LatLon(31.0280, 121.4480), "Library, front desk", "en"),
+    ("Chen Jing", LatLon(31.0330, 121.4320), "Teaching Building B, 2F", "zh-CN"),
+]
+RIDERS = [
+    ("Zhang Min", VehicleType.EBIKE),
+    ("Sam Okafor", VehicleType.BICYCLE),
+    ("Wang Fang", VehicleType.EBIKE),
+    ("Ana Silva", VehicleType.SCOOTER),
+]
+
+
+@dataclass(frozen=True)
+class Login:
+    role: str
+    email: str
+    name: str
+
+
+def database_is_empty(uow: UnitOfWork) -> bool:
+    return not uow.conn.execute(select(func.count()).select_from(tables.tenants)).scalar()
+
+
+def seed_demo(uow: UnitOfWork) -> list[Login]:
+    """Create the demo campus; returns the logins (all share ``DEMO_PASSWORD``)."""
+    now = uow.clock.now()
+    tenant = create_tenant(uow, slug=DEMO_TENANT, name="Riverside University (demo campus)")
+    add_zone(uow, tenant_id=tenant.id, name="Main campus", polygon=CAMPUS)
+    logins: list[Login] = []
+
+    def user(role: Role, email: str, name: str, subject: str | None) -> None:
+        create_user(
+            uow,
+            tenant_id=tenant.id,
+            role=role,
+            email=email,
+            password=DEMO_PASSWORD,
+            display_name=name,
+            subject_id=subject,
+            now=now,
+        )
+        logins.append(Login(role.value, email, name))
+
+    user(Role.OPERATOR, "ops@campus.test", "Campus dispatch desk", None)
+    for n, (name, where, prep, menu) in enumerate(CANTEENS, 1):
+        merchant = register_merchant(
+            uow, tenant_id=tenant.id, name=name, location=where, prep_minutes=prep
+        )
+        for item, price in menu:
+            uow.menu_items.add(MenuItem(new_id("itm"), merchant.id, item, price))
+        user(Role.MERCHANT, f"canteen{n}@campus.test", name, merchant.id)
+    for n, (name, where, note, language) in enumerate(CUSTOMERS, 1):
+        customer = Customer(new_id("cus"), tenant.id, name, where, note, language)
+        uow.customers.add(customer)
+        user(Role.CUSTOMER, f"student{n}@campus.test", name, customer.id)
+    for n, (name, vehicle) in enumerate(RIDERS, 1):
+        rider = register_rider(uow, tenant_id=tenant.id, name=name, vehicle=vehicle)
+        user(Role.RIDER, f"rider{n}@campus.test", name, rider.id)
+    return logins

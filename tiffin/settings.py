@@ -1,0 +1,27 @@
+"""Settings, built once by the caller (CLI, app factory, tests) and passed down; never imported."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIFFIN_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///tiffin.db",
+        description="SQLAlchemy URL: sqlite:///file.db (default) or postgresql+psycopg://...",
+    )
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    run_workers: bool = Field(default=True, description="Run the outbox workers inside serve.")
+    worker_poll_seconds: float = Field(default=0.2, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres(cls, url: str) -> str:
+        """Accept plain postgres URLs and route them to psycopg 3, the driver tiffin ships."""
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url

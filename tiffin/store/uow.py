@@ -1,0 +1,99 @@
+"""The unit of work: one transaction per use case; state, events and side effects commit together.
+
+Service functions receive a ``UnitOfWork`` and never commit; the edge that called them does,
+once. Events recorded by changed orders (and any emitted directly) go to the outbox inside the
+same transaction.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection
+
+from tiffin.clock import Clock
+from tiffin.domain.events import DomainEvent
+from tiffin.domain.people import (
+    Customer,
+    MenuItem,
+    Merchant,
+    Offer,
+    Rider,
+    RiderShift,
+    Tenant,
+    Zone,
+)
+from tiffin.store import mapping, outbox, tables
+from tiffin.store.db import Database
+from tiffin.store.repositories import Orders, Records
+
+
+class UnitOfWork:
+    conn: Connection
+    tenants: Records[Tenant]
+    zones: Records[Zone]
+    merchants: Records[Merchant]
+    menu_items: Records[MenuItem]
+    customers: Records[Customer]
+    riders: Records[Rider]
+    shifts: Records[RiderShift]
+    offers: Records[Offer]
+    orders: Orders
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._events: list[DomainEvent] = []
+        self._open = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.conn = self.db.engine.connect()
+        self.conn.begin()
+        self._open = True
+        self._events = []
+        c = self.conn
+        self.tenants = Records(c, tables.tenants, mapping.tenant_row, mapping.tenant_from, "tenant")
+        self.zones = Records(c, tables.zones, mapping.zone_row, mapping.zone_from, "zone")
+        self.merchants = Records(
+            c, tables.merchants, mapping.merchant_row, mapping.merchant_from, "merchant"
+        )
+        self.menu_items = Records(
+            c, tables.menu_items, mapping.menu_item_row, mapping.menu_item_from, "menu item"
+        )
+        self.customers = Records(
+            c, tables.customers, mapping.customer_row, mapping.customer_from, "customer"
+        )
+        self.riders = Records(c, tables.riders, mapping.rider_row, mapping.rider_from, "rider")
+        self.shifts = Records(
+            c, tables.rider_shifts, mapping.shift_row, mapping.shift_from, "shift"
+        )
+        self.offers = Records(c, tables.offers, mapping.offer_row, mapping.offer_from, "offer")
+        self.orders = Orders(c)
+        return self
+
+    def emit(self, event: DomainEvent) -> None:
+        """Record an event that is not owned by an order (a shift started, an offer rejected)."""
+        self._events.append(event)
+
+    def commit(self) -> None:
+        events = self.orders.flush() + self._events
+        self._events = []
+        outbox.append(self.conn, events)
+        self.conn.commit()
+        self._open = False
+
+    def rollback(self) -> None:
+        if self._open:
+            self.conn.rollback()
+            self._open = False
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.conn.close()

@@ -1,0 +1,39 @@
+"""Creating tenants and zones: done by the CLI and the seed, not by public sign-up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tiffin.domain.geo import LatLon
+from tiffin.domain.ids import new_id
+from tiffin.domain.people import Tenant, Zone
+from tiffin.errors import Conflict
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+
+
+def create_tenant(
+    uow: UnitOfWork, *, slug: str, name: str, delivery_fee_cents: int = 300
+) -> Tenant:
+    if uow.tenants.find(tables.tenants.c.slug == slug):
+        raise Conflict(f"a tenant called {slug!r} exists already", code="tenant_exists")
+    tenant = Tenant(id=new_id("ten"), slug=slug, name=name, delivery_fee_cents=delivery_fee_cents)
+    uow.tenants.add(tenant)
+    return tenant
+
+
+def add_zone(
+    uow: UnitOfWork, *, tenant_id: str, name: str, polygon: Sequence[tuple[float, float]]
+) -> Zone:
+    zone = Zone(
+        id=new_id("zon"),
+        tenant_id=tenant_id,
+        name=name,
+        polygon=tuple(LatLon(lat, lon) for lat, lon in polygon),
+    )
+    uow.zones.add(zone)
+    return zone
+
+
+def zones_of(uow: UnitOfWork, tenant_id: str) -> list[Zone]:
+    return uow.zones.find(tables.zones.c.tenant_id == tenant_id)
