@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from tiffin.accounts.model import Role
-from tiffin.accounts.service import create_user
+from tiffin.accounts.service import create_user, hash_password
 from tiffin.catalog.service import register_merchant
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
@@ -66,39 +66,46 @@ def database_is_empty(uow: UnitOfWork) -> bool:
     return not uow.conn.execute(select(func.count()).select_from(tables.tenants)).scalar()
 
 
-def seed_demo(uow: UnitOfWork) -> list[Login]:
-    """Create the demo campus; returns the logins (all share ``DEMO_PASSWORD``)."""
+def seed_demo(
+    uow: UnitOfWork, *, slug: str = DEMO_TENANT, password: str = DEMO_PASSWORD
+) -> list[Login]:
+    """Create the demo campus; returns the logins (all share one password).
+
+    E-mails are ``<who>@<slug>.test``, so two demo tenants can live side by side.
+    """
     now = uow.clock.now()
-    tenant = create_tenant(uow, slug=DEMO_TENANT, name="Riverside University (demo campus)")
+    tenant = create_tenant(uow, slug=slug, name=f"Riverside University ({slug})")
+    hashed = hash_password(password)
     add_zone(uow, tenant_id=tenant.id, name="Main campus", polygon=CAMPUS)
     logins: list[Login] = []
 
-    def user(role: Role, email: str, name: str, subject: str | None) -> None:
+    def user(role: Role, who: str, name: str, subject: str | None) -> None:
+        email = f"{who}@{slug}.test"
         create_user(
             uow,
             tenant_id=tenant.id,
             role=role,
             email=email,
-            password=DEMO_PASSWORD,
+            password_hash=hashed,
             display_name=name,
             subject_id=subject,
             now=now,
         )
         logins.append(Login(role.value, email, name))
 
-    user(Role.OPERATOR, "ops@campus.test", "Campus dispatch desk", None)
+    user(Role.OPERATOR, "ops", "Campus dispatch desk", None)
     for n, (name, where, prep, menu) in enumerate(CANTEENS, 1):
         merchant = register_merchant(
             uow, tenant_id=tenant.id, name=name, location=where, prep_minutes=prep
         )
         for item, price in menu:
             uow.menu_items.add(MenuItem(new_id("itm"), merchant.id, item, price))
-        user(Role.MERCHANT, f"canteen{n}@campus.test", name, merchant.id)
+        user(Role.MERCHANT, f"canteen{n}", name, merchant.id)
     for n, (name, where, note, language) in enumerate(CUSTOMERS, 1):
         customer = Customer(new_id("cus"), tenant.id, name, where, note, language)
         uow.customers.add(customer)
-        user(Role.CUSTOMER, f"student{n}@campus.test", name, customer.id)
+        user(Role.CUSTOMER, f"student{n}", name, customer.id)
     for n, (name, vehicle) in enumerate(RIDERS, 1):
         rider = register_rider(uow, tenant_id=tenant.id, name=name, vehicle=vehicle)
-        user(Role.RIDER, f"rider{n}@campus.test", name, rider.id)
+        user(Role.RIDER, f"rider{n}", name, rider.id)
     return logins

@@ -38,12 +38,19 @@ def create_user(
     tenant_id: str,
     role: Role,
     email: str,
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
     display_name: str,
     subject_id: str | None,
     now: datetime,
 ) -> User:
-    """Add a user; the e-mail must be new within the tenant."""
+    """Add a user; the e-mail must be new within the tenant.
+
+    Pass ``password_hash`` instead of ``password`` to reuse one argon2 hash for many accounts
+    (the demo seed does: hashing is deliberately slow).
+    """
+    if (password is None) == (password_hash is None):
+        raise ValueError("give exactly one of password and password_hash")
     email = email.strip().lower()
     existing = uow.conn.execute(
         select(tables.users.c.id).where(
@@ -57,7 +64,7 @@ def create_user(
         tenant_id=tenant_id,
         role=role,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password or ""),
         display_name=display_name,
         subject_id=subject_id,
         created_at=now,
@@ -102,16 +109,24 @@ def login(
         _hasher.verify(row["password_hash"], password)
     except (VerificationError, InvalidHashError):
         raise refused from None
+    token, expires_at = issue_token(uow, row["id"], now=now, ttl=ttl)
+    user = User(**{**dict(row), "role": Role(row["role"])})
+    return token, expires_at, user
+
+
+def issue_token(
+    uow: UnitOfWork, user_id: str, *, now: datetime, ttl: timedelta
+) -> tuple[str, datetime]:
+    """A new bearer token for an already verified user; expired tokens are swept on the way."""
     token = secrets.token_urlsafe(32)
     expires_at = now + ttl
     uow.conn.execute(delete(tables.tokens).where(tables.tokens.c.expires_at < now))
     uow.conn.execute(
         insert(tables.tokens).values(
-            token_hash=_digest(token), user_id=row["id"], created_at=now, expires_at=expires_at
+            token_hash=_digest(token), user_id=user_id, created_at=now, expires_at=expires_at
         )
     )
-    user = User(**{**dict(row), "role": Role(row["role"])})
-    return token, expires_at, user
+    return token, expires_at
 
 
 def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:

@@ -1,0 +1,89 @@
+"""The store on SQLite and PostgreSQL: round trips, atomicity, the outbox, optimistic locking."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.integration.helpers import place_demo_order, seeded
+from tiffin.clock import ManualClock
+from tiffin.domain.events import Actor
+from tiffin.domain.order import Action, OrderStatus
+from tiffin.errors import Conflict
+from tiffin.platform import Platform
+from tiffin.store import tables
+from tiffin.store.outbox import read_after
+from tiffin.store.uow import UnitOfWork
+
+
+def count(uow: UnitOfWork, table: tables.Table) -> int:
+    return int(uow.conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def test_order_round_trips_with_lines_history_and_aware_times(platform: Platform) -> None:
+    ids = seeded(platform)
+    order_id = place_demo_order(platform, ids)
+    clock: ManualClock = platform.clock  # type: ignore[assignment]
+    clock.advance(60)
+    with platform.uow() as uow:
+        order = uow.orders.require(order_id)
+        order.apply(Action.ACCEPT, actor=Actor("merchant", ids.merchant_id), at=clock.now())
+        uow.commit()
+    with platform.uow() as uow:
+        again = uow.orders.require(order_id)
+    assert again.status is OrderStatus.ACCEPTED
+    assert again.lines[0].quantity == 2
+    assert [t.action for t in again.history] == [Action.ACCEPT]
+    assert again.placed_at.tzinfo is not None and again.history[0].at == clock.now()
+
+
+def test_state_and_events_commit_together_or_not_at_all(platform: Platform) -> None:
+    ids = seeded(platform)
+    with platform.uow() as uow:
+        before = count(uow, tables.outbox)
+    with pytest.raises(RuntimeError), platform.uow() as uow:
+        place_demo_order(platform, ids, uow=uow, commit=False)
+        raise RuntimeError("crash before commit")
+    with platform.uow() as uow:
+        assert count(uow, tables.orders) == 0
+        assert count(uow, tables.outbox) == before
+    place_demo_order(platform, ids)
+    with platform.uow() as uow:
+        assert count(uow, tables.orders) == 1
+        events = read_after(uow.conn, 0, 100)
+    assert [e.topic for e in events][-1] == "order.placed"
+
+
+def test_concurrent_change_to_the_same_order_is_refused(platform: Platform) -> None:
+    ids = seeded(platform)
+    order_id = place_demo_order(platform, ids)
+    now = platform.clock.now()
+    first = UnitOfWork(platform.db, platform.clock).__enter__()
+    try:
+        stale = first.orders.require(order_id)
+        # A second writer accepts the order after the first one read it.
+        first.conn.rollback()
+        with platform.uow() as uow:
+            uow.orders.require(order_id).apply(
+                Action.ACCEPT, actor=Actor("merchant", ids.merchant_id), at=now
+            )
+            uow.commit()
+        first.conn.begin()
+        stale.apply(Action.REJECT, actor=Actor("merchant", ids.merchant_id), at=now, reason="x")
+        with pytest.raises(Conflict):
+            first.commit()
+    finally:
+        first.__exit__(None, None, None)
+    with platform.uow() as uow:
+        assert uow.orders.require(order_id).status is OrderStatus.ACCEPTED
+
+
+def test_expired_times_are_stored_in_utc(platform: Platform) -> None:
+    ids = seeded(platform)
+    order_id = place_demo_order(platform, ids)
+    with platform.uow() as uow:
+        order = uow.orders.require(order_id)
+    assert order.promised_at - order.placed_at > timedelta(minutes=10)
+    assert order.placed_at.utcoffset() == timedelta(0)
