@@ -159,3 +159,20 @@ def world(platform: Platform) -> World:
     w = World(platform=platform, client=TestClient(create_app(platform=platform)))
     w.seed("campus")
     return w
+
+
+_postgres_passed = 0
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _postgres_passed
+    if report.when == "call" and report.passed and "postgresql" in report.nodeid:
+        _postgres_passed += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI, a run in which no PostgreSQL test passed is a failed run."""
+    selected_all = not session.config.option.keyword and not session.config.option.markexpr
+    if REQUIRE_POSTGRES and selected_all and _postgres_passed == 0 and exitstatus == 0:
+        print("\nFAILED: TIFFIN_REQUIRE_POSTGRES=1 but no PostgreSQL test passed")
+        session.exitstatus = 1

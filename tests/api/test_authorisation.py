@@ -1,4 +1,4 @@
-"""Object-level authorisation: nobody sees or touches what is not theirs; nothing crosses tenants."""
+"""Object-level authorisation: nobody sees what is not theirs; nothing crosses tenants."""
 
 from __future__ import annotations
 
