@@ -32,8 +32,9 @@ class Platform:
             settings=settings, db=Database(settings.database_url), clock=clock or SystemClock()
         )
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.clock)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only=True`` for queries (never blocks on writers)."""
+        return UnitOfWork(self.db, self.clock, read_only=read_only)
 
     def outbox_runner(self) -> OutboxRunner:
         if self.runner is None:

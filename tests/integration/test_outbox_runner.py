@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
+import pytest
 from sqlalchemy import select
 
 from tests.integration.helpers import place_demo_order, seeded
 from tiffin.clock import ManualClock
 from tiffin.platform import Platform
-from tiffin.store import tables
+from tiffin.store import outbox, tables
 from tiffin.store.outbox import OutboxEvent
 from tiffin.store.uow import UnitOfWork
 from tiffin.workers.runner import OutboxRunner
@@ -77,3 +78,38 @@ def test_inbox_messages_are_written_once_even_when_events_replay(platform: Platf
         messages = uow.conn.execute(select(tables.inbox_messages)).all()
     assert len(messages) == 1
     assert isinstance(platform.clock, ManualClock)
+
+
+def test_an_event_committed_late_is_not_overtaken(platform: Platform) -> None:
+    """PostgreSQL hands out ids before commit: a slow transaction with a lower id must still be
+    delivered, after the faster one that committed first."""
+    if not platform.db.is_postgres:
+        pytest.skip("SQLite serialises writers: ids are already in commit order")
+    ids = seeded(platform)
+    recorder = Recorder()
+    runner = OutboxRunner(platform.db, platform.clock, [recorder])
+    runner.run_until_idle()
+    recorder.seen.clear()
+    slow = platform.uow().__enter__()
+    try:
+        slow_order = place_demo_order(platform, ids, uow=slow, commit=False)
+        outbox.append(slow.conn, slow.orders.flush())  # gets the lower id, does not commit
+        fast_order = place_demo_order(platform, ids)  # commits while `slow` is open
+        runner.run_until_idle()
+        assert recorder.seen == []  # held back: an older transaction is still running
+        slow.conn.commit()
+    finally:
+        slow.__exit__(None, None, None)
+    runner.run_until_idle()
+    with platform.uow(read_only=True) as uow:
+        by_order = {
+            r.aggregate_id: r.id
+            for r in uow.conn.execute(
+                select(tables.outbox.c.aggregate_id, tables.outbox.c.id).where(
+                    tables.outbox.c.topic == "order.placed"
+                )
+            )
+        }
+    assert sorted(recorder.seen) == sorted([by_order[slow_order], by_order[fast_order]])
+    assert recorder.seen[0] == by_order[slow_order]
+

@@ -31,7 +31,7 @@ def current_principal(
         raise Unauthorized(
             "send 'Authorization: Bearer <token>' (log in first)", code="missing_token"
         )
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         return authenticate(uow, credentials.credentials, now=platform.clock.now())
 
 

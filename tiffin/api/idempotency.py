@@ -57,7 +57,7 @@ def run_idempotent(
             uow.commit()
     except IntegrityError:
         # A concurrent request with the same key committed first: answer as it did.
-        with platform.uow() as uow:
+        with platform.uow(read_only=True) as uow:
             prior = _replay(uow, principal, key, request_hash)
         if prior is None:
             raise

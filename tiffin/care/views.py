@@ -28,5 +28,5 @@ class MessageRead(BaseModel):
 def inbox(platform: PlatformDep, principal: CurrentPrincipal) -> list[MessageRead]:
     if principal.role is not Role.CUSTOMER or principal.subject_id is None:
         raise Forbidden("only customers have an inbox", code="customer_only")
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         return [MessageRead(**m) for m in messages_for(uow, principal.subject_id)]  # type: ignore[arg-type]

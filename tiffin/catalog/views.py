@@ -26,13 +26,13 @@ router = APIRouter(
 
 @router.get("")
 def list_merchants(platform: PlatformDep, principal: CurrentPrincipal) -> list[MerchantRead]:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         return [MerchantRead.of(m) for m in service.list_merchants(uow, principal)]
 
 
 @router.get("/me")
 def my_merchant(platform: PlatformDep, principal: CurrentPrincipal) -> MerchantDetail:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         merchant = service.own_merchant(uow, principal)
         menu = [MenuItemRead.of(i) for i in service.menu_of(uow, merchant.id)]
     return MerchantDetail(**MerchantRead.of(merchant).model_dump(), menu=menu)
@@ -83,7 +83,7 @@ def update_menu_item(
 def merchant_detail(
     merchant_id: str, platform: PlatformDep, principal: CurrentPrincipal
 ) -> MerchantDetail:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         merchant = service.merchant_in_tenant(uow, principal, merchant_id)
         customer_view = principal.role is Role.CUSTOMER
         menu = [

@@ -69,14 +69,14 @@ def list_orders(
     status: OrderStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OrderRead]:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         found = service.visible_orders(uow, principal, status=status, limit=limit)
         return [OrderRead.of(o) for o in found]
 
 
 @router.get("/{order_id}")
 def get_order(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         return OrderRead.of(service.visible_order(uow, principal, order_id))
 
 

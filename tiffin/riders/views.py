@@ -23,7 +23,7 @@ def _shift(s: RiderShift) -> ShiftRead:
 
 @router.get("/riders")
 def list_riders(platform: PlatformDep, principal: OperatorPrincipal) -> list[RiderRead]:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         riders = uow.riders.find(
             tables.riders.c.tenant_id == principal.tenant_id, order_by=tables.riders.c.name
         )
@@ -32,7 +32,7 @@ def list_riders(platform: PlatformDep, principal: OperatorPrincipal) -> list[Rid
 
 @router.get("/riders/me")
 def my_rider(platform: PlatformDep, principal: CurrentPrincipal) -> RiderRead:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         return RiderRead.of(service.own_rider(uow, principal))
 
 
@@ -64,7 +64,7 @@ def report_location(
 
 @router.get("/riders/me/offers")
 def my_offers(platform: PlatformDep, principal: CurrentPrincipal) -> list[OfferRead]:
-    with platform.uow() as uow:
+    with platform.uow(read_only=True) as uow:
         rider = service.own_rider(uow, principal)
         return [OfferRead.of(o) for o in service.pending_offers(uow, rider.id)]
 

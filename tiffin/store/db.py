@@ -1,13 +1,18 @@
 """Engines for SQLite (embedded default) and PostgreSQL (production), and schema migration.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` so an acknowledged commit survives a crash
-and a power cut, and every transaction starts with ``BEGIN IMMEDIATE``: writers queue on the
-database lock up front (``busy_timeout``) instead of failing half-way when a read lock cannot be
-upgraded. PostgreSQL uses psycopg 3 with a small pool; ``pool_pre_ping`` survives server restarts.
+and a power cut. A writing transaction starts with ``BEGIN IMMEDIATE`` (it takes the write lock
+up front instead of failing half-way when a read lock cannot be upgraded), and writers of one
+process queue on ``Database.write_lock`` first: a Python lock wakes the next writer the moment
+the last one commits, where SQLite's own busy handler sleeps and polls (milliseconds to tens of
+milliseconds a try). Read-only work uses a deferred ``BEGIN`` and never waits for writers (WAL).
+Other processes still meet at ``busy_timeout``.
+PostgreSQL uses psycopg 3 with a small pool; ``pool_pre_ping`` survives server restarts.
 """
 
 from __future__ import annotations
 
+import threading
 from importlib import resources
 from typing import Any
 
@@ -19,6 +24,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "tiffin_read_only"  # Connection.info flag: this transaction will not write
 
 
 class Database:
@@ -27,6 +33,8 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        self.write_lock = threading.Lock()
+        self.write_owner: int | None = None  # thread holding write_lock, to refuse nesting
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,6 +104,6 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.info.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine

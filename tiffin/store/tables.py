@@ -207,6 +207,9 @@ outbox = Table(
     Column("aggregate_id", ID, nullable=False, index=True),
     Column("payload", JSON, nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
+    # PostgreSQL only: the writing transaction's id, so consumers read in a safe order.
+    Column("txid", BigInteger, nullable=True),
+    Index("ix_outbox_txid_id", "txid", "id"),
 )
 
 consumer_offsets = Table(
@@ -214,6 +217,7 @@ consumer_offsets = Table(
     metadata,
     Column("consumer", String(60), primary_key=True),
     Column("last_id", BigInteger, nullable=False),
+    Column("last_txid", BigInteger, nullable=False),
     Column("processed", BigInteger, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -7,6 +7,7 @@ same transaction.
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection
@@ -24,7 +25,7 @@ from tiffin.domain.people import (
     Zone,
 )
 from tiffin.store import mapping, outbox, tables
-from tiffin.store.db import Database
+from tiffin.store.db import READ_ONLY, Database
 from tiffin.store.repositories import Orders, Records
 
 
@@ -40,15 +41,28 @@ class UnitOfWork:
     offers: Records[Offer]
     orders: Orders
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, read_only: bool = False) -> None:
         self.db = db
         self.clock = clock
+        self.read_only = read_only
         self._events: list[DomainEvent] = []
         self._open = False
+        self._holds_write_lock = False
 
     def __enter__(self) -> UnitOfWork:
-        self.conn = self.db.engine.connect()
-        self.conn.begin()
+        if self.db.is_sqlite and not self.read_only:
+            if self.db.write_owner == threading.get_ident():
+                raise RuntimeError("a second writing unit of work in one thread would deadlock")
+            self.db.write_lock.acquire()
+            self.db.write_owner = threading.get_ident()
+            self._holds_write_lock = True
+        try:
+            self.conn = self.db.engine.connect()
+            self.conn.info[READ_ONLY] = self.read_only
+            self.conn.begin()
+        except BaseException:
+            self._release()
+            raise
         self._open = True
         self._events = []
         c = self.conn
@@ -76,6 +90,8 @@ class UnitOfWork:
         self._events.append(event)
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         events = self.orders.flush() + self._events
         self._events = []
         outbox.append(self.conn, events)
@@ -97,3 +113,10 @@ class UnitOfWork:
             self.rollback()
         finally:
             self.conn.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._holds_write_lock:
+            self._holds_write_lock = False
+            self.db.write_owner = None
+            self.db.write_lock.release()

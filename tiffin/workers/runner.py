@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from tiffin.clock import Clock
 from tiffin.store import outbox, tables
 from tiffin.store.db import Database
-from tiffin.store.outbox import OutboxEvent
+from tiffin.store.outbox import OutboxEvent, Position
 from tiffin.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -71,9 +71,12 @@ class OutboxRunner:
     def lag(self) -> dict[str, int]:
         """Events each consumer has still to handle."""
         with self.db.engine.connect() as conn:
-            newest = outbox.last_id(conn)
             rows = conn.execute(select(tables.consumer_offsets)).mappings().all()
-        return {r["consumer"]: newest - r["last_id"] for r in rows}
+            return {
+                r["consumer"]: outbox.pending_count(conn, Position(r["last_txid"], r["last_id"]))
+                for r in rows
+                if r["consumer"] in {c.name for c in self.consumers}
+            }
 
     def _drain(self, consumer: Consumer) -> int:
         with UnitOfWork(self.db, self.clock) as uow:
@@ -90,7 +93,8 @@ class OutboxRunner:
                 update(tables.consumer_offsets)
                 .where(tables.consumer_offsets.c.consumer == consumer.name)
                 .values(
-                    last_id=events[-1].id,
+                    last_id=events[-1].position.id,
+                    last_txid=events[-1].position.txid,
                     processed=tables.consumer_offsets.c.processed + len(events),
                     updated_at=self.clock.now(),
                 )
@@ -112,6 +116,7 @@ class OutboxRunner:
                             insert(tables.consumer_offsets).values(
                                 consumer=consumer.name,
                                 last_id=0,
+                                last_txid=0,
                                 processed=0,
                                 updated_at=self.clock.now(),
                             )
@@ -120,11 +125,10 @@ class OutboxRunner:
                 pass  # another process registered it first: that is the outcome we wanted
 
 
-def _claim(conn: Connection, name: str) -> int | None:
-    query = select(tables.consumer_offsets.c.last_id).where(
-        tables.consumer_offsets.c.consumer == name
-    )
+def _claim(conn: Connection, name: str) -> Position | None:
+    c = tables.consumer_offsets.c
+    query = select(c.last_txid, c.last_id).where(c.consumer == name)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    value = conn.execute(query).scalar()
-    return None if value is None else int(value)
+    row = conn.execute(query).first()
+    return None if row is None else Position(int(row.last_txid), int(row.last_id))

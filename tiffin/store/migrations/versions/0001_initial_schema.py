@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:43:22.931961
+Create Date: 2026-11-25 02:06:46.736325
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def upgrade() -> None:
         "consumer_offsets",
         sa.Column("consumer", sa.String(length=60), nullable=False),
         sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("last_txid", sa.BigInteger(), nullable=False),
         sa.Column("processed", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", name=op.f("pk_consumer_offsets")),
@@ -51,10 +52,12 @@ def upgrade() -> None:
         sa.Column("aggregate_id", sa.String(length=40), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("occurred_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("txid", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_aggregate_id"), ["aggregate_id"], unique=False)
+        batch_op.create_index("ix_outbox_txid_id", ["txid", "id"], unique=False)
 
     op.create_table(
         "tenants",
@@ -368,6 +371,7 @@ def downgrade() -> None:
     op.drop_table("customers")
     op.drop_table("tenants")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_txid_id")
         batch_op.drop_index(batch_op.f("ix_outbox_aggregate_id"))
 
     op.drop_table("outbox")

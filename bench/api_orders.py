@@ -1,0 +1,232 @@
+"""Order placement throughput and latency: tiffin vs a minimal FastAPI + SQLAlchemy endpoint.
+
+Both servers run as single uvicorn processes on this machine, on SQLite and on PostgreSQL, and
+are driven by the same load generator (a separate process, N keep-alive clients) in the same run.
+Ratios, not absolute numbers, are the result: the machines are shared and noisy.
+
+    python bench/api_orders.py [--clients 8] [--seconds 10] [--skip-postgres]
+
+Writes bench/results/api_orders.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG_ADMIN = os.environ.get("TIFFIN_BENCH_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TARGET_RATIO = 0.7
+
+
+@dataclass
+class Run:
+    database: str
+    system: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(base + "/openapi.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None:
+                    detail = proc.stderr.read().decode() if proc.stderr else "died"
+                    raise RuntimeError(detail) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def drive(base: str, make_request: Callable[[httpx.Client, int], httpx.Response],
+          clients: int, seconds: float, prepare: Callable[[httpx.Client, int], None] | None = None,
+          ) -> tuple[int, int, float, list[float]]:
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    start = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def worker(n: int) -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            if prepare:
+                prepare(client, n)
+            make_request(client, n)  # warm the connection and the server's code paths
+            start.wait()
+            while time.perf_counter() < stop_at[0]:
+                t = time.perf_counter()
+                r = make_request(client, n)
+                latencies[n].append((time.perf_counter() - t) * 1000)
+                if r.status_code != 201:
+                    errors[n] += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for th in threads:
+        th.start()
+    stop_at[0] = time.perf_counter() + 3600
+    start.wait()
+    began = time.perf_counter()
+    stop_at[0] = began + seconds
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - began
+    flat = [x for per in latencies for x in per]
+    return len(flat), sum(errors), elapsed, flat
+
+
+def bench_tiffin(url: str, label: str, clients: int, seconds: float) -> Run:
+    tiffin = str(ROOT / ".venv" / "bin" / "tiffin") if (ROOT / ".venv").exists() else "tiffin"
+    env = {"TIFFIN_DATABASE_URL": url}
+    subprocess.run([tiffin, "migrate"], env={**os.environ, **env}, check=True,
+                   capture_output=True)
+    subprocess.run([tiffin, "seed", "--demo", "--if-empty"], env={**os.environ, **env},
+                   check=True, capture_output=True)
+    port = free_port()
+    tokens: dict[int, str] = {}
+    body: dict[str, object] = {}
+
+    def prepare(client: httpx.Client, n: int) -> None:
+        who = f"student{1 + n % 3}@campus.test"
+        login = client.post("/v1/auth/login", json={"tenant": "campus", "email": who,
+                                                      "password": "tiffin-demo"})
+        tokens[n] = login.json()["access_token"]
+        auth = {"Authorization": f"Bearer {tokens[n]}"}
+        if not body:
+            merchant = client.get("/v1/merchants", headers=auth).json()[0]
+            menu = client.get(f"/v1/merchants/{merchant['id']}", headers=auth).json()["menu"]
+            body.update(merchant_id=merchant["id"],
+                        items=[{"item_id": menu[0]["id"], "quantity": 2}])
+
+    def place(client: httpx.Client, n: int) -> httpx.Response:
+        return client.post("/v1/orders", json=body, headers={
+            "Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex})
+
+    with server([tiffin, "serve", "--port", str(port)], port, env) as base:
+        done, errors, elapsed, lat = drive(base, place, clients, seconds, prepare)
+    return Run(label, "tiffin", done, errors, elapsed, lat)
+
+
+def bench_reference(url: str, label: str, clients: int, seconds: float) -> Run:
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "reference_app:create_reference_app",
+           "--app-dir", str(ROOT / "bench"), "--port", str(port), "--log-level", "warning"]
+    payload = {"merchant_id": "mer_1", "items": [{"item_id": "itm_1", "quantity": 2}]}
+
+    def place(client: httpx.Client, n: int) -> httpx.Response:
+        return client.post("/orders", json=payload)
+
+    with server(cmd, port, {"REFERENCE_DATABASE_URL": url}) as base:
+        done, errors, elapsed, lat = drive(base, place, clients, seconds)
+    return Run(label, "reference", done, errors, elapsed, lat)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"tiffin_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def report(runs: list[Run], clients: int, seconds: float) -> str:
+    lines = [
+        "# Order placement: tiffin vs a minimal FastAPI + SQLAlchemy insert endpoint",
+        "",
+        f"{clients} concurrent keep-alive clients, {seconds:g} s per measurement, one uvicorn "
+        "process per server, load generator in a separate process, same run.",
+        "",
+        "| database | system | orders/s | p50 ms | p99 ms | errors | throughput ratio |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for database in dict.fromkeys(r.database for r in runs):
+        pair = {r.system: r for r in runs if r.database == database}
+        ref = pair.get("reference")
+        for r in pair.values():
+            ratio = f"{r.throughput / ref.throughput:.2f}" if ref else "-"
+            lines.append(f"| {database} | {r.system} | {r.throughput:.0f} | {r.pct(0.5):.1f} | "
+                         f"{r.pct(0.99):.1f} | {r.errors} | {ratio} |")
+    lines += ["", f"Target: tiffin >= {TARGET_RATIO} of the reference's throughput.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for system, fn in (("reference", bench_reference), ("tiffin", bench_tiffin)):
+            url = f"sqlite:///{tmp}/{system}.db"
+            runs.append(fn(url, "SQLite", args.clients, args.seconds))
+            print(f"SQLite {system}: {runs[-1].throughput:.0f} orders/s", flush=True)
+    if not args.skip_postgres:
+        for system, fn in (("reference", bench_reference), ("tiffin", bench_tiffin)):
+            with postgres_database() as url:
+                runs.append(fn(url, "PostgreSQL", args.clients, args.seconds))
+            print(f"PostgreSQL {system}: {runs[-1].throughput:.0f} orders/s", flush=True)
+    table = report(runs, args.clients, args.seconds)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "api_orders.md").write_text(table)
+    worst = min((r.throughput / ref.throughput for r in runs if r.system == "tiffin"
+                 for ref in runs if ref.system == "reference" and ref.database == r.database),
+                default=0.0)
+    return 0 if worst >= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
