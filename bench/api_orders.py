@@ -32,8 +32,9 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-PG_ADMIN = os.environ.get("TIFFIN_BENCH_POSTGRES_URL",
-                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN = os.environ.get(
+    "TIFFIN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 TARGET_RATIO = 0.7
 
 
@@ -63,8 +64,9 @@ def free_port() -> int:
 
 @contextmanager
 def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -85,9 +87,13 @@ def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
             proc.kill()
 
 
-def drive(base: str, make_request: Callable[[httpx.Client, int], httpx.Response],
-          clients: int, seconds: float, prepare: Callable[[httpx.Client, int], None] | None = None,
-          ) -> tuple[int, int, float, list[float]]:
+def drive(
+    base: str,
+    make_request: Callable[[httpx.Client, int], httpx.Response],
+    clients: int,
+    seconds: float,
+    prepare: Callable[[httpx.Client, int], None] | None = None,
+) -> tuple[int, int, float, list[float]]:
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     start = threading.Barrier(clients + 1)
@@ -123,29 +129,37 @@ def drive(base: str, make_request: Callable[[httpx.Client, int], httpx.Response]
 def bench_tiffin(url: str, label: str, clients: int, seconds: float) -> Run:
     tiffin = str(ROOT / ".venv" / "bin" / "tiffin") if (ROOT / ".venv").exists() else "tiffin"
     env = {"TIFFIN_DATABASE_URL": url}
-    subprocess.run([tiffin, "migrate"], env={**os.environ, **env}, check=True,
-                   capture_output=True)
-    subprocess.run([tiffin, "seed", "--demo", "--if-empty"], env={**os.environ, **env},
-                   check=True, capture_output=True)
+    subprocess.run([tiffin, "migrate"], env={**os.environ, **env}, check=True, capture_output=True)
+    subprocess.run(
+        [tiffin, "seed", "--demo", "--if-empty"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     tokens: dict[int, str] = {}
     body: dict[str, object] = {}
 
     def prepare(client: httpx.Client, n: int) -> None:
         who = f"student{1 + n % 3}@campus.test"
-        login = client.post("/v1/auth/login", json={"tenant": "campus", "email": who,
-                                                      "password": "tiffin-demo"})
+        login = client.post(
+            "/v1/auth/login", json={"tenant": "campus", "email": who, "password": "tiffin-demo"}
+        )
         tokens[n] = login.json()["access_token"]
         auth = {"Authorization": f"Bearer {tokens[n]}"}
         if not body:
             merchant = client.get("/v1/merchants", headers=auth).json()[0]
             menu = client.get(f"/v1/merchants/{merchant['id']}", headers=auth).json()["menu"]
-            body.update(merchant_id=merchant["id"],
-                        items=[{"item_id": menu[0]["id"], "quantity": 2}])
+            body.update(
+                merchant_id=merchant["id"], items=[{"item_id": menu[0]["id"], "quantity": 2}]
+            )
 
     def place(client: httpx.Client, n: int) -> httpx.Response:
-        return client.post("/v1/orders", json=body, headers={
-            "Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex})
+        return client.post(
+            "/v1/orders",
+            json=body,
+            headers={"Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex},
+        )
 
     with server([tiffin, "serve", "--port", str(port)], port, env) as base:
         done, errors, elapsed, lat = drive(base, place, clients, seconds, prepare)
@@ -154,8 +168,19 @@ def bench_tiffin(url: str, label: str, clients: int, seconds: float) -> Run:
 
 def bench_reference(url: str, label: str, clients: int, seconds: float) -> Run:
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "reference_app:create_reference_app",
-           "--app-dir", str(ROOT / "bench"), "--port", str(port), "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "reference_app:create_reference_app",
+        "--app-dir",
+        str(ROOT / "bench"),
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     payload = {"merchant_id": "mer_1", "items": [{"item_id": "itm_1", "quantity": 2}]}
 
     def place(client: httpx.Client, n: int) -> httpx.Response:
@@ -195,8 +220,10 @@ def report(runs: list[Run], clients: int, seconds: float) -> str:
         ref = pair.get("reference")
         for r in pair.values():
             ratio = f"{r.throughput / ref.throughput:.2f}" if ref else "-"
-            lines.append(f"| {database} | {r.system} | {r.throughput:.0f} | {r.pct(0.5):.1f} | "
-                         f"{r.pct(0.99):.1f} | {r.errors} | {ratio} |")
+            lines.append(
+                f"| {database} | {r.system} | {r.throughput:.0f} | {r.pct(0.5):.1f} | "
+                f"{r.pct(0.99):.1f} | {r.errors} | {ratio} |"
+            )
     lines += ["", f"Target: tiffin >= {TARGET_RATIO} of the reference's throughput.", ""]
     return "\n".join(lines)
 
@@ -222,9 +249,16 @@ def main() -> int:
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "api_orders.md").write_text(table)
-    worst = min((r.throughput / ref.throughput for r in runs if r.system == "tiffin"
-                 for ref in runs if ref.system == "reference" and ref.database == r.database),
-                default=0.0)
+    worst = min(
+        (
+            r.throughput / ref.throughput
+            for r in runs
+            if r.system == "tiffin"
+            for ref in runs
+            if ref.system == "reference" and ref.database == r.database
+        ),
+        default=0.0,
+    )
     return 0 if worst >= TARGET_RATIO else 1
 
 

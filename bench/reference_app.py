@@ -41,14 +41,20 @@ class OrderIn(BaseModel):
 def create_reference_app() -> FastAPI:
     url = os.environ["REFERENCE_DATABASE_URL"]
     sqlite = url.startswith("sqlite")
-    engine = create_engine(url, connect_args={"check_same_thread": False} if sqlite else {},
-                           pool_size=8, max_overflow=8)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False} if sqlite else {},
+        pool_size=8,
+        max_overflow=8,
+    )
     if sqlite:
+
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _: Any) -> None:  # same durability as tiffin: WAL + FULL
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=30000")
+
     metadata.drop_all(engine)
     metadata.create_all(engine)
     app = FastAPI()
@@ -57,9 +63,14 @@ def create_reference_app() -> FastAPI:
     def place(body: OrderIn) -> dict[str, str]:
         order_id = uuid.uuid4().hex
         with engine.begin() as conn:
-            conn.execute(insert(orders).values(
-                id=order_id, merchant_id=body.merchant_id,
-                items=json.loads(body.model_dump_json())["items"], created_at=datetime.now(UTC)))
+            conn.execute(
+                insert(orders).values(
+                    id=order_id,
+                    merchant_id=body.merchant_id,
+                    items=json.loads(body.model_dump_json())["items"],
+                    created_at=datetime.now(UTC),
+                )
+            )
         return {"id": order_id}
 
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from tiffin.accounts.service import TokenCache
 from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
 from tiffin.settings import Settings
@@ -25,6 +26,7 @@ class Platform:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     runner: OutboxRunner | None = None
+    tokens: TokenCache = field(default_factory=TokenCache)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Platform:

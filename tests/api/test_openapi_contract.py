@@ -57,13 +57,23 @@ def seeded_database() -> Iterator[None]:
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 def test_api_honours_its_schema(case: schemathesis.Case) -> None:
     who = "student1" if case.path.startswith("/v1/orders") and case.method == "POST" else "ops"
     case.call_and_validate(
         headers={"Authorization": f"Bearer {TOKENS[who]}"},
-        checks=[not_a_server_error, response_schema_conformance, status_code_conformance,
-                content_type_conformance],
+        checks=[
+            not_a_server_error,
+            response_schema_conformance,
+            status_code_conformance,
+            content_type_conformance,
+        ],
     )

@@ -112,4 +112,3 @@ def test_an_event_committed_late_is_not_overtaken(platform: Platform) -> None:
         }
     assert sorted(recorder.seen) == sorted([by_order[slow_order], by_order[fast_order]])
     assert recorder.seen[0] == by_order[slow_order]
-

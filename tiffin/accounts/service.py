@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -131,6 +133,10 @@ def issue_token(
 
 def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:
     """The principal behind a bearer token, or ``Unauthorized`` (unknown or expired)."""
+    return _lookup(uow, _digest(token), now)[0]
+
+
+def _lookup(uow: UnitOfWork, digest: str, now: datetime) -> tuple[Principal, datetime]:
     row = uow.conn.execute(
         select(
             tables.tokens.c.expires_at,
@@ -140,14 +146,48 @@ def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:
             tables.users.c.subject_id,
         )
         .join(tables.users, tables.users.c.id == tables.tokens.c.user_id)
-        .where(tables.tokens.c.token_hash == _digest(token))
+        .where(tables.tokens.c.token_hash == digest)
     ).first()
     if row is None:
         raise Unauthorized("the bearer token is not valid", code="invalid_token")
     if row.expires_at <= now:
         raise Unauthorized("the bearer token has expired; log in again", code="token_expired")
-    return Principal(row.id, row.tenant_id, Role(row.role), row.subject_id)
+    return Principal(row.id, row.tenant_id, Role(row.role), row.subject_id), row.expires_at
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenCache:
+    """Principals of recently seen tokens, kept for ``ttl`` (default 30 s) to spare a database
+    round trip per request. Expiry is still checked on every use; the price is that a token
+    deleted from the database keeps working for up to ``ttl``."""
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=30), max_entries: int = 50_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, datetime, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def principal(
+        self, uow_factory: Callable[[], UnitOfWork], token: str, now: datetime
+    ) -> Principal:
+        digest = _digest(token)
+        with self._lock:
+            entry = self._entries.get(digest)
+        if entry is not None:
+            principal, expires_at, cached_until = entry
+            if now < cached_until:
+                if expires_at <= now:
+                    raise Unauthorized(
+                        "the bearer token has expired; log in again", code="token_expired"
+                    )
+                return principal
+        with uow_factory() as uow:
+            principal, expires_at = _lookup(uow, digest, now)
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[digest] = (principal, expires_at, now + self.ttl)
+        return principal

@@ -8,14 +8,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tiffin.accounts.model import Principal, Role
-from tiffin.accounts.service import authenticate
 from tiffin.errors import Forbidden, Unauthorized
 from tiffin.platform import Platform
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
@@ -31,14 +30,15 @@ def current_principal(
         raise Unauthorized(
             "send 'Authorization: Bearer <token>' (log in first)", code="missing_token"
         )
-    with platform.uow(read_only=True) as uow:
-        return authenticate(uow, credentials.credentials, now=platform.clock.now())
+    return platform.tokens.principal(
+        lambda: platform.uow(read_only=True), credentials.credentials, platform.clock.now()
+    )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def operator(principal: CurrentPrincipal) -> Principal:
+async def operator(principal: CurrentPrincipal) -> Principal:
     if principal.role is not Role.OPERATOR:
         raise Forbidden("only operators can do this", code="operator_only")
     return principal

@@ -9,16 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 
 from tiffin.accounts.model import Principal, Role
-from tiffin.catalog.service import merchant_in_tenant
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
 from tiffin.domain.people import OfferStatus, served
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
+from tiffin.ordering import queries
 from tiffin.ordering.promise import promised_at
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
-from tiffin.tenancy.service import zones_of
 
 
 @dataclass(frozen=True)
@@ -39,23 +38,20 @@ def place_order(
     """Place an order for the calling customer; prices are the menu's, never the client's."""
     if principal.role is not Role.CUSTOMER or principal.subject_id is None:
         raise Forbidden("only customers place orders", code="customer_only")
-    customer = uow.customers.require(principal.subject_id)
-    tenant = uow.tenants.require(principal.tenant_id)
-    try:
-        merchant = merchant_in_tenant(uow, principal, merchant_id)
-    except NotFound:
-        raise Invalid(f"no merchant with id {merchant_id!r}", code="unknown_merchant") from None
+    found = queries.buyer(uow, principal.subject_id)
+    if found is None:
+        raise NotFound("your customer profile is missing", resource="customer")
+    customer, tenant = found.customer, found.tenant
+    merchant, menu = queries.merchant_with_menu(uow, merchant_id, tenant.id)
+    if merchant is None:
+        raise Invalid(f"no merchant with id {merchant_id!r}", code="unknown_merchant")
     if not merchant.is_open:
         raise Conflict(f"{merchant.name} is closed right now", code="merchant_closed")
     where = dropoff or customer.address
-    if not served(zones_of(uow, tenant.id), where):
+    if not served(found.zones, where):
         raise Invalid(
             "the delivery address is outside every zone we serve", code="address_outside_zones"
         )
-    menu = {
-        item.id: item
-        for item in uow.menu_items.find(tables.menu_items.c.merchant_id == merchant.id)
-    }
     order_lines = []
     for req in lines:
         item = menu.get(req.item_id)

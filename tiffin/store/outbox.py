@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    text,
+    tuple_,
+)
 
 from tiffin.domain.events import DomainEvent
 from tiffin.store import tables
@@ -55,22 +65,25 @@ class OutboxEvent:
 def append(conn: Connection, events: Sequence[DomainEvent]) -> None:
     if not events:
         return
-    txid = None
-    if conn.dialect.name == "postgresql":
-        txid = int(conn.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one())
+    txid: ColumnElement[int] | None = (
+        literal_column("pg_current_xact_id()::text::bigint")
+        if conn.dialect.name == "postgresql"
+        else None
+    )
     conn.execute(
-        insert(tables.outbox),
-        [
-            {
-                "tenant_id": e.tenant_id,
-                "topic": e.topic,
-                "aggregate_id": e.aggregate_id,
-                "payload": e.payload(),
-                "occurred_at": e.at,
-                "txid": txid,
-            }
-            for e in events
-        ],
+        insert(tables.outbox).values(
+            [
+                {
+                    "tenant_id": e.tenant_id,
+                    "topic": e.topic,
+                    "aggregate_id": e.aggregate_id,
+                    "payload": e.payload(),
+                    "occurred_at": e.at,
+                    "txid": txid,
+                }
+                for e in events
+            ]
+        )
     )
 
 
