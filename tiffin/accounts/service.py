@@ -170,20 +170,24 @@ class TokenCache:
         self._entries: dict[str, tuple[Principal, datetime, datetime]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, token: str, now: datetime) -> Principal | None:
+        """The cached principal, ``None`` on a miss; raises if the token has expired."""
+        with self._lock:
+            entry = self._entries.get(_digest(token))
+        if entry is None or now >= entry[2]:
+            return None
+        if entry[1] <= now:
+            raise Unauthorized("the bearer token has expired; log in again", code="token_expired")
+        return entry[0]
+
     def principal(
         self, uow_factory: Callable[[], UnitOfWork], token: str, now: datetime
     ) -> Principal:
+        """The principal behind ``token``, from the cache or else the database."""
+        cached = self.cached(token, now)
+        if cached is not None:
+            return cached
         digest = _digest(token)
-        with self._lock:
-            entry = self._entries.get(digest)
-        if entry is not None:
-            principal, expires_at, cached_until = entry
-            if now < cached_until:
-                if expires_at <= now:
-                    raise Unauthorized(
-                        "the bearer token has expired; log in again", code="token_expired"
-                    )
-                return principal
         with uow_factory() as uow:
             principal, expires_at = _lookup(uow, digest, now)
         with self._lock:

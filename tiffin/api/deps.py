@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tiffin.accounts.model import Principal, Role
@@ -22,16 +23,25 @@ async def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-def current_principal(
+async def current_principal(
     platform: PlatformDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller. Async so that a cached token costs no trip through the thread pool; a cache
+    miss reads the database on a worker thread, never on the event loop."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized(
             "send 'Authorization: Bearer <token>' (log in first)", code="missing_token"
         )
-    return platform.tokens.principal(
-        lambda: platform.uow(read_only=True), credentials.credentials, platform.clock.now()
+    now = platform.clock.now()
+    cached = platform.tokens.cached(credentials.credentials, now)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(
+        platform.tokens.principal,
+        lambda: platform.uow(read_only=True),
+        credentials.credentials,
+        now,
     )
 
 
