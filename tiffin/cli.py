@@ -63,7 +63,13 @@ def seed(
 ) -> None:
     """Fill the database with data to look at (the demo campus)."""
     from tiffin.platform import Platform
-    from tiffin.seed import DEMO_PASSWORD, DEMO_TENANT, database_is_empty, seed_demo
+    from tiffin.seed import (
+        DEMO_PASSWORD,
+        DEMO_TENANT,
+        database_is_empty,
+        demo_logins,
+        seed_demo,
+    )
 
     if not demo:
         _fail("say what to seed: --demo")
@@ -72,8 +78,9 @@ def seed(
         with platform.uow() as uow:
             if if_empty and not database_is_empty(uow):
                 console.print("database has data already; not seeding")
-                return
-            logins = seed_demo(uow)
+                logins = demo_logins()
+            else:
+                logins = seed_demo(uow)
             uow.commit()
     except TiffinError as exc:
         _fail(exc.detail)

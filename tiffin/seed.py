@@ -62,6 +62,19 @@ class Login:
     name: str
 
 
+def demo_logins(slug: str = DEMO_TENANT) -> list[Login]:
+    """The accounts ``seed_demo`` creates, without touching the database."""
+    logins = [Login("operator", f"ops@{slug}.test", "Campus dispatch desk")]
+    logins += [
+        Login("merchant", f"canteen{n}@{slug}.test", c[0]) for n, c in enumerate(CANTEENS, 1)
+    ]
+    logins += [
+        Login("customer", f"student{n}@{slug}.test", c[0]) for n, c in enumerate(CUSTOMERS, 1)
+    ]
+    logins += [Login("rider", f"rider{n}@{slug}.test", r[0]) for n, r in enumerate(RIDERS, 1)]
+    return logins
+
+
 def database_is_empty(uow: UnitOfWork) -> bool:
     return not uow.conn.execute(select(func.count()).select_from(tables.tenants)).scalar()
 
