@@ -33,6 +33,8 @@ test: $(DEV)
 
 ## bench: the benchmarks under bench/, tables written to bench/results/
 bench: $(DEV)
+	$(BIN)/python bench/dispatch_scale.py
+	$(BIN)/tiffin bench dispatch
 	$(BIN)/python bench/api_orders.py
 
 lint: $(DEV)

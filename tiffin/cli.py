@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -111,6 +112,71 @@ def serve(
         f"tiffin API on [bold]http://{host}:{port}/v1[/]  docs: http://{host}:{port}/docs"
     )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+simulate_app = typer.Typer(
+    help="Run the real dispatch engine on a virtual clock.", no_args_is_help=True
+)
+bench_app = typer.Typer(help="Benchmarks that compare tiffin with baselines.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(bench_app, name="bench")
+
+
+@simulate_app.command("mdrp")
+def simulate_mdrp(
+    instance: Annotated[Path, typer.Argument(help="A folder in Grubhub's MDRP format.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the solution files.")],
+    policy: Annotated[str, typer.Option(help="tiffin | greedy | no-bundling")] = "tiffin",
+) -> None:
+    """Simulate one MDRP day; write the evaluator's three files and summary.json into --out."""
+    from tiffin.dispatch.solve import POLICIES
+    from tiffin.sim import solution
+    from tiffin.sim.mdrp import load
+    from tiffin.sim.simulator import simulate
+
+    if policy not in POLICIES:
+        _fail(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
+    if not instance.is_dir():
+        _fail(f"{instance} is not a folder")
+    try:
+        day = load(instance)
+    except TiffinError as exc:
+        _fail(exc.detail)
+    summary = solution.write(simulate(day, POLICIES[policy]), out)
+    problems = solution.violations(day, out)
+    table = Table(title=f"{day.name} with {policy}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, f"{value:.2f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    if problems:
+        _fail(f"solution is infeasible: {problems[:3]}")
+    console.print(f"[green]feasible[/] under the evaluator's rules; files in {out}")
+
+
+@bench_app.command("dispatch")
+def bench_dispatch(
+    quick: Annotated[
+        bool, typer.Option(help="A fixed subset of 20 days (under 2 minutes).")
+    ] = False,
+    data: Annotated[str | None, typer.Option(help="MDRP library (else $TIFFIN_MDRPLIB).")] = None,
+    out: Annotated[Path, typer.Option(help="Where tables and plots go.")] = Path("bench/results"),
+) -> None:
+    """tiffin vs nearest-free-rider greedy vs tiffin without bundling, on MDRP days."""
+    from rich.progress import Progress
+
+    from tiffin.sim import benchmark
+
+    root = benchmark.data_root(data)
+    if not root.is_dir():
+        _fail(f"no MDRP library at {root} (use --data or TIFFIN_MDRPLIB)")
+    folders = benchmark.instances(root, quick)
+    policies = ["tiffin", *benchmark.BASELINES]
+    with Progress(console=console) as bar:
+        task = bar.add_task("simulating", total=len(folders) * len(policies))
+        rows = benchmark.run(folders, policies, progress=lambda _row: bar.advance(task))
+    console.print(benchmark.write_outputs(rows, policies, out, len(folders)))
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m tiffin`
