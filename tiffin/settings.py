@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     run_workers: bool = Field(default=True, description="Run the outbox workers inside serve.")
     worker_poll_seconds: float = Field(default=0.2, gt=0)
+    dispatch_seconds: float = Field(default=5.0, gt=0, description="Live dispatch cycle period.")
 
     @field_validator("database_url")
     @classmethod

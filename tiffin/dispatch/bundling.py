@@ -13,13 +13,11 @@ from collections.abc import Sequence
 from tiffin.dispatch.model import Courier, DispatchParams, Job
 from tiffin.dispatch.routes import best_sequence, route_for
 
-FREE_BUNDLE_MINUTES = 2  # a pair that delays nobody by more than this is always worth it
-
 
 def build_bundles(jobs: Sequence[Job], *, scarce: bool, p: DispatchParams) -> list[tuple[Job, ...]]:
     """Partition ``jobs`` into bundles (each in its best drop order); generous only when
     riders are ``scarce``."""
-    allowance = p.bundle_extra_minutes if scarce else FREE_BUNDLE_MINUTES
+    allowance = p.bundle_extra_minutes if scarce else p.free_bundle_minutes
     limit = p.max_bundle
     by_merchant: dict[str, list[Job]] = defaultdict(list)
     for job in jobs:

@@ -55,7 +55,8 @@ class DispatchParams:
     dropoff_service: int = 4
     target_minutes: int = 40
     max_bundle: int = 2
-    bundle_extra_minutes: int = 6  # most a bundle may delay its first order vs going alone
+    bundle_extra_minutes: int = 15  # most a bundle may delay any order when riders are scarce
+    free_bundle_minutes: int = 2  # ... and when riders are plentiful
     commit_minutes: int = 2  # commit an assignment only if the rider must set off this soon
     lookahead_minutes: int = 15  # consider riders who become free within this
     late_weight: float = 3.0  # cost per minute beyond the target

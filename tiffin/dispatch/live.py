@@ -1,0 +1,170 @@
+"""The live dispatcher: the same ``solve`` the simulator runs, fed from the database.
+
+Each cycle, per tenant: expire unanswered offers, build a snapshot (orders that need a rider
+and have no open offer; riders on shift who carry nothing), solve, and turn every committed
+assignment into offers that record their score and the alternatives they beat. A rider who
+refused an order, or let its offer lapse, is never offered it again; an order handed back by its
+rider returns with a priority boost. On PostgreSQL a transaction-scoped advisory lock per tenant
+keeps two processes from dispatching the same tenant at once.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+
+from tiffin.dispatch.model import Courier, DispatchParams, Job, Point, Snapshot
+from tiffin.dispatch.solve import solve
+from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
+from tiffin.domain.order import Action, Order, OrderStatus
+from tiffin.domain.people import OfferStatus, Tenant
+from tiffin.riders.service import offer_order
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+
+REDISPATCH_PRIORITY = 30.0  # minutes of cost an order handed back is worth: it goes first
+BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
+NEEDS_RIDER = (OrderStatus.ACCEPTED.value, OrderStatus.READY.value)
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A local flat projection around ``origin``: metres east (x) and north (y)."""
+
+    origin: LatLon
+
+    def point(self, p: LatLon) -> Point:
+        x = (
+            math.radians(p.lon - self.origin.lon)
+            * EARTH_RADIUS_M
+            * math.cos(math.radians(self.origin.lat))
+        )
+        return Point(x, math.radians(p.lat - self.origin.lat) * EARTH_RADIUS_M)
+
+
+def minute(t: datetime) -> int:
+    """Whole minutes since the epoch: the dispatcher's time unit."""
+    return int(t.timestamp() // 60)
+
+
+def run_cycle(uow: UnitOfWork, params: DispatchParams) -> int:
+    """Dispatch every tenant once; return how many offers were made."""
+    made = 0
+    for tenant in uow.tenants.find():
+        if uow.db.is_postgres:
+            key = zlib.crc32(tenant.id.encode())
+            got = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
+            if not got.scalar():
+                continue  # another process is dispatching this tenant right now
+        made += dispatch_tenant(uow, tenant, params)
+    return made
+
+
+def dispatch_tenant(uow: UnitOfWork, tenant: Tenant, params: DispatchParams) -> int:
+    now = uow.clock.now()
+    _expire_offers(uow, tenant.id, now)
+    offers = uow.offers.find(tables.offers.c.tenant_id == tenant.id)
+    pending = {o.order_id for o in offers if o.status is OfferStatus.PENDING}
+    refused: dict[str, set[str]] = defaultdict(set)
+    for o in offers:
+        if o.status in (OfferStatus.REJECTED, OfferStatus.EXPIRED):
+            refused[o.rider_id].add(o.order_id)
+    orders = [
+        o
+        for o in uow.orders.find(
+            tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(NEEDS_RIDER)
+        )
+        if o.id not in pending
+    ]
+    if not orders:
+        return 0
+    for order in orders:  # a rider who handed an order back is not offered it again
+        for step in order.history:
+            if step.action is Action.UNASSIGN and step.actor.role == "rider" and step.actor.id:
+                refused[step.actor.id].add(order.id)
+    busy = {
+        o.rider_id
+        for o in uow.orders.find(
+            tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(BUSY)
+        )
+    }
+    pending_riders = {o.rider_id for o in offers if o.status is OfferStatus.PENDING}
+    riders = [
+        r
+        for r in uow.riders.find(
+            tables.riders.c.tenant_id == tenant.id, tables.riders.c.shift_started_at.is_not(None)
+        )
+        if r.location is not None and r.id not in busy and r.id not in pending_riders
+    ]
+    if not riders:
+        return 0
+    merchants = {m.id: m for m in uow.merchants.find(tables.merchants.c.tenant_id == tenant.id)}
+    plane = Plane(next(iter(merchants.values())).location)
+    t = minute(now)
+    jobs = tuple(
+        _job(o, merchants[o.merchant_id].location, merchants[o.merchant_id].prep_minutes, plane)
+        for o in orders
+    )
+    couriers = tuple(
+        Courier(r.id, plane.point(r.location), t, t + 24 * 60, frozenset(refused[r.id]))
+        for r in riders
+        if r.location is not None
+    )
+    live = _live_params(params, tenant)
+    made = 0
+    for decision in solve(Snapshot(t, jobs, couriers), live):
+        explanation = {
+            "policy": "tiffin",
+            "cost": round(decision.cost, 2),
+            "bundle": list(decision.job_ids),
+            "alternatives": [
+                {"rider_id": r, "cost": round(c, 2)} for r, c in decision.alternatives
+            ],
+            "pickup_in_minutes": decision.route.pickup_at - t,
+        }
+        for order_id in decision.job_ids:
+            offer_order(
+                uow,
+                tenant_id=tenant.id,
+                order_id=order_id,
+                rider_id=decision.courier_id,
+                score=decision.cost,
+                explanation=explanation,
+            )
+            made += 1
+    return made
+
+
+def _live_params(params: DispatchParams, tenant: Tenant) -> DispatchParams:
+    from dataclasses import replace
+
+    return replace(params, metres_per_minute=tenant.rider_speed_m_per_min)
+
+
+def _job(order: Order, merchant_at: LatLon, prep_minutes: int, plane: Plane) -> Job:
+    placed = minute(order.placed_at)
+    ready = minute(order.ready_at) if order.ready_at else placed + prep_minutes
+    handed_back = any(t.action is Action.UNASSIGN for t in order.history)
+    return Job(
+        order.id,
+        order.merchant_id,
+        plane.point(merchant_at),
+        plane.point(order.dropoff),
+        placed,
+        ready,
+        REDISPATCH_PRIORITY if handed_back else 0.0,
+    )
+
+
+def _expire_offers(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:
+    for offer in uow.offers.find(
+        tables.offers.c.tenant_id == tenant_id, tables.offers.c.status == OfferStatus.PENDING.value
+    ):
+        if now >= offer.expires_at:
+            offer.status, offer.answered_at, offer.reason = OfferStatus.EXPIRED, now, "no answer"
+            uow.offers.save(offer)
