@@ -127,6 +127,9 @@ def simulate_mdrp(
     instance: Annotated[Path, typer.Argument(help="A folder in Grubhub's MDRP format.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the solution files.")],
     policy: Annotated[str, typer.Option(help="tiffin | greedy | no-bundling")] = "tiffin",
+    reposition: Annotated[
+        bool, typer.Option(help="Move idle riders toward forecast demand (not for greedy).")
+    ] = True,
 ) -> None:
     """Simulate one MDRP day; write the evaluator's three files and summary.json into --out."""
     from tiffin.dispatch.solve import POLICIES
@@ -142,7 +145,10 @@ def simulate_mdrp(
         day = load(instance)
     except TiffinError as exc:
         _fail(exc.detail)
-    summary = solution.write(simulate(day, POLICIES[policy]), out)
+    from tiffin.dispatch.reposition import RepositionParams
+
+    moves = RepositionParams() if reposition and policy != "greedy" else None
+    summary = solution.write(simulate(day, POLICIES[policy], reposition=moves), out)
     problems = solution.violations(day, out)
     table = Table(title=f"{day.name} with {policy}")
     table.add_column("figure")

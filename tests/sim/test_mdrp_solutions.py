@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from tests.sim.helpers import write_instance
 from tiffin.cli import app
 from tiffin.dispatch import POLICIES
+from tiffin.dispatch.reposition import RepositionParams
 from tiffin.errors import Invalid
 from tiffin.sim import solution
 from tiffin.sim.mdrp import load
@@ -19,9 +20,12 @@ from tiffin.sim.simulator import simulate
 
 @pytest.mark.parametrize("policy", sorted(POLICIES))
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_written_solution_is_feasible(tmp_path: Path, policy: str, seed: int) -> None:
+@pytest.mark.parametrize("moves", [None, RepositionParams()], ids=["stay", "reposition"])
+def test_every_written_solution_is_feasible(
+    tmp_path: Path, policy: str, seed: int, moves: RepositionParams | None
+) -> None:
     day = load(write_instance(tmp_path / "day", seed=seed))
-    result = simulate(day, POLICIES[policy])
+    result = simulate(day, POLICIES[policy], reposition=moves)
     solution.write(result, tmp_path / "out")
     assert solution.violations(day, tmp_path / "out") == []
     assert len(result.deliveries) + len(result.undelivered) == len(day.jobs)
@@ -68,3 +72,11 @@ def test_simulate_command_writes_the_three_files_and_a_summary(tmp_path: Path) -
         app, ["simulate", "mdrp", str(folder), "--out", str(tmp_path), "--policy", "psychic"]
     )
     assert bad.exit_code == 1 and "unknown policy" in bad.output
+
+
+def test_repositioning_moves_riders_and_stays_feasible(tmp_path: Path) -> None:
+    day = load(write_instance(tmp_path / "day", orders=300, couriers=30, restaurants=4, seed=9))
+    result = simulate(day, POLICIES["tiffin"], reposition=RepositionParams())
+    solution.write(result, tmp_path / "out")
+    assert result.repositioned > 0
+    assert solution.violations(day, tmp_path / "out") == []

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from tiffin.dispatch.reposition import RepositionParams
 from tiffin.dispatch.solve import POLICIES
 from tiffin.sim.mdrp import load
 from tiffin.sim.metrics import DayFigures, figures
@@ -22,7 +23,14 @@ from tiffin.sim.simulator import simulate
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "mdrplib"
 QUICK_STEP = 12  # every 12th instance by name: 20 days covering every size and region
-BASELINES = ("greedy", "no-bundling")
+BASELINES = ("greedy", "no-bundling", "no-repositioning")
+# variant -> (dispatch policy, whether idle riders are repositioned toward forecast demand)
+VARIANTS: dict[str, tuple[str, bool]] = {
+    "tiffin": ("tiffin", True),
+    "greedy": ("greedy", False),
+    "no-bundling": ("no-bundling", True),
+    "no-repositioning": ("tiffin", False),
+}
 
 # Reyes et al. 2018, Table 17 (rolling horizon, all 240 instances), via SOLUTIONS.md.
 PUBLISHED = {
@@ -80,10 +88,13 @@ class Row:
 
 
 def _run(job: tuple[Path, str]) -> Row:
-    folder, policy = job
-    result = simulate(load(folder), POLICIES[policy])
+    folder, variant = job
+    policy, repositions = VARIANTS[variant]
+    result = simulate(
+        load(folder), POLICIES[policy], reposition=RepositionParams() if repositions else None
+    )
     c2d = tuple(d.dropoff_at - d.job.placed_at for d in result.deliveries.values())
-    return Row(folder.name, policy, figures(result), c2d)
+    return Row(folder.name, variant, figures(result), c2d)
 
 
 def run(

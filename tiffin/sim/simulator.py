@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from tiffin.dispatch.forecast import DemandForecast
 from tiffin.dispatch.model import Assignment, Courier, DispatchParams, Job, Point, Snapshot
+from tiffin.dispatch.reposition import RepositionParams, plan_moves
 from tiffin.dispatch.solve import Policy
 from tiffin.sim.mdrp import MdrpInstance
 
@@ -40,6 +42,7 @@ class SimResult:
     moves: list[Move] = field(default_factory=list)
     busy_minutes: dict[str, int] = field(default_factory=dict)
     decision_seconds: list[float] = field(default_factory=list)
+    repositioned: int = 0
 
     @property
     def undelivered(self) -> list[Job]:
@@ -60,10 +63,13 @@ def simulate(
     policy: Policy,
     params: DispatchParams | None = None,
     cycle_minutes: int = 1,
+    reposition: RepositionParams | None = None,
 ) -> SimResult:
-    """Run one day: every ``cycle_minutes`` ask ``policy`` and carry out what it commits."""
+    """Run one day: every ``cycle_minutes`` ask ``policy`` and carry out what it commits;
+    with ``reposition``, idle riders are also moved toward forecast demand."""
     p = params or instance.params
     result = SimResult(instance)
+    forecast = DemandForecast()
     riders = {c.id: _Rider(c.id, c.start, "0", c.on_at, c.off_at) for c in instance.couriers}
     by_id = {j.id: j for j in instance.jobs}
     upcoming = sorted(instance.jobs, key=lambda j: j.placed_at)
@@ -74,6 +80,7 @@ def simulate(
     while now <= last_shift_end and (nxt < len(upcoming) or open_jobs):
         while nxt < len(upcoming) and upcoming[nxt].placed_at <= now:
             open_jobs[upcoming[nxt].id] = upcoming[nxt]
+            forecast.observe(upcoming[nxt].merchant_id, upcoming[nxt].placed_at)
             nxt += 1
         if open_jobs:
             snapshot = Snapshot(
@@ -92,8 +99,42 @@ def simulate(
                 _carry_out(decision, now, riders[decision.courier_id], by_id, result)
                 for job_id in decision.job_ids:
                     del open_jobs[job_id]
+        if reposition is not None:
+            _reposition(instance, riders, forecast, now, p, reposition, result)
         now += cycle_minutes
     return result
+
+
+def _reposition(
+    instance: MdrpInstance,
+    riders: dict[str, _Rider],
+    forecast: DemandForecast,
+    now: int,
+    p: DispatchParams,
+    rp: RepositionParams,
+    result: SimResult,
+) -> None:
+    on_at = {c.id: c.on_at for c in instance.couriers}
+    idle = [
+        Courier(r.id, r.position, r.free_at, r.off_at)
+        for r in riders.values()
+        if r.free_at <= now and on_at[r.id] <= now < r.off_at - rp.horizon_minutes
+    ]
+    if not idle:
+        return
+    demand = {s: forecast.expected(s, now, rp.horizon_minutes) for s in forecast.sites()}
+    demand = {s: d for s, d in demand.items() if d >= rp.min_shortfall}
+    covering: dict[str, int] = {}
+    for r in riders.values():
+        if r.node in demand:
+            covering[r.node] = covering.get(r.node, 0) + 1
+    for move in plan_moves(idle, demand, instance.restaurants, covering, p.metres_per_minute, rp):
+        rider = riders[move.courier_id]
+        if rider.node == move.site:
+            continue
+        result.moves.append(Move(rider.id, now, rider.node, move.site))
+        rider.position, rider.node, rider.free_at = move.to, move.site, now + move.ride_minutes
+        result.repositioned += 1
 
 
 def _carry_out(

@@ -38,7 +38,11 @@ def write(result: SimResult, out: Path) -> dict[str, object]:
     for move in sorted(result.moves, key=lambda m: (m.courier_id, m.depart_at)):
         lines.append(f"{move.courier_id} {move.depart_at} {move.origin} {move.destination}")
     (out / COURIERS).write_text("\n".join(lines) + "\n")
-    summary = {"instance": result.instance.name, **figures(result).as_dict()}
+    summary = {
+        "instance": result.instance.name,
+        **figures(result).as_dict(),
+        "repositioning_moves": result.repositioned,
+    }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -1,0 +1,42 @@
+"""Demand forecast (no peeking) and repositioning of idle riders."""
+
+from __future__ import annotations
+
+import pytest
+
+from tiffin.dispatch.forecast import DemandForecast
+from tiffin.dispatch.model import Courier, Point
+from tiffin.dispatch.reposition import RepositionParams, plan_moves
+
+
+def test_forecast_learns_from_past_buckets_only() -> None:
+    f = DemandForecast(bucket_minutes=10, alpha=0.5)
+    for minute in (600, 601, 602, 603):
+        f.observe("r1", minute)
+    assert f.expected("r1", 605, 10) == 0.0  # the current bucket is not over: no peeking
+    assert f.expected("r1", 610, 10) == pytest.approx(4.0)
+    assert f.expected("r1", 620, 10) == pytest.approx(2.0)  # a quiet bucket halves the level
+    assert f.expected("r2", 620, 10) == 0.0
+
+
+P = RepositionParams(horizon_minutes=20, max_ride_minutes=10, min_shortfall=0.5, near_minutes=2)
+SITES = {"busy": Point(0, 0), "quiet": Point(2000, 0)}
+
+
+def test_an_idle_rider_goes_where_orders_are_coming() -> None:
+    rider = Courier("c1", Point(1000, 0), 0, 999)
+    moves = plan_moves([rider], {"busy": 3.0}, SITES, {}, 320, P)
+    assert [(m.courier_id, m.site) for m in moves] == [("c1", "busy")]
+
+
+def test_riders_already_covering_a_site_or_too_far_do_not_move() -> None:
+    near = Courier("near", Point(10, 0), 0, 999)
+    far = Courier("far", Point(50_000, 0), 0, 999)
+    assert plan_moves([near, far], {"busy": 3.0}, SITES, {}, 320, P) == []
+
+
+def test_one_shortfall_draws_one_rider() -> None:
+    riders = [Courier(f"c{i}", Point(1000, 10 * i), 0, 999) for i in range(4)]
+    moves = plan_moves(riders, {"busy": 1.2}, SITES, {}, 320, P)
+    assert len(moves) == 1
+    assert plan_moves(riders, {"busy": 1.2}, SITES, {"busy": 1}, 320, P) == []
