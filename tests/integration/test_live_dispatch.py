@@ -8,6 +8,8 @@ from datetime import timedelta
 from tests.api.helpers import merchant_of, place
 from tests.conftest import World
 from tiffin.clock import ManualClock
+from tiffin.dispatch.caps import WorkloadCaps
+from tiffin.dispatch.live import dispatch_tenant
 
 NEAR = (31.0301, 121.4451)  # at Lakeside Noodles, where place() orders from
 FAR = (31.0390, 121.4310)  # the far corner of campus
@@ -92,3 +94,21 @@ def test_a_handed_back_order_is_dispatched_again(world: World) -> None:
     _on_shift(world, "rider3", *NEAR)
     world.platform.dispatch_once()
     assert [o["order_id"] for o in _offers(world, "rider3")] == [order_id]
+
+
+def test_a_rider_at_the_hourly_cap_gets_no_more_offers(world: World) -> None:
+    first = _ready_order(world, "e")
+    _on_shift(world, "rider1", *NEAR)
+    world.platform.dispatch_once()
+    offer = _offers(world, "rider1")[0]
+    world.client.post(f"/v1/offers/{offer['id']}/accept", headers=world.auth("rider1"))
+    world.client.post(f"/v1/orders/{first}/pickup", headers=world.auth("rider1"))
+    world.client.post(f"/v1/orders/{first}/deliver", headers=world.auth("rider1"))
+    _ready_order(world, "f")
+    one_an_hour = WorkloadCaps(max_orders_per_hour=1)
+    with world.platform.uow() as uow:
+        tenant = uow.tenants.find()[0]
+        made = dispatch_tenant(uow, tenant, world.platform.dispatch_params, one_an_hour)
+        uow.commit()
+    assert made == 0 and _offers(world, "rider1") == []
+    assert world.platform.dispatch_once() == 1  # with the default caps the rider may go again

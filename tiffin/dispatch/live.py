@@ -14,10 +14,11 @@ import math
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
+from tiffin.dispatch.caps import WorkloadCaps, capacity
 from tiffin.dispatch.model import Courier, DispatchParams, Job, Point, Snapshot
 from tiffin.dispatch.solve import solve
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
@@ -65,7 +66,11 @@ def run_cycle(uow: UnitOfWork, params: DispatchParams) -> int:
     return made
 
 
-def dispatch_tenant(uow: UnitOfWork, tenant: Tenant, params: DispatchParams) -> int:
+def dispatch_tenant(
+    uow: UnitOfWork, tenant: Tenant, params: DispatchParams, caps: WorkloadCaps | None = None
+) -> int:
+    """One cycle for one tenant (see the module docstring); returns offers made."""
+    caps = caps or WorkloadCaps()
     now = uow.clock.now()
     _expire_offers(uow, tenant.id, now)
     offers = uow.offers.find(tables.offers.c.tenant_id == tenant.id)
@@ -110,10 +115,31 @@ def dispatch_tenant(uow: UnitOfWork, tenant: Tenant, params: DispatchParams) -> 
         _job(o, merchants[o.merchant_id].location, merchants[o.merchant_id].prep_minutes, plane)
         for o in orders
     )
+    recent = uow.orders.find(
+        tables.orders.c.tenant_id == tenant.id,
+        tables.orders.c.picked_up_at >= now - timedelta(hours=1),
+    )
+    pickups: dict[str, list[int]] = defaultdict(list)
+    for carried in recent:
+        if carried.rider_id and carried.picked_up_at:
+            pickups[carried.rider_id].append(minute(carried.picked_up_at))
     couriers = tuple(
-        Courier(r.id, plane.point(r.location), t, t + 24 * 60, frozenset(refused[r.id]))
+        Courier(
+            r.id,
+            plane.point(r.location),
+            t,
+            t + 24 * 60,
+            frozenset(refused[r.id]),
+            capacity(
+                caps,
+                now=t,
+                shift_started_at=minute(r.shift_started_at),
+                pickups_at=pickups[r.id],
+                carrying=0,
+            ),
+        )
         for r in riders
-        if r.location is not None
+        if r.location is not None and r.shift_started_at is not None
     )
     live = _live_params(params, tenant)
     made = 0

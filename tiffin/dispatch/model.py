@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tiffin.dispatch.zones import ClosedZone
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class Courier:
     free_at: int
     off_at: int
     excluded_jobs: frozenset[str] = frozenset()  # orders this rider refused: never re-offered
+    capacity: int = 99  # orders the rider may still take now (workload caps, see caps.py)
 
 
 @dataclass(frozen=True)
@@ -75,11 +80,13 @@ class DispatchParams:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the dispatcher knows at ``now``: open jobs (placed, not yet assigned) and riders."""
+    """What the dispatcher knows at ``now``: open jobs (placed, not yet assigned), riders, and
+    high-risk zones closed to riders (``tiffin.dispatch.zones.ClosedZone``)."""
 
     now: int
     jobs: tuple[Job, ...]
     couriers: tuple[Courier, ...]
+    closed_zones: tuple[ClosedZone, ...] = ()
 
 
 @dataclass(frozen=True)

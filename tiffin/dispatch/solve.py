@@ -14,6 +14,7 @@ from scipy.optimize import linear_sum_assignment
 from tiffin.dispatch.bundling import build_bundles
 from tiffin.dispatch.model import Assignment, Courier, DispatchParams, Job, Snapshot
 from tiffin.dispatch.routes import route_for
+from tiffin.dispatch.zones import apply_zones
 
 Policy = Callable[[Snapshot, DispatchParams], list[Assignment]]
 INFEASIBLE = 1e9
@@ -39,9 +40,10 @@ def solve(snapshot: Snapshot, params: DispatchParams) -> list[Assignment]:
     couriers = [
         c
         for c in snapshot.couriers
-        if c.free_at <= now + params.lookahead_minutes and c.off_at > now
+        if c.free_at <= now + params.lookahead_minutes and c.off_at > now and c.capacity > 0
     ]
-    jobs = [j for j in snapshot.jobs if j.placed_at <= now]
+    visible = [j for j in snapshot.jobs if j.placed_at <= now]
+    jobs, _blocked = apply_zones(visible, snapshot.closed_zones, now)
     if not couriers or not jobs:
         return []
     free_soon = sum(1 for c in couriers if c.free_at <= now + params.commit_minutes)
@@ -143,6 +145,9 @@ def cost_matrix(
     cost += p.wait_weight * np.maximum(0.0, ready[:, None] - (arrive + p.pickup_service))
     cost -= priority[:, None]
     cost[pickup > off[None, :]] = INFEASIBLE
+    sizes = np.array([len(b) for b in bundles])
+    capacity = np.array([c.capacity for c in couriers])
+    cost[sizes[:, None] > capacity[None, :]] = INFEASIBLE  # workload caps are never exceeded
     for c, courier in enumerate(couriers):
         if courier.excluded_jobs:
             for b, bundle in enumerate(bundles):
@@ -161,9 +166,10 @@ def solve_without_bundling(snapshot: Snapshot, params: DispatchParams) -> list[A
 def nearest_free_rider(snapshot: Snapshot, params: DispatchParams) -> list[Assignment]:
     """What small operators do: first come, first served, to the nearest idle rider, at once."""
     now = snapshot.now
-    free = [c for c in snapshot.couriers if c.free_at <= now and c.off_at > now]
+    free = [c for c in snapshot.couriers if c.free_at <= now and c.off_at > now and c.capacity]
+    jobs, _blocked = apply_zones(snapshot.jobs, snapshot.closed_zones, now)
     decisions = []
-    for job in sorted(snapshot.jobs, key=lambda j: (j.placed_at, j.id)):
+    for job in sorted(jobs, key=lambda j: (j.placed_at, j.id)):
         if job.placed_at > now:
             continue
         options = [
