@@ -75,7 +75,7 @@ def test_simulate_command_writes_the_three_files_and_a_summary(tmp_path: Path) -
 
 
 def test_repositioning_moves_riders_and_stays_feasible(tmp_path: Path) -> None:
-    day = load(write_instance(tmp_path / "day", orders=300, couriers=30, restaurants=4, seed=9))
+    day = load(write_instance(tmp_path / "day", orders=300, couriers=60, restaurants=4, seed=9))
     result = simulate(day, POLICIES["tiffin"], reposition=RepositionParams())
     solution.write(result, tmp_path / "out")
     assert result.repositioned > 0

@@ -67,6 +67,7 @@ class DispatchParams:
     late_weight: float = 3.0  # cost per minute beyond the target
     empty_weight: float = 0.2  # cost per minute riding with nothing to carry (空跑)
     wait_weight: float = 0.3  # cost per minute a rider stands at the merchant
+    overdue_weight: float = 8.0  # bonus per minute food has waited: old orders are not starved
 
     def __post_init__(self) -> None:
         if self.metres_per_minute <= 0:

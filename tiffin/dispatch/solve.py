@@ -104,7 +104,13 @@ def cost_matrix(
 
     Cost = total click-to-door of the bundle's orders + ``late_weight`` x minutes past the
     target + ``empty_weight`` x minutes riding empty to the merchant + ``wait_weight`` x
-    minutes standing at the merchant - priority of re-dispatched orders.
+    minutes standing at the merchant - a bonus per minute an order's food has been waiting
+    (``overdue_weight``) - the priority of re-dispatched orders.
+
+    The bonus matters when riders are short: orders left unmatched cost the assignment nothing,
+    and an old order is expensive whichever rider takes it, so without it an overloaded cycle
+    serves the cheap new orders first and an old one can wait for ever (seen in the storm
+    scenario: 147 minutes).
     """
     nb, nc = len(bundles), len(couriers)
     width = max(len(b) for b in bundles)
@@ -135,7 +141,7 @@ def cost_matrix(
             )
             offsets[b, k], placed[b, k], present[b, k] = at, job.placed_at, True
             here = job.dropoff
-        priority[b] = sum(j.priority for j in bundle)
+        priority[b] = sum(j.priority + p.overdue_weight * max(0, now - j.ready_at) for j in bundle)
     cost = np.zeros((nb, nc))
     for k in range(width):
         c2d = pickup + (offsets[:, k] - placed[:, k])[:, None]

@@ -8,13 +8,16 @@ cycle the policy sees exactly what a live dispatcher would, and its decisions ar
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tiffin.dispatch.forecast import DemandForecast
 from tiffin.dispatch.model import Assignment, Courier, DispatchParams, Job, Point, Snapshot
 from tiffin.dispatch.reposition import RepositionParams, plan_moves
 from tiffin.dispatch.solve import Policy
+from tiffin.sim.crisis import REDISPATCH_PRIORITY, CrisisPlan
 from tiffin.sim.mdrp import MdrpInstance
+
+NO_RIDER_LEFT = "no rider available before the last shift ended"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class SimResult:
     busy_minutes: dict[str, int] = field(default_factory=dict)
     decision_seconds: list[float] = field(default_factory=list)
     repositioned: int = 0
+    cancelled: dict[str, str] = field(default_factory=dict)  # order -> reason
+    redispatched: int = 0
+    dropped_riders: int = 0
 
     @property
     def undelivered(self) -> list[Job]:
@@ -56,6 +62,7 @@ class _Rider:
     node: str
     free_at: int
     off_at: int
+    route: tuple[int, Assignment, Point] | None = None  # (assigned at, what, from where)
 
 
 def simulate(
@@ -64,10 +71,13 @@ def simulate(
     params: DispatchParams | None = None,
     cycle_minutes: int = 1,
     reposition: RepositionParams | None = None,
+    crisis: CrisisPlan | None = None,
 ) -> SimResult:
     """Run one day: every ``cycle_minutes`` ask ``policy`` and carry out what it commits;
-    with ``reposition``, idle riders are also moved toward forecast demand."""
-    p = params or instance.params
+    with ``reposition``, idle riders are also moved toward forecast demand; with ``crisis``,
+    riders drop out, customers cancel, storms slow riders and zones close on schedule."""
+    base = params or instance.params
+    p = base
     result = SimResult(instance)
     forecast = DemandForecast()
     riders = {c.id: _Rider(c.id, c.start, "0", c.on_at, c.off_at) for c in instance.couriers}
@@ -82,6 +92,9 @@ def simulate(
             open_jobs[upcoming[nxt].id] = upcoming[nxt]
             forecast.observe(upcoming[nxt].merchant_id, upcoming[nxt].placed_at)
             nxt += 1
+        if crisis is not None:
+            p = replace(base, metres_per_minute=base.metres_per_minute * crisis.speed_factor(now))
+            _apply_crisis(crisis, now, riders, open_jobs, result)
         if open_jobs:
             snapshot = Snapshot(
                 now,
@@ -91,6 +104,7 @@ def simulate(
                     for r in riders.values()
                     if r.off_at > now
                 ),
+                crisis.closed_zones if crisis else (),
             )
             began = time.perf_counter()
             decisions = policy(snapshot, p)
@@ -102,6 +116,8 @@ def simulate(
         if reposition is not None:
             _reposition(instance, riders, forecast, now, p, reposition, result)
         now += cycle_minutes
+    for job_id in open_jobs:  # the platform's call when no rider is left: cancel, and say why
+        result.cancelled[job_id] = NO_RIDER_LEFT
     return result
 
 
@@ -155,8 +171,72 @@ def _carry_out(
     result.busy_minutes[rider.id] = (
         result.busy_minutes.get(rider.id, 0) + route.dropoff_at[-1] - route.depart_at
     )
+    rider.route = (now, a, rider.position)
     rider.position, rider.node, rider.free_at = (
         bundle[-1].dropoff,
         bundle[-1].id,
         route.dropoff_at[-1],
     )
+
+
+def _apply_crisis(
+    plan: CrisisPlan,
+    now: int,
+    riders: dict[str, _Rider],
+    open_jobs: dict[str, Job],
+    result: SimResult,
+) -> None:
+    for rider_id, at in plan.dropouts.items():
+        rider = riders.get(rider_id)
+        if at == now and rider is not None and rider.off_at > now:
+            _drop_out(rider, now, open_jobs, result)
+    for job_id, at in plan.cancellations.items():
+        if at == now:
+            _cancel(job_id, now, riders, open_jobs, result)
+
+
+def _drop_out(rider: _Rider, now: int, open_jobs: dict[str, Job], result: SimResult) -> None:
+    """The rider vanishes: food not yet fetched goes back to the pool, food in hand is lost."""
+    rider.off_at = now
+    result.dropped_riders += 1
+    if rider.route is None:
+        return
+    for job_id in rider.route[1].job_ids:
+        delivery = result.deliveries.get(job_id)
+        if delivery is None or delivery.dropoff_at <= now:
+            continue
+        del result.deliveries[job_id]
+        if delivery.pickup_at <= now:
+            result.cancelled[job_id] = "rider dropped out with the food"
+        else:
+            open_jobs[job_id] = replace(delivery.job, priority=REDISPATCH_PRIORITY)
+            result.redispatched += 1
+
+
+def _cancel(
+    job_id: str, now: int, riders: dict[str, _Rider], open_jobs: dict[str, Job], result: SimResult
+) -> None:
+    """A customer cancels; too late once the food is picked up. A rider heading for it is
+    released where they are."""
+    if job_id in open_jobs:
+        del open_jobs[job_id]
+        result.cancelled[job_id] = "cancelled by the customer"
+        return
+    delivery = result.deliveries.get(job_id)
+    if delivery is None or delivery.pickup_at <= now:
+        return
+    del result.deliveries[job_id]
+    result.cancelled[job_id] = "cancelled by the customer"
+    rider = riders[delivery.courier_id]
+    if rider.route is None:
+        return
+    assigned_at, assignment, origin = rider.route
+    remaining = [j for j in assignment.job_ids if j in result.deliveries]
+    if not remaining:  # nothing left to carry: stop where they are
+        target = delivery.job.pickup
+        arrive = assignment.route.arrive_merchant_at
+        share = min(1.0, (now - assigned_at) / max(1, arrive - assigned_at))
+        rider.position = Point(
+            origin.x + share * (target.x - origin.x), origin.y + share * (target.y - origin.y)
+        )
+        rider.free_at, rider.node, rider.route = now, "en-route", None
