@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from tiffin.accounts.service import issue_token
@@ -25,6 +25,7 @@ from tiffin.clock import ManualClock
 from tiffin.platform import Platform
 from tiffin.seed import seed_demo
 from tiffin.settings import Settings
+from tiffin.store import tables
 from tiffin.store.db import Database
 from tiffin.store.tables import metadata
 
@@ -132,10 +133,6 @@ class World:
         with self.platform.uow() as uow:
             logins = seed_demo(uow, slug=slug)
             uow.commit()
-        from sqlalchemy import select
-
-        from tiffin.store import tables
-
         with self.platform.uow() as uow:
             for login in logins:
                 row = uow.conn.execute(

@@ -53,9 +53,3 @@ class Forbidden(TiffinError):
     code = "forbidden"
     status = 403
     title = "Not allowed"
-
-
-class Unavailable(TiffinError):
-    code = "unavailable"
-    status = 503
-    title = "Service unavailable"

@@ -131,12 +131,8 @@ def issue_token(
     return token, expires_at
 
 
-def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:
-    """The principal behind a bearer token, or ``Unauthorized`` (unknown or expired)."""
-    return _lookup(uow, _digest(token), now)[0]
-
-
 def _lookup(uow: UnitOfWork, digest: str, now: datetime) -> tuple[Principal, datetime]:
+    """The principal behind a token digest, or ``Unauthorized`` (unknown or expired)."""
     row = uow.conn.execute(
         select(
             tables.tokens.c.expires_at,

@@ -19,18 +19,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 
 from tiffin.dispatch.caps import WorkloadCaps, capacity
-from tiffin.dispatch.model import Courier, DispatchParams, Job, Point, Snapshot
+from tiffin.dispatch.model import REDISPATCH_PRIORITY, Courier, DispatchParams, Job, Point, Snapshot
 from tiffin.dispatch.solve import solve
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import OfferStatus, Tenant
-from tiffin.riders.service import offer_order
+from tiffin.riders.service import NEEDS_RIDER, offer_order
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
-REDISPATCH_PRIORITY = 30.0  # minutes of cost an order handed back is worth: it goes first
 BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
-NEEDS_RIDER = (OrderStatus.ACCEPTED.value, OrderStatus.READY.value)
+WAITING = tuple(s.value for s in NEEDS_RIDER)
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def dispatch_tenant(
     orders = [
         o
         for o in uow.orders.find(
-            tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(NEEDS_RIDER)
+            tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(WAITING)
         )
         if o.id not in pending
     ]

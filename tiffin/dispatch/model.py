@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from tiffin.dispatch.zones import ClosedZone
 
 
+REDISPATCH_PRIORITY = 30.0  # cost-minutes of head start for an order that lost its rider
+
+
 @dataclass(frozen=True, slots=True)
 class Point:
     x: float

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import permutations
 
-from tiffin.dispatch.model import Courier, DispatchParams, Job, Point, Route, travel_minutes
+from tiffin.dispatch.model import Courier, DispatchParams, Job, Route, travel_minutes
 
 
 def route_for(courier: Courier, jobs: Sequence[Job], now: int, p: DispatchParams) -> Route:
@@ -46,7 +46,3 @@ def lower_bound_minutes(job: Job, p: DispatchParams) -> int:
     """Click-to-door if a rider were waiting at the merchant when the order was placed."""
     ride = travel_minutes(job.pickup, job.dropoff, p.metres_per_minute)
     return max(job.ready_at - job.placed_at, p.pickup_service) + ride + p.dropoff_service
-
-
-def end_point(jobs: Sequence[Job]) -> Point:
-    return jobs[-1].dropoff

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 
 from tiffin.dispatch.zones import ClosedZone
 
-REDISPATCH_PRIORITY = 30.0  # same boost the live dispatcher gives a handed-back order
-
 
 @dataclass(frozen=True)
 class SlowWindow:

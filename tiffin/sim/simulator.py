@@ -11,10 +11,18 @@ import time
 from dataclasses import dataclass, field, replace
 
 from tiffin.dispatch.forecast import DemandForecast
-from tiffin.dispatch.model import Assignment, Courier, DispatchParams, Job, Point, Snapshot
+from tiffin.dispatch.model import (
+    REDISPATCH_PRIORITY,
+    Assignment,
+    Courier,
+    DispatchParams,
+    Job,
+    Point,
+    Snapshot,
+)
 from tiffin.dispatch.reposition import RepositionParams, plan_moves
 from tiffin.dispatch.solve import Policy
-from tiffin.sim.crisis import REDISPATCH_PRIORITY, CrisisPlan
+from tiffin.sim.crisis import CrisisPlan
 from tiffin.sim.mdrp import MdrpInstance
 
 NO_RIDER_LEFT = "no rider available before the last shift ended"
