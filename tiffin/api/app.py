@@ -16,6 +16,7 @@ from tiffin.clock import Clock
 from tiffin.ordering.views import router as orders_router
 from tiffin.platform import Platform
 from tiffin.riders.views import router as riders_router
+from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
 
 
@@ -52,6 +53,7 @@ def create_app(
         orders_router,
         riders_router,
         care_router,
+        safety_router,
     ):
         app.include_router(router)
     return app

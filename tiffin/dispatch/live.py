@@ -4,7 +4,9 @@ Each cycle, per tenant: expire unanswered offers, build a snapshot (orders that 
 and have no open offer; riders on shift who carry nothing), solve, and turn every committed
 assignment into offers that record their score and the alternatives they beat. A rider who
 refused an order, or let its offer lapse, is never offered it again; an order handed back by its
-rider returns with a priority boost. On PostgreSQL a transaction-scoped advisory lock per tenant
+rider returns with a priority boost. No rider is sent into a high-risk zone while it is closed:
+orders from merchants inside wait, and orders for addresses inside are offered with the zone's
+hand-off point. On PostgreSQL a transaction-scoped advisory lock per tenant
 keeps two processes from dispatching the same tenant at once.
 """
 
@@ -21,10 +23,12 @@ from sqlalchemy import text
 from tiffin.dispatch.caps import WorkloadCaps, capacity
 from tiffin.dispatch.model import REDISPATCH_PRIORITY, Courier, DispatchParams, Job, Point, Snapshot
 from tiffin.dispatch.solve import solve
+from tiffin.dispatch.zones import ClosedZone
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import OfferStatus, Tenant
 from tiffin.riders.service import NEEDS_RIDER, offer_order
+from tiffin.safety.service import closures
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
@@ -141,8 +145,20 @@ def dispatch_tenant(
         if r.location is not None and r.shift_started_at is not None
     )
     live = _live_params(params, tenant)
+    risk = [z for z in closures(uow, tenant.id, now=now) if z.active(now)]
+    closed = tuple(
+        ClosedZone(
+            z.id,
+            tuple(plane.point(p) for p in z.polygon),
+            plane.point(z.handoff),
+            minute(z.closed_from),
+            minute(z.closed_until),
+        )
+        for z in risk
+    )
+    by_id = {o.id: o for o in orders}
     made = 0
-    for decision in solve(Snapshot(t, jobs, couriers), live):
+    for decision in solve(Snapshot(t, jobs, couriers, closed), live):
         explanation = {
             "policy": "tiffin",
             "cost": round(decision.cost, 2),
@@ -153,13 +169,21 @@ def dispatch_tenant(
             "pickup_in_minutes": decision.route.pickup_at - t,
         }
         for order_id in decision.job_ids:
+            inside = next((z for z in risk if z.covers(by_id[order_id].dropoff)), None)
+            reasons = dict(explanation)
+            if inside is not None:  # tell the rider where to leave it instead
+                reasons["handoff"] = {
+                    "zone": inside.name,
+                    "lat": inside.handoff.lat,
+                    "lon": inside.handoff.lon,
+                }
             offer_order(
                 uow,
                 tenant_id=tenant.id,
                 order_id=order_id,
                 rider_id=decision.courier_id,
                 score=decision.cost,
-                explanation=explanation,
+                explanation=reasons,
             )
             made += 1
     return made

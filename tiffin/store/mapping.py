@@ -19,6 +19,7 @@ from tiffin.domain.people import (
     VehicleType,
     Zone,
 )
+from tiffin.safety.model import RiskZone
 
 Row = dict[str, Any]
 
@@ -252,4 +253,35 @@ def order_from(r: Row, lines: list[Row], transitions: list[Row]) -> Order:
             )
             for t in sorted(transitions, key=lambda t: t["seq"])
         ],
+    )
+
+
+def risk_zone_row(z: RiskZone) -> Row:
+    return {
+        "id": z.id,
+        "tenant_id": z.tenant_id,
+        "name": z.name,
+        "polygon": [[p.lat, p.lon] for p in z.polygon],
+        "handoff_lat": z.handoff.lat,
+        "handoff_lon": z.handoff.lon,
+        "closed_from": z.closed_from,
+        "closed_until": z.closed_until,
+        "reason": z.reason,
+        "created_by": z.created_by,
+        "created_at": z.created_at,
+    }
+
+
+def risk_zone_from(r: Row) -> RiskZone:
+    return RiskZone(
+        id=r["id"],
+        tenant_id=r["tenant_id"],
+        name=r["name"],
+        polygon=tuple(LatLon(lat, lon) for lat, lon in r["polygon"]),
+        handoff=LatLon(r["handoff_lat"], r["handoff_lon"]),
+        closed_from=r["closed_from"],
+        closed_until=r["closed_until"],
+        reason=r["reason"],
+        created_by=r["created_by"],
+        created_at=r["created_at"],
     )

@@ -246,3 +246,19 @@ inbox_messages = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("event_id", "customer_id", name="uq_inbox_messages_event_customer"),
 )
+
+risk_zones = Table(
+    "risk_zones",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("polygon", JSON, nullable=False),
+    Column("handoff_lat", Float, nullable=False),
+    Column("handoff_lon", Float, nullable=False),
+    Column("closed_from", UTCDateTime, nullable=False),
+    Column("closed_until", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

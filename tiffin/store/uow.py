@@ -24,6 +24,7 @@ from tiffin.domain.people import (
     Tenant,
     Zone,
 )
+from tiffin.safety.model import RiskZone
 from tiffin.store import mapping, outbox, tables
 from tiffin.store.db import READ_ONLY, Database
 from tiffin.store.repositories import Orders, Records
@@ -40,6 +41,7 @@ class UnitOfWork:
     shifts: Records[RiderShift]
     offers: Records[Offer]
     orders: Orders
+    risk_zones: Records[RiskZone]
 
     def __init__(self, db: Database, clock: Clock, *, read_only: bool = False) -> None:
         self.db = db
@@ -83,6 +85,9 @@ class UnitOfWork:
         )
         self.offers = Records(c, tables.offers, mapping.offer_row, mapping.offer_from, "offer")
         self.orders = Orders(c)
+        self.risk_zones = Records(
+            c, tables.risk_zones, mapping.risk_zone_row, mapping.risk_zone_from, "risk zone"
+        )
         return self
 
     def emit(self, event: DomainEvent) -> None:

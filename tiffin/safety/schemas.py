@@ -1,0 +1,41 @@
+"""Risk-zone payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from tiffin.api.common import Point, Strict
+from tiffin.safety.model import RiskZone
+
+
+class ZoneClosure(Strict):
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    polygon: list[Point] = Field(min_length=3, max_length=200)
+    handoff: Point = Field(description="Contactless hand-off point, outside the zone.")
+    closed_from: AwareDatetime | None = Field(default=None, description="Defaults to now.")
+    closed_until: AwareDatetime
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+
+
+class RiskZoneRead(BaseModel):
+    id: str
+    name: str
+    polygon: list[Point]
+    handoff: Point
+    closed_from: datetime
+    closed_until: datetime
+    reason: str
+
+    @classmethod
+    def of(cls, z: RiskZone) -> RiskZoneRead:
+        return cls(
+            id=z.id,
+            name=z.name,
+            polygon=[Point.of(p) for p in z.polygon],
+            handoff=Point.of(z.handoff),
+            closed_from=z.closed_from,
+            closed_until=z.closed_until,
+            reason=z.reason,
+        )
