@@ -13,6 +13,7 @@ from tiffin.api import health, problems
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
+from tiffin.dispatch.views import router as dispatch_router
 from tiffin.ordering.views import router as orders_router
 from tiffin.platform import Platform
 from tiffin.riders.views import router as riders_router
@@ -54,6 +55,7 @@ def create_app(
         riders_router,
         care_router,
         safety_router,
+        dispatch_router,
     ):
         app.include_router(router)
     return app
