@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from tiffin.dispatch.model import Job, Point
+from tiffin.domain.geo import inside
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,7 @@ class ClosedZone:
         return self.closed_from <= now < self.closed_until
 
     def contains(self, p: Point) -> bool:
-        inside = False
-        n = len(self.polygon)
-        for i in range(n):
-            a, b = self.polygon[i], self.polygon[i - 1]
-            if (a.y > p.y) != (b.y > p.y):
-                x_at = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y)
-                if p.x < x_at:
-                    inside = not inside
-        return inside
+        return inside([(c.x, c.y) for c in self.polygon], (p.x, p.y))
 
 
 def apply_zones(

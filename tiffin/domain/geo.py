@@ -35,32 +35,35 @@ def distance_m(a: LatLon, b: LatLon) -> float:
 
 
 def contains(polygon: Sequence[LatLon], point: LatLon) -> bool:
-    """Whether ``point`` lies inside ``polygon`` (ray casting; edges count as inside)."""
+    """Whether ``point`` lies inside ``polygon`` (edges count as inside)."""
+    return inside([(p.lon, p.lat) for p in polygon], (point.lon, point.lat))
+
+
+def inside(polygon: Sequence[tuple[float, float]], point: tuple[float, float]) -> bool:
+    """Ray casting on plain (x, y) pairs; points on an edge count as inside."""
     n = len(polygon)
     if n < 3:
         return False
-    inside = False
-    j = n - 1
+    px, py = point
+    hit = False
     for i in range(n):
-        pi, pj = polygon[i], polygon[j]
-        if _on_segment(pi, pj, point):
+        (ax, ay), (bx, by) = polygon[i], polygon[i - 1]
+        if _on_segment((ax, ay), (bx, by), point):
             return True
-        crosses = (pi.lat > point.lat) != (pj.lat > point.lat)
-        if crosses:
-            lon_at = pi.lon + (point.lat - pi.lat) * (pj.lon - pi.lon) / (pj.lat - pi.lat)
-            if point.lon < lon_at:
-                inside = not inside
-        j = i
-    return inside
+        if (ay > py) != (by > py) and px < ax + (py - ay) * (bx - ax) / (by - ay):
+            hit = not hit
+    return hit
 
 
-def _on_segment(a: LatLon, b: LatLon, p: LatLon, eps: float = 1e-12) -> bool:
-    cross = (b.lat - a.lat) * (p.lon - a.lon) - (b.lon - a.lon) * (p.lat - a.lat)
+def _on_segment(
+    a: tuple[float, float], b: tuple[float, float], p: tuple[float, float], eps: float = 1e-12
+) -> bool:
+    cross = (b[1] - a[1]) * (p[0] - a[0]) - (b[0] - a[0]) * (p[1] - a[1])
     if abs(cross) > eps:
         return False
     return (
-        min(a.lat, b.lat) - eps <= p.lat <= max(a.lat, b.lat) + eps
-        and min(a.lon, b.lon) - eps <= p.lon <= max(a.lon, b.lon) + eps
+        min(a[0], b[0]) - eps <= p[0] <= max(a[0], b[0]) + eps
+        and min(a[1], b[1]) - eps <= p[1] <= max(a[1], b[1]) + eps
     )
 
 
