@@ -76,19 +76,24 @@ def dispatch_tenant(
     caps = caps or WorkloadCaps()
     now = uow.clock.now()
     _expire_offers(uow, tenant.id, now)
-    offers = uow.offers.find(tables.offers.c.tenant_id == tenant.id)
-    pending = {o.order_id for o in offers if o.status is OfferStatus.PENDING}
+    waiting = uow.orders.find(
+        tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(WAITING)
+    )
+    if not waiting:
+        return 0
+    oc = tables.offers.c
+    # Only offers that matter now: open ones, and past answers about orders still waiting
+    # (the table grows all day; this keeps the cycle's reads bounded by the open work).
+    offers = uow.offers.find(
+        oc.tenant_id == tenant.id,
+        (oc.status == OfferStatus.PENDING.value) | oc.order_id.in_([w.id for w in waiting]),
+    )
+    pending = {x.order_id for x in offers if x.status is OfferStatus.PENDING}
     refused: dict[str, set[str]] = defaultdict(set)
-    for o in offers:
-        if o.status in (OfferStatus.REJECTED, OfferStatus.EXPIRED):
-            refused[o.rider_id].add(o.order_id)
-    orders = [
-        o
-        for o in uow.orders.find(
-            tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(WAITING)
-        )
-        if o.id not in pending
-    ]
+    for x in offers:
+        if x.status in (OfferStatus.REJECTED, OfferStatus.EXPIRED):
+            refused[x.rider_id].add(x.order_id)
+    orders = [w for w in waiting if w.id not in pending]
     if not orders:
         return 0
     for order in orders:  # a rider who handed an order back is not offered it again
@@ -101,7 +106,7 @@ def dispatch_tenant(
             tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(BUSY)
         )
     }
-    pending_riders = {o.rider_id for o in offers if o.status is OfferStatus.PENDING}
+    pending_riders = {x.rider_id for x in offers if x.status is OfferStatus.PENDING}
     riders = [
         r
         for r in uow.riders.find(
