@@ -114,6 +114,36 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="The new backup file.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Back up the SQLite database while it serves (online backup API)."""
+    from tiffin.resilience.backup import backup
+
+    try:
+        pages = backup(_settings(database_url).database_url, target)
+    except TiffinError as exc:
+        _fail(exc.detail)
+    console.print(f"[green]backed up[/] {pages} pages to {target}")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file written by `tiffin backup`.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replace the SQLite database with a backup (stop the server first)."""
+    from tiffin.resilience.backup import restore
+
+    try:
+        restore(source, _settings(database_url).database_url)
+    except TiffinError as exc:
+        _fail(exc.detail)
+    console.print(f"[green]restored[/] from {source}")
+
+
 simulate_app = typer.Typer(
     help="Run the real dispatch engine on a virtual clock.", no_args_is_help=True
 )

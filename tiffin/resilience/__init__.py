@@ -1,0 +1,1 @@
+"""Staying up and coming back: backups (and, as they arrive, health, incidents, recovery)."""
