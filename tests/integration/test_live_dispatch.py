@@ -3,7 +3,11 @@ hand-backs re-dispatched first."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
 
 from tests.api.helpers import merchant_of, place
 from tests.conftest import World
@@ -112,3 +116,21 @@ def test_a_rider_at_the_hourly_cap_gets_no_more_offers(world: World) -> None:
         uow.commit()
     assert made == 0 and _offers(world, "rider1") == []
     assert world.platform.dispatch_once() == 1  # with the default caps the rider may go again
+
+
+def test_two_servers_never_dispatch_the_same_tenant_at_once(world: World) -> None:
+    if not world.platform.db.is_postgres:
+        pytest.skip("the per-tenant dispatch lock is a PostgreSQL advisory lock")
+    _ready_order(world, "g")
+    _on_shift(world, "rider1", *NEAR)
+    with world.platform.uow(read_only=True) as uow:
+        tenant_id = uow.tenants.find()[0].id
+    other_server = world.platform.db.engine.connect()
+    try:
+        key = zlib.crc32(tenant_id.encode())
+        other_server.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        assert world.platform.dispatch_once() == 0  # the other process holds this tenant
+        other_server.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        assert world.platform.dispatch_once() == 1
+    finally:
+        other_server.close()
