@@ -52,9 +52,8 @@ def _best_fit(
 def _extra_minutes(bundle: list[Job], job: Job, p: DispatchParams) -> int:
     """How much later the worst-off order arrives in the bundle than on its own."""
     at_merchant = Courier("probe", job.pickup, 0, 10**9)
-    members = [*bundle, job]
-    together = route_for(at_merchant, best_sequence(members, p), 0, p)
-    sequence = best_sequence(members, p)
+    sequence = best_sequence([*bundle, job], p)
+    together = route_for(at_merchant, sequence, 0, p)
     worst = 0
     for member, drop in zip(sequence, together.dropoff_at, strict=True):
         alone = route_for(at_merchant, (member,), 0, p).dropoff_at[0]

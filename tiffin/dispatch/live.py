@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -195,8 +195,6 @@ def dispatch_tenant(
 
 
 def _live_params(params: DispatchParams, tenant: Tenant) -> DispatchParams:
-    from dataclasses import replace
-
     return replace(params, metres_per_minute=tenant.rider_speed_m_per_min)
 
 

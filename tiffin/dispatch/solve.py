@@ -6,6 +6,7 @@ when more orders and riders are known).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -164,8 +165,6 @@ def cost_matrix(
 
 def solve_without_bundling(snapshot: Snapshot, params: DispatchParams) -> list[Assignment]:
     """tiffin's optimiser with every order travelling alone (a baseline)."""
-    from dataclasses import replace
-
     return solve(snapshot, replace(params, max_bundle=1))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -91,8 +91,6 @@ def _storm(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, C
 
 
 def _late_kitchens(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
-    from dataclasses import replace
-
     late = tuple(
         replace(j, ready_at=j.ready_at + 15)
         if j.merchant_id == "lakeside-noodles" and 705 <= j.placed_at < 750

@@ -8,7 +8,7 @@ positions metres.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tiffin.dispatch.model import DispatchParams, Job, Point
@@ -79,8 +79,6 @@ def load(folder: Path | str, base: DispatchParams | None = None) -> MdrpInstance
         )
     except (ValueError, IndexError, KeyError) as exc:
         raise Invalid(f"{folder} is not in MDRP format: {exc!r}", code="not_mdrp") from None
-    from dataclasses import replace
-
     params = replace(
         base or DispatchParams(),
         metres_per_minute=float(speed),
