@@ -55,4 +55,4 @@ def test_backup_refuses_what_it_cannot_do(tmp_path: Path) -> None:
             f"sqlite:///{tmp_path / 'live.db'}",
         ],
     )
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert missing.exit_code == 1 and "does not exist" in " ".join(missing.output.split())

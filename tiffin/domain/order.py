@@ -134,6 +134,7 @@ class Order:
     ready_at: datetime | None = None
     picked_up_at: datetime | None = None
     finished_at: datetime | None = None
+    discount_cents: int = 0  # a coupon redeemed at checkout
     history: list[Transition] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
@@ -151,12 +152,15 @@ class Order:
         delivery_fee_cents: int,
         placed_at: datetime,
         promised_at: datetime,
+        discount_cents: int = 0,
     ) -> Order:
         """Create a new order; emits ``order.placed``."""
         if not lines:
             raise IllegalTransition("an order needs at least one line", code="empty_order")
         if promised_at < placed_at:
             raise ValueError("promise lies before placement")
+        if not 0 <= discount_cents <= sum(line.total_cents for line in lines):
+            raise ValueError("a discount lies between nothing and the food's price")
         order = cls(
             id=id,
             tenant_id=tenant_id,
@@ -168,6 +172,7 @@ class Order:
             delivery_fee_cents=delivery_fee_cents,
             placed_at=placed_at,
             promised_at=promised_at,
+            discount_cents=discount_cents,
         )
         order.events.append(
             OrderStatusChanged(
@@ -189,7 +194,7 @@ class Order:
 
     @property
     def total_cents(self) -> int:
-        return self.items_cents + self.delivery_fee_cents
+        return self.items_cents + self.delivery_fee_cents - self.discount_cents
 
     @property
     def is_terminal(self) -> bool:

@@ -89,6 +89,7 @@ class Customer:
     address_note: str = ""
     language: str = "en"
     phone: str = ""
+    contact_channel: str = "push"  # push, sms, phone (an operator calls them) or inbox
 
 
 @dataclass
@@ -102,6 +103,7 @@ class Rider:
     location: LatLon | None = None
     shift_started_at: datetime | None = None
     location_at: datetime | None = None
+    moved_at: datetime | None = None  # last location report that moved them noticeably
 
     @property
     def on_shift(self) -> bool:

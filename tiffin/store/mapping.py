@@ -100,6 +100,7 @@ def customer_row(c: Customer) -> Row:
         "address_note": c.address_note,
         "language": c.language,
         "phone": c.phone,
+        "contact_channel": c.contact_channel,
     }
 
 
@@ -112,6 +113,7 @@ def customer_from(r: Row) -> Customer:
         address_note=r["address_note"],
         language=r["language"],
         phone=r["phone"],
+        contact_channel=r["contact_channel"],
     )
 
 
@@ -124,6 +126,7 @@ def rider_row(x: Rider) -> Row:
         "lat": x.location.lat if x.location else None,
         "lon": x.location.lon if x.location else None,
         "location_at": x.location_at,
+        "moved_at": x.moved_at,
         "shift_started_at": x.shift_started_at,
     }
 
@@ -137,6 +140,7 @@ def rider_from(r: Row) -> Rider:
         vehicle=VehicleType(r["vehicle"]),
         location=location,
         location_at=r["location_at"],
+        moved_at=r["moved_at"],
         shift_started_at=r["shift_started_at"],
     )
 
@@ -188,6 +192,7 @@ def order_row(o: Order, version: int) -> Row:
         "dropoff_note": o.dropoff_note,
         "delivery_fee_cents": o.delivery_fee_cents,
         "items_cents": o.items_cents,
+        "discount_cents": o.discount_cents,
         "placed_at": o.placed_at,
         "promised_at": o.promised_at,
         "ready_at": o.ready_at,
@@ -235,6 +240,7 @@ def order_from(r: Row, lines: list[Row], transitions: list[Row]) -> Order:
         dropoff=LatLon(r["dropoff_lat"], r["dropoff_lon"]),
         dropoff_note=r["dropoff_note"],
         delivery_fee_cents=r["delivery_fee_cents"],
+        discount_cents=r["discount_cents"],
         placed_at=r["placed_at"],
         promised_at=r["promised_at"],
         status=OrderStatus(r["status"]),

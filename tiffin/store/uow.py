@@ -94,6 +94,11 @@ class UnitOfWork:
         """Record an event that is not owned by an order (a shift started, an offer rejected)."""
         self._events.append(event)
 
+    def flush(self) -> None:
+        """Write changed orders now (their events still wait for commit), so queries later in
+        this transaction see them."""
+        self._events.extend(self.orders.flush())
+
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
