@@ -29,6 +29,8 @@ from tiffin.store import tables
 from tiffin.store.db import Database
 from tiffin.store.tables import metadata
 
+pytest_plugins = ["tests.providers"]  # the local HTTP provider fixture for webhook tests
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TIFFIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -49,3 +49,32 @@ def merchant_of(world: World, order: dict[str, Any]) -> str:
         if subject == order["merchant_id"]:
             return who
     raise AssertionError("merchant not in the demo world")
+
+
+ON_CAMPUS = {"location": {"lat": 31.03, "lon": 121.44}}
+
+
+def assigned(world: World, key: str, rider: str = "rider1") -> Any:
+    """A new order, accepted by its canteen and taken by ``rider`` (offered by the operator)."""
+    c = world.client
+    order = place(world, key=key).json()
+    c.post(f"/v1/orders/{order['id']}/accept", headers=world.auth(merchant_of(world, order)))
+    c.post("/v1/riders/me/shift/start", json=ON_CAMPUS, headers=world.auth(rider))
+    offer = c.post(
+        f"/v1/orders/{order['id']}/offers",
+        json={"rider_id": world.subjects[rider]},
+        headers=world.auth("ops"),
+    ).json()
+    taken = c.post(f"/v1/offers/{offer['id']}/accept", headers=world.auth(rider))
+    assert taken.status_code == 200, taken.json()
+    return order
+
+
+def delivered(world: World, key: str, rider: str = "rider1") -> Any:
+    """A new order, carried all the way to the door."""
+    c = world.client
+    order = assigned(world, key, rider)
+    c.post(f"/v1/orders/{order['id']}/ready", headers=world.auth(merchant_of(world, order)))
+    c.post(f"/v1/orders/{order['id']}/pickup", headers=world.auth(rider))
+    c.post(f"/v1/orders/{order['id']}/deliver", headers=world.auth(rider))
+    return order

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tiffin.care.policy import DEFAULT_POLICY
 from tiffin.cli import app
 from tiffin.dispatch import POLICIES
 from tiffin.dispatch.reposition import RepositionParams
@@ -25,7 +27,7 @@ def run(name: str, seed: int) -> dict[str, object]:
 @pytest.mark.parametrize("name", sorted(campus.SCENARIOS))
 def test_every_scenario_resolves_every_order(name: str) -> None:
     figures = run(name, seed=3)
-    assert figures["stranded"] == 0
+    assert figures["stranded_orders"] == 0
     assert figures["delivered"] + figures["cancelled"] == figures["orders"]  # type: ignore[operator]
 
 
@@ -57,4 +59,71 @@ def test_campus_command_lists_and_prints_json() -> None:
     assert shown.exit_code == 0
     assert json.loads(shown.output)["scenario"] == "cancellations"
     bad = CliRunner().invoke(app, ["simulate", "campus", "--scenario", "meteor"])
+    assert bad.exit_code == 1
+
+
+CARE_FIGURES = (
+    "anomalies_by_type",
+    "detection_delay_s_mean",
+    "affected_customers_notified_pct",
+    "notification_delay_p50_s",
+    "notification_delay_p99_s",
+    "redispatch_success_pct",
+    "compensation_per_affected_order_cents",
+    "stranded_orders",
+)
+
+
+def test_a_storm_day_through_the_anomaly_engine_reaches_everyone_and_strands_nobody() -> None:
+    shown = CliRunner().invoke(
+        app, ["simulate", "campus", "--scenario", "storm-lunch", "--seed", "2", "--json"]
+    )
+    figures = json.loads(shown.output)
+    assert set(CARE_FIGURES) <= set(figures)
+    assert figures["stranded_orders"] == 0
+    assert figures["affected_customers_notified_pct"] == 100.0
+    kinds = figures["anomalies_by_type"]
+    assert kinds["delivered_late"] > 0 and kinds["no_rider"] > 0
+    assert figures["liable"]["force_majeure"] > 0  # the storm window is nobody's fault
+    assert figures["notification_delay_p50_s"] <= figures["notification_delay_p99_s"]
+
+
+def test_late_kitchens_are_charged_to_the_merchant() -> None:
+    figures = campus.run_day("late-kitchens", 1)
+    assert figures["anomalies_by_type"]["food_late"] > 0
+    assert figures["liable"]["merchant"] > 0
+
+
+def test_riders_who_drop_out_are_detected_and_their_orders_rescued() -> None:
+    figures = campus.run_day("rider-dropout", 1)
+    assert figures["anomalies_by_type"]["rider_lost"] > 0
+    assert figures["redispatch_success_pct"] == 100.0
+
+
+def test_two_compensation_policies_compare_on_the_same_day(tmp_path: Path) -> None:
+    thrifty = DEFAULT_POLICY.model_dump(mode="json") | {"version": 2, "daily_budget_cents": 5000}
+    path = tmp_path / "thrifty.json"
+    path.write_text(json.dumps(thrifty))
+    base = campus.run_day("storm-lunch", 3)
+    shown = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "campus",
+            "--scenario",
+            "storm-lunch",
+            "--seed",
+            "3",
+            "--json",
+            "--compensation",
+            str(path),
+        ],
+    )
+    cheap = json.loads(shown.output)
+    assert cheap["policy_version"] == 2 and cheap["budget_hit"]
+    assert cheap["compensation_cents"] <= 5000 < base["compensation_cents"]
+    assert cheap["anomalies_by_type"] == base["anomalies_by_type"]  # the same day
+    bad = CliRunner().invoke(
+        app, ["simulate", "campus", "--scenario", "storm-lunch", "--compensation", "/nope.json"]
+    )
     assert bad.exit_code == 1

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from tiffin.domain.geo import LatLon
 
@@ -27,3 +30,22 @@ class Point(Strict):
 
 class ReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def _plausible(value: datetime) -> datetime:
+    """Reject instants the store cannot hold (year 1 at +01:00 is before year 1 in UTC)."""
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the time is out of range") from exc
+    if not EARLIEST <= in_utc <= LATEST:
+        raise ValueError(f"the time must lie between {EARLIEST:%Y} and {LATEST:%Y}")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+"""A point in time from a client: with its UTC offset, and within the years tiffin can store."""

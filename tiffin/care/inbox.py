@@ -1,46 +1,39 @@
-"""The in-app inbox: every change to a customer's order becomes a message they can read.
+"""The in-app inbox: every step of a customer's order becomes a message they can read.
 
 Messages are keyed by the outbox event id, so replaying an event after a crash never sends
-a customer the same message twice.
+a customer the same message twice. Trouble (a rejection, a rider handing back, a cancellation by
+anyone but the customer, a failure) is not worded here: the anomaly engine tells the customer
+once, with the reason, the new ETA and what we give them (``care.notify``).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.outbox import OutboxEvent
 from tiffin.store.uow import UnitOfWork
+from tiffin.store.upsert import insert_ignore
 
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "en": {
         "placed": ("Order placed", "{merchant} has your order. We promise it by {promise}."),
         "accept": ("Order accepted", "{merchant} accepted your order and is cooking it."),
-        "reject": ("Order declined", "{merchant} could not take your order: {reason}."),
         "mark_ready": ("Food ready", "Your food is ready at {merchant}."),
         "assign": ("Rider on the way", "A rider is heading to {merchant} for your order."),
-        "unassign": (
-            "Finding another rider",
-            "Your rider had to hand back the order ({reason}); we are finding another one.",
-        ),
         "pick_up": ("Picked up", "Your rider has your food and is on the way."),
         "deliver": ("Delivered", "Your order was delivered. Enjoy!"),
         "cancel": ("Order cancelled", "Your order was cancelled: {reason}."),
-        "fail": ("Delivery failed", "We could not deliver your order: {reason}."),
     },
     "zh-CN": {
         "placed": ("下单成功", "{merchant}已收到您的订单，预计{promise}前送达。"),
         "accept": ("商家已接单", "{merchant}已接单，正在为您备餐。"),
-        "reject": ("商家拒单", "{merchant}无法接单：{reason}。"),
         "mark_ready": ("出餐完成", "{merchant}已出餐。"),
         "assign": ("骑手已接单", "骑手正前往{merchant}取餐。"),
-        "unassign": ("正在改派", "原骑手无法配送（{reason}），我们正在为您重新安排骑手。"),
         "pick_up": ("骑手已取餐", "骑手已取餐，正在赶来。"),
         "deliver": ("已送达", "您的订单已送达，祝您用餐愉快！"),
         "cancel": ("订单已取消", "您的订单已取消：{reason}。"),
-        "fail": ("配送失败", "订单未能送达：{reason}。"),
     },
 }
 
@@ -58,6 +51,8 @@ class InboxConsumer:
         customer = uow.customers.require(order.customer_id)
         merchant = uow.merchants.require(order.merchant_id)
         action = event.payload.get("action", "")
+        if action == "cancel" and event.payload.get("actor", {}).get("role") != "customer":
+            return  # the anomaly engine speaks for it
         templates = TEMPLATES.get(customer.language, TEMPLATES["en"])
         if action not in templates:
             return
@@ -77,8 +72,7 @@ class InboxConsumer:
             "body": text,
             "created_at": uow.clock.now(),
         }
-        dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
-        uow.conn.execute(dialect.insert(tables.inbox_messages).values(row).on_conflict_do_nothing())
+        insert_ignore(uow.conn, tables.inbox_messages, row)
 
 
 def messages_for(uow: UnitOfWork, customer_id: str, limit: int = 50) -> list[dict[str, object]]:
@@ -86,7 +80,7 @@ def messages_for(uow: UnitOfWork, customer_id: str, limit: int = 50) -> list[dic
     query = (
         select(m.id, m.order_id, m.title, m.body, m.created_at)
         .where(m.customer_id == customer_id)
-        .order_by(m.event_id.desc())
+        .order_by(m.created_at.desc(), m.event_id.desc())
         .limit(limit)
     )
     return [dict(r) for r in uow.conn.execute(query).mappings()]

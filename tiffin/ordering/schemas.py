@@ -20,6 +20,9 @@ class OrderCreate(Strict):
     items: list[LineIn] = Field(min_length=1, max_length=50)
     dropoff: Point | None = Field(default=None, description="defaults to the customer's address")
     dropoff_note: str | None = Field(default=None, max_length=500)
+    coupon_id: str | None = Field(
+        default=None, max_length=40, description="a coupon from your wallet, spent on this order"
+    )
 
 
 class LineRead(BaseModel):
@@ -47,6 +50,7 @@ class OrderRead(BaseModel):
     lines: list[LineRead]
     items_cents: int
     delivery_fee_cents: int
+    discount_cents: int
     total_cents: int
     dropoff: Point
     placed_at: datetime
@@ -75,6 +79,7 @@ class OrderRead(BaseModel):
             ],
             items_cents=o.items_cents,
             delivery_fee_cents=o.delivery_fee_cents,
+            discount_cents=o.discount_cents,
             total_cents=o.total_cents,
             dropoff=Point.of(o.dropoff),
             placed_at=o.placed_at,

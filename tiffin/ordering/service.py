@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 
 from tiffin.accounts.model import Principal, Role
+from tiffin.care.coupons import redeem
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
@@ -34,8 +35,10 @@ def place_order(
     lines: Sequence[LineRequest],
     dropoff: LatLon | None = None,
     dropoff_note: str | None = None,
+    coupon_id: str | None = None,
 ) -> Order:
-    """Place an order for the calling customer; prices are the menu's, never the client's."""
+    """Place an order for the calling customer; prices are the menu's, never the client's.
+    A coupon from the customer's wallet is checked and spent in the same transaction."""
     if principal.role is not Role.CUSTOMER or principal.subject_id is None:
         raise Forbidden("only customers place orders", code="customer_only")
     found = queries.buyer(uow, principal.subject_id)
@@ -65,9 +68,14 @@ def place_order(
             raise Invalid("quantities must be at least 1", code="bad_quantity")
         order_lines.append(OrderLine(item.id, item.name, req.quantity, item.price_cents))
     now = uow.clock.now()
+    order_id = new_id("ord")
+    discount = 0
+    if coupon_id is not None:
+        items = sum(line.total_cents for line in order_lines)
+        discount = redeem(uow, customer.id, coupon_id, items_cents=items, order_id=order_id)
     try:
         order = Order.place(
-            id=new_id("ord"),
+            id=order_id,
             tenant_id=tenant.id,
             customer_id=customer.id,
             merchant_id=merchant.id,
@@ -77,6 +85,7 @@ def place_order(
             delivery_fee_cents=tenant.delivery_fee_cents,
             placed_at=now,
             promised_at=promised_at(tenant=tenant, merchant=merchant, dropoff=where, placed_at=now),
+            discount_cents=discount,
         )
     except IllegalTransition as exc:
         raise Invalid(exc.detail, code=exc.code) from None

@@ -49,6 +49,7 @@ def place_order(
             lines=lines,
             dropoff=body.dropoff.to_domain() if body.dropoff else None,
             dropoff_note=body.dropoff_note,
+            coupon_id=body.coupon_id,
         )
         return OrderRead.of(order)
 

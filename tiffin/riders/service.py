@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tiffin.accounts.model import Principal, Role
 from tiffin.domain.events import Happened
-from tiffin.domain.geo import LatLon
+from tiffin.domain.geo import LatLon, distance_m
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, OrderStatus
 from tiffin.domain.people import Offer, OfferStatus, Rider, RiderShift, VehicleType
@@ -39,7 +39,7 @@ def start_shift(uow: UnitOfWork, principal: Principal, *, location: LatLon) -> R
     now = uow.clock.now()
     shift = RiderShift(new_id("sft"), rider.id, rider.tenant_id, started_at=now)
     rider.shift_started_at = now
-    rider.location, rider.location_at = location, now
+    rider.location, rider.location_at, rider.moved_at = location, now, now
     uow.riders.save(rider)
     uow.shifts.add(shift)
     uow.emit(
@@ -90,9 +90,15 @@ def end_shift(uow: UnitOfWork, principal: Principal) -> RiderShift:
     return shift
 
 
+MOVED_METRES = 30.0
+
+
 def report_location(uow: UnitOfWork, principal: Principal, *, location: LatLon) -> Rider:
     rider = own_rider(uow, principal)
-    rider.location, rider.location_at = location, uow.clock.now()
+    now = uow.clock.now()
+    if rider.location is None or distance_m(rider.location, location) >= MOVED_METRES:
+        rider.moved_at = now  # the anomaly engine tells a standing rider from a riding one
+    rider.location, rider.location_at = location, now
     uow.riders.save(rider)
     return rider
 

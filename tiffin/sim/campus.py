@@ -14,10 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook
+from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy
 from tiffin.dispatch.model import DispatchParams, Job, Point
+from tiffin.dispatch.reposition import RepositionParams
+from tiffin.dispatch.solve import POLICIES
 from tiffin.dispatch.zones import ClosedZone
+from tiffin.sim.care import CareSim
 from tiffin.sim.crisis import CrisisPlan, SlowWindow
 from tiffin.sim.mdrp import MdrpCourier, MdrpInstance, PayRule
+from tiffin.sim.simulator import simulate
 
 CANTEENS = {
     "north-canteen": Point(600, 1500),
@@ -91,13 +97,11 @@ def _storm(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, C
 
 
 def _late_kitchens(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
-    late = tuple(
-        replace(j, ready_at=j.ready_at + 15)
-        if j.merchant_id == "lakeside-noodles" and 705 <= j.placed_at < 750
-        else j
-        for j in day.jobs
-    )
-    return replace(day, jobs=late), CrisisPlan()
+    slow = {
+        j.id for j in day.jobs if j.merchant_id == "lakeside-noodles" and 705 <= j.placed_at < 750
+    }
+    late = tuple(replace(j, ready_at=j.ready_at + 15) if j.id in slow else j for j in day.jobs)
+    return replace(day, jobs=late), CrisisPlan(kitchen_delays=dict.fromkeys(slow, 15))
 
 
 def _dropout(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
@@ -154,6 +158,23 @@ def build(name: str, seed: int) -> tuple[MdrpInstance, CrisisPlan]:
     return SCENARIOS[name].build(rng, _day(rng))
 
 
+def run_day(
+    name: str,
+    seed: int,
+    *,
+    policy: CompensationPolicy = DEFAULT_POLICY,
+    playbook: Playbook = DEFAULT_PLAYBOOK,
+) -> dict[str, Any]:
+    """Simulate one scenario with the real dispatcher and the anomaly engine watching; the
+    day's dispatch figures and its care figures, JSON-ready."""
+    day, plan = build(name, seed)
+    care = CareSim(day.params, crisis=plan, policy=policy, playbook=playbook, seed=seed)
+    result = simulate(
+        day, POLICIES["tiffin"], reposition=RepositionParams(), crisis=plan, observer=care
+    )
+    return report(name, seed, result) | care.report(result)
+
+
 def report(name: str, seed: int, result: Any) -> dict[str, Any]:
     """The day's figures, JSON-ready (snake_case names)."""
     inst = result.instance
@@ -170,7 +191,7 @@ def report(name: str, seed: int, result: Any) -> dict[str, Any]:
         "delivered": len(done),
         "cancelled": len(result.cancelled),
         "cancelled_by_reason": reasons,
-        "stranded": sum(1 for j in inst.jobs if j.id not in resolved),
+        "stranded_orders": sum(1 for j in inst.jobs if j.id not in resolved),
         "click_to_door_mean": round(float(c2d.mean()), 2) if c2d.size else None,
         "click_to_door_p90": round(float(np.percentile(c2d, 90)), 2) if c2d.size else None,
         "on_time_pct": round(100 * float((c2d <= inst.params.target_minutes).mean()), 1)

@@ -31,6 +31,7 @@ class CrisisPlan:
     dropouts: dict[str, int] = field(default_factory=dict)  # rider -> minute
     slow: tuple[SlowWindow, ...] = ()
     closed_zones: tuple[ClosedZone, ...] = ()
+    kitchen_delays: dict[str, int] = field(default_factory=dict)  # order -> minutes past its prep
 
     def speed_factor(self, now: int) -> float:
         factor = 1.0

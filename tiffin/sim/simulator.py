@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from tiffin.dispatch.forecast import DemandForecast
 from tiffin.dispatch.model import (
@@ -80,10 +81,12 @@ def simulate(
     cycle_minutes: int = 1,
     reposition: RepositionParams | None = None,
     crisis: CrisisPlan | None = None,
+    observer: Observer | None = None,
 ) -> SimResult:
     """Run one day: every ``cycle_minutes`` ask ``policy`` and carry out what it commits;
     with ``reposition``, idle riders are also moved toward forecast demand; with ``crisis``,
-    riders drop out, customers cancel, storms slow riders and zones close on schedule."""
+    riders drop out, customers cancel, storms slow riders and zones close on schedule; with
+    ``observer`` (the anomaly engine), every minute is also watched and acted on."""
     base = params or instance.params
     p = base
     result = SimResult(instance)
@@ -123,10 +126,24 @@ def simulate(
                     del open_jobs[job_id]
         if reposition is not None:
             _reposition(instance, riders, forecast, now, p, reposition, result)
+        if observer is not None:
+            observer.tick(now, by_id, open_jobs, result)
         now += cycle_minutes
     for job_id in open_jobs:  # the platform's call when no rider is left: cancel, and say why
         result.cancelled[job_id] = NO_RIDER_LEFT
+    if observer is not None:  # keep watching until the last route has run to its end
+        last = max((d.dropoff_at for d in result.deliveries.values()), default=now)
+        for minute in range(now, last + 1):
+            observer.tick(minute, by_id, {}, result)
     return result
+
+
+class Observer(Protocol):
+    """Watches each simulated minute after dispatch; may boost orders in ``open_jobs``."""
+
+    def tick(
+        self, now: int, jobs: dict[str, Job], open_jobs: dict[str, Job], result: SimResult
+    ) -> None: ...
 
 
 def _reposition(

@@ -1,0 +1,166 @@
+"""What drives the detectors live: order events (through the outbox) and a timer scan.
+
+``AnomalyConsumer`` reacts to events the moment the outbox delivers them: a delivery (late?),
+a cancellation, rejection or failure by anyone but the customer, a rider handing an order back.
+``scan_tenant`` runs on the clock (every second live, every minute in the simulator) over the
+orders still in flight: not accepted, food late, no rider, rider lost, ETA slipping. It reads in
+a read-only transaction and opens a writing one only when something new was found, so a quiet
+platform costs the database nothing but reads. Open anomalies whose trouble has cleared close
+themselves; those past their SLA go to the operator queue.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import select, text
+
+from tiffin.anomalies import records
+from tiffin.anomalies.detectors import handed_back, on_finished, scan
+from tiffin.anomalies.engine import Engine, handle
+from tiffin.anomalies.facts_db import facts_for
+from tiffin.anomalies.model import Detection, Liability
+from tiffin.anomalies.playbook import ONE_SHOT, Step
+from tiffin.care.reasons import Reason
+from tiffin.domain.order import TERMINAL, OrderStatus
+from tiffin.incidents.model import Component
+from tiffin.incidents.service import open_in_force
+from tiffin.store import tables
+from tiffin.store.outbox import OutboxEvent
+from tiffin.store.uow import UnitOfWork
+
+IN_FLIGHT = tuple(s.value for s in OrderStatus if s not in TERMINAL)
+FINISHING = ("deliver", "cancel", "reject", "fail")
+
+
+@dataclass
+class AnomalyConsumer:
+    """The event-driven detectors, as an outbox consumer (exactly once per event)."""
+
+    engine: Engine = field(default_factory=Engine)
+    name: str = "anomalies.events"
+    # Each event runs a whole playbook; ten per transaction lets the first customers' messages
+    # leave while a burst (a kitchen fire, an outage) is still being worked through.
+    batch: int = 10
+
+    def wants(self, topic: str) -> bool:
+        return topic in {f"order.{a}" for a in (*FINISHING, "unassign")}
+
+    def handle(self, uow: UnitOfWork, event: OutboxEvent) -> None:
+        detection = detect_from_event(uow, event)
+        if detection is not None:
+            handle(uow, self.engine, detection)
+
+
+def detect_from_event(uow: UnitOfWork, event: OutboxEvent) -> Detection | None:
+    order = uow.orders.get(event.aggregate_id)
+    if order is None:
+        return None
+    payload = event.payload
+    action = payload.get("action", "")
+    role = (payload.get("actor") or {}).get("role", "")
+    now = uow.clock.now()
+    if action == "unassign":
+        if role != "rider":
+            return None  # the engine itself unassigned (it already handles that anomaly)
+        rider_id = (payload.get("data") or {}).get("rider_id")
+        return handed_back(
+            order.id, now, since=event.occurred_at, rider_id=rider_id, why=payload.get("reason", "")
+        )
+    if action in FINISHING and order.is_terminal:
+        at = order.finished_at or now
+        weather = records.in_force_majeure(uow, order.tenant_id, at)
+        facts = facts_for(uow, [order], weather=weather)[0]
+        thresholds = records.playbook_for(uow, order.tenant_id).thresholds
+        return on_finished(
+            facts, now, thresholds, actor_role=role, reason_text=payload.get("reason", "")
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    new: list[Detection]
+    cleared: list[str]  # open anomalies whose trouble is gone
+    overdue: list[str]  # open anomalies past their SLA
+
+
+def look(uow: UnitOfWork, engine: Engine, tenant_id: str) -> ScanResult:
+    """The read half of a scan: what is new, what cleared, what is overdue. Writes nothing."""
+    now = uow.clock.now()
+    playbook = records.playbook_for(uow, tenant_id)
+    o = tables.orders.c
+    orders = uow.orders.find(o.tenant_id == tenant_id, o.status.in_(IN_FLIGHT))
+    weather = records.in_force_majeure(uow, tenant_id, now)
+    found = [
+        d
+        for f in facts_for(uow, orders, weather=weather)
+        for d in scan(f, now, playbook.thresholds, engine.eta)
+    ]
+    a = tables.anomalies.c
+    known = {
+        (r.order_id, r.type): (r.id, r.status)
+        for r in uow.conn.execute(
+            select(a.id, a.order_id, a.type, a.status).where(
+                a.tenant_id == tenant_id,
+                (a.status == records.OPEN) | a.order_id.in_([x.id for x in orders]),
+            )
+        )
+    }
+    if open_in_force(uow, tenant_id, Component.DISPATCH):
+        # A platform incident is hurting dispatch: a rider stuck behind it is not at fault,
+        # and the operators are busy with the incident, not with SLA timers.
+        found = [_platform_fault(d) for d in found]
+        late: list[str] = []
+    else:
+        late = records.overdue(uow, tenant_id, now)
+    seen = {(d.order_id, d.type.value) for d in found}
+    new = [d for d in found if (d.order_id, d.type.value) not in known]
+    cleared = [
+        anomaly_id
+        for key, (anomaly_id, status) in known.items()
+        if status == records.OPEN and key not in seen and key[1] not in ONE_SHOT
+    ]
+    return ScanResult(new, cleared, late)
+
+
+def _platform_fault(d: Detection) -> Detection:
+    if d.liable is Liability.RIDER:
+        return replace(d, liable=Liability.PLATFORM, reason=Reason.PLATFORM_FAULT)
+    return d
+
+
+def act_on(uow: UnitOfWork, engine: Engine, result: ScanResult) -> list[str]:
+    """The write half: handle what is new, close what cleared, escalate what is overdue."""
+    handled = [h for d in result.new if (h := handle(uow, engine, d)) is not None]
+    for anomaly_id in result.cleared:
+        records.set_status(uow, anomaly_id, records.CLOSED, resolution="cleared by itself")
+        records.log_action(uow, anomaly_id, "close", "the trouble cleared")
+    for anomaly_id in result.overdue:
+        records.set_status(uow, anomaly_id, records.ESCALATED)
+        records.log_action(uow, anomaly_id, Step.ESCALATE.value, "SLA timer ran out")
+    return handled
+
+
+def scan_all(open_uow: Callable[..., UnitOfWork], engine: Engine) -> list[str]:
+    """One timer tick over every tenant. On PostgreSQL one process scans a tenant at a time."""
+    with open_uow(read_only=True) as uow:
+        tenant_ids = [t.id for t in uow.tenants.find()]
+        looks = {t: look(uow, engine, t) for t in tenant_ids}
+    handled: list[str] = []
+    for tenant_id, result in looks.items():
+        if not (result.new or result.cleared or result.overdue):
+            continue
+        with open_uow() as uow:
+            if uow.db.is_postgres and not _try_lock(uow, f"anomaly-scan:{tenant_id}"):
+                continue
+            handled += act_on(uow, engine, result)
+            uow.commit()
+    return handled
+
+
+def _try_lock(uow: UnitOfWork, name: str) -> bool:
+    key = zlib.crc32(name.encode())
+    return bool(uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar())
