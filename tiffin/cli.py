@@ -197,14 +197,16 @@ def simulate_campus(
     seed: Annotated[int, typer.Option(help="The same seed gives the same day.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     list_scenarios: Annotated[bool, typer.Option("--list", help="List the scenarios.")] = False,
+    compensation: Annotated[
+        Path | None,
+        typer.Option(help="A compensation policy (JSON) to run instead of the default."),
+    ] = None,
 ) -> None:
-    """A campus lunch peak with a crisis, run through the real dispatch engine."""
+    """A campus lunch peak with a crisis, run through the real dispatch and anomaly engines."""
     import json
 
-    from tiffin.dispatch.reposition import RepositionParams
-    from tiffin.dispatch.solve import POLICIES
+    from tiffin.care.policy import DEFAULT_POLICY, load_policy
     from tiffin.sim import campus
-    from tiffin.sim.simulator import simulate
 
     if list_scenarios:
         for s in campus.SCENARIOS.values():
@@ -213,9 +215,15 @@ def simulate_campus(
     if scenario not in campus.SCENARIOS:
         _fail(f"choose a scenario with --scenario: {', '.join(campus.SCENARIOS)}")
     assert scenario is not None
-    day, plan = campus.build(scenario, seed)
-    result = simulate(day, POLICIES["tiffin"], reposition=RepositionParams(), crisis=plan)
-    figures = campus.report(scenario, seed, result)
+    policy = DEFAULT_POLICY
+    if compensation is not None:
+        try:
+            policy = load_policy(json.loads(compensation.read_text()))
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot read {compensation}: {exc}")
+        except TiffinError as exc:
+            _fail(exc.detail)
+    figures = campus.run_day(scenario, seed, policy=policy)
     if as_json:
         print(json.dumps(figures, indent=2))
         return
@@ -257,3 +265,79 @@ def main() -> None:  # pragma: no cover - console entry for `python -m tiffin`
     except TiffinError as exc:
         err.print(f"error: {exc.detail}")
         sys.exit(1)
+
+
+drill_app = typer.Typer(help="Drills: break tiffin on purpose and check that nothing is lost.")
+app.add_typer(drill_app, name="drill")
+
+
+@drill_app.command("crash")
+def drill_crash(
+    kills: Annotated[int, typer.Option(help="How many times to SIGKILL the server.")] = 20,
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    seed: Annotated[int, typer.Option(help="Seeds the kill moments and the load.")] = 1,
+) -> None:
+    """Serve, drive orders through their whole life from retrying clients, kill -9 the server
+    at random moments, restart it, and check every answer against the database. Exits 1 if
+    anything acknowledged was lost or duplicated."""
+    import json
+    import os
+    import tempfile
+
+    from tiffin.resilience import drill
+
+    if kills < 1:
+        _fail("--kills must be at least 1")
+    url = _settings(database_url).database_url
+    with tempfile.TemporaryDirectory() as tmp:
+        if database_url is None and "TIFFIN_DATABASE_URL" not in os.environ:
+            url = f"sqlite:///{tmp}/drill.db"  # never the demo database: the drill makes a mess
+        report = drill.run(url, kills=kills, seed=seed, workdir=Path(tmp))
+    figures = report.as_dict()
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    else:
+        table = Table(title=f"crash drill: {kills} kills")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for key, value in figures.items():
+            if key != "problems":
+                table.add_row(key, str(value))
+        console.print(table)
+        for problem in report.problems[:20]:
+            console.print(f"[red]{problem}[/]")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@drill_app.command("failover")
+def drill_failover(
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Two servers on one PostgreSQL database under load: kill -9 the dispatch leader, time the
+    takeover, and check that no order was assigned twice. Exits 1 otherwise."""
+    import json
+    import tempfile
+
+    from tiffin.resilience import drill
+
+    url = _settings(database_url).database_url
+    if not url.startswith("postgresql"):
+        _fail("the failover drill needs PostgreSQL (--database-url): SQLite has one server")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = drill.failover(url, workdir=Path(tmp))
+    figures = report.as_dict()
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    else:
+        table = Table(title="failover drill")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for key, value in figures.items():
+            if key != "problems":
+                table.add_row(key, str(value))
+        console.print(table)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
 
 from tiffin.accounts.service import TokenCache
+from tiffin.anomalies.engine import Engine
+from tiffin.anomalies.watch import AnomalyConsumer, scan_all
+from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
+from tiffin.dispatch.leader import hold, process_identity
 from tiffin.dispatch.live import run_cycle
 from tiffin.dispatch.model import DispatchParams
+from tiffin.incidents.health import HealthWatch, HttpStats, breaches
+from tiffin.observability import Metrics
 from tiffin.settings import Settings
 from tiffin.store.db import Database
 from tiffin.store.uow import UnitOfWork
@@ -19,8 +30,8 @@ from tiffin.workers.runner import Consumer, OutboxRunner
 log = logging.getLogger(__name__)
 
 
-def default_consumers() -> list[Consumer]:
-    return [InboxConsumer()]
+def default_consumers(engine: Engine | None = None) -> list[Consumer]:
+    return [InboxConsumer(), AnomalyConsumer(engine or Engine())]
 
 
 @dataclass
@@ -33,7 +44,28 @@ class Platform:
     runner: OutboxRunner | None = None
     tokens: TokenCache = field(default_factory=TokenCache)
     dispatch_params: DispatchParams = field(default_factory=DispatchParams)
-    dispatch_failures: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # background rounds that failed
+    sender: NotificationSender | None = None
+    http: HttpStats = field(default_factory=HttpStats)
+    heartbeats: dict[str, datetime] = field(default_factory=dict)  # last good round per loop
+    health: HealthWatch = field(default_factory=HealthWatch)
+    _metrics: Metrics | None = None
+    identity: str = field(default_factory=process_identity)  # as a lease holder
+
+    @property
+    def metrics(self) -> Metrics:
+        if self._metrics is None:
+            self._metrics = Metrics(
+                self.uow,
+                lambda: self.outbox_runner().lag(),
+                self.heartbeats,
+                self.clock.now,
+            )
+        return self._metrics
+
+    @property
+    def anomaly_engine(self) -> Engine:
+        return Engine(dispatch_params=self.dispatch_params)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Platform:
@@ -47,43 +79,101 @@ class Platform:
 
     def outbox_runner(self) -> OutboxRunner:
         if self.runner is None:
-            self.runner = OutboxRunner(self.db, self.clock, default_consumers())
+            self.runner = OutboxRunner(self.db, self.clock, default_consumers(self.anomaly_engine))
         return self.runner
 
+    def notification_sender(self) -> NotificationSender:
+        if self.sender is None:
+            s = self.settings
+            channels = configured_channels(
+                s.push_webhook_url, s.sms_webhook_url, s.email_webhook_url
+            )
+            self.sender = NotificationSender(
+                self.db,
+                self.clock,
+                channels,
+                on_delivered=lambda channel, seconds: self.metrics.notification_delay.labels(
+                    channel
+                ).observe(seconds),
+            )
+        return self.sender
+
     def start_workers(self) -> None:
-        runner = self.outbox_runner()
-        thread = threading.Thread(
-            target=runner.run_forever,
-            args=(self._stop, self.settings.worker_poll_seconds),
-            name="tiffin-outbox",
-            daemon=True,
-        )
+        s = self.settings
+        self._start("tiffin-outbox", self.outbox_runner().run_forever, s.worker_poll_seconds)
+        self._start("tiffin-notify", self.notification_sender().run_forever, s.notify_poll_seconds)
+        self._start("tiffin-dispatch", self._every(self.dispatch_once), s.dispatch_seconds)
+        self._start("tiffin-anomalies", self._every(self.scan_anomalies), s.anomaly_scan_seconds)
+        self._start("tiffin-health", self._every(self.watch_health), s.health_seconds)
+
+    def workers_running(self) -> bool:
+        return bool(self._threads) and not self._stop.is_set()
+
+    def outbox_lag(self) -> int:
+        """Events the slowest consumer has still to handle."""
+        return max(self.outbox_runner().lag().values(), default=0)
+
+    def watch_health(self) -> list[str]:
+        """One look at the health signals; a breach opens a platform incident (see health.py)."""
+        with self.uow(read_only=True) as uow:
+            found = breaches(uow, self, self.health.limits)
+            if not self.health.needs_writing(uow, found):
+                return []  # the usual case costs the database one read
+        with self.uow() as uow:
+            if uow.db.is_postgres:  # one process at a time, or two could open the same incident
+                key = zlib.crc32(b"tiffin-health-watch")
+                locked = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
+                if not locked.scalar():
+                    return []
+            done = self.health.tick(uow, found)
+            uow.commit()
+        for what in done:
+            log.warning("health watch: %s", what)
+        return done
+
+    def _start(
+        self, name: str, loop: Callable[[threading.Event, float], None], period: float
+    ) -> None:
+        thread = threading.Thread(target=loop, args=(self._stop, period), name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
-        dispatcher = threading.Thread(
-            target=self._dispatch_forever, name="tiffin-dispatch", daemon=True
-        )
-        dispatcher.start()
-        self._threads.append(dispatcher)
+
+    def scan_anomalies(self) -> int:
+        """One tick of the timer detectors over every tenant (the worker thread calls this)."""
+        return len(scan_all(self.uow, self.anomaly_engine))
+
+    def _every(self, work: Callable[[], object]) -> Callable[[threading.Event, float], None]:
+        """A loop that runs ``work`` every period and outlives a failing round."""
+
+        def loop(stop: threading.Event, period: float) -> None:
+            while not stop.is_set():
+                try:
+                    work()
+                    self.heartbeats[work.__name__] = self.clock.now()
+                except Exception:  # noqa: BLE001 - a background loop must outlive one bad round
+                    name = work.__name__
+                    self.failures[name] = self.failures.get(name, 0) + 1
+                    log.exception("%s failed (%d so far); will retry", name, self.failures[name])
+                stop.wait(period)
+
+        return loop
 
     def dispatch_once(self) -> int:
         """One live dispatch cycle over every tenant (the worker thread calls this)."""
-        with self.uow() as uow:
-            made = run_cycle(uow, self.dispatch_params)
+        ttl = timedelta(seconds=self.settings.lease_seconds)
+        with self.metrics.dispatch_seconds.time(), self.uow() as uow:
+
+            def leads(tenant_id: str) -> bool:
+                return hold(uow, f"dispatch:{tenant_id}", self.identity, ttl)
+
+            made = run_cycle(uow, self.dispatch_params, leads=leads)
             uow.commit()
         return made
-
-    def _dispatch_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.dispatch_once()
-            except Exception:  # noqa: BLE001 - the dispatcher must outlive one bad cycle
-                self.dispatch_failures += 1
-                log.exception("dispatch cycle failed (%d so far)", self.dispatch_failures)
-            self._stop.wait(self.settings.dispatch_seconds)
 
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.sender is not None:
+            self.sender.close()
         self.db.dispose()

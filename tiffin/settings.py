@@ -16,7 +16,30 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     run_workers: bool = Field(default=True, description="Run the outbox workers inside serve.")
     worker_poll_seconds: float = Field(default=0.2, gt=0)
-    dispatch_seconds: float = Field(default=5.0, gt=0, description="Live dispatch cycle period.")
+    dispatch_seconds: float = Field(default=2.0, gt=0, description="Live dispatch cycle period.")
+    lease_seconds: float = Field(
+        default=6.0,
+        gt=0,
+        description="A dispatch leader's lease; another process takes over once it lapses.",
+    )
+    anomaly_scan_seconds: float = Field(
+        default=1.0, gt=0, description="How often the timer detectors look at in-flight orders."
+    )
+    health_seconds: float = Field(
+        default=5.0, gt=0, description="How often the health watch looks at its signals."
+    )
+    notify_poll_seconds: float = Field(
+        default=0.05, gt=0, description="How often the notification sender looks for work."
+    )
+    push_webhook_url: str | None = Field(
+        default=None, description="Push provider webhook; unset: push falls back to SMS/inbox."
+    )
+    email_webhook_url: str | None = Field(
+        default=None, description="Email provider webhook, for status-page subscribers."
+    )
+    sms_webhook_url: str | None = Field(
+        default=None, description="SMS provider webhook; unset: SMS falls back to the inbox."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from tiffin import __version__
 from tiffin.accounts.views import router as accounts_router
+from tiffin.anomalies.views import router as anomalies_router
 from tiffin.api import health, problems
+from tiffin.api.metrics import observe_http
+from tiffin.api.metrics import router as metrics_router
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
 from tiffin.dispatch.views import router as dispatch_router
+from tiffin.incidents.views import public as status_router
+from tiffin.incidents.views import router as incidents_router
 from tiffin.ordering.views import router as orders_router
 from tiffin.platform import Platform
 from tiffin.riders.views import router as riders_router
@@ -47,13 +53,33 @@ def create_app(
     )
     app.state.platform = platform
     problems.install(app)
+
+    @app.middleware("http")
+    async def _count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Every answer counts toward the error-rate signal (and the latency metrics)."""
+        began = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception:
+            platform.http.record(platform.clock.now(), 500)
+            raise
+        platform.http.record(platform.clock.now(), response.status_code)
+        observe_http(request, response.status_code, time.perf_counter() - began)
+        return response
+
     for router in (
         health.router,
+        metrics_router,
         accounts_router,
         catalog_router,
         orders_router,
         riders_router,
         care_router,
+        anomalies_router,
+        incidents_router,
+        status_router,
         safety_router,
         dispatch_router,
     ):

@@ -32,6 +32,12 @@ def readyz(platform: PlatformDep) -> JSONResponse:
             lag = platform.runner.lag()
             checks["outbox_lag"] = lag
             ready = ready and all(v <= MAX_OUTBOX_LAG for v in lag.values())
+        if platform.workers_running():
+            beat = platform.heartbeats.get("dispatch_once")
+            age = (platform.clock.now() - beat).total_seconds() if beat else None
+            checks["dispatcher_heartbeat_age_s"] = round(age, 1) if age is not None else "none yet"
+            bound = 3 * platform.settings.dispatch_seconds + 5
+            ready = ready and age is not None and age <= bound
     except SQLAlchemyError as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
         ready = False

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tiffin.errors import TiffinError
@@ -24,10 +25,15 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
+RETRY_AFTER_SECONDS = 5
+
+
 def _problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -66,6 +72,18 @@ def install(app: FastAPI) -> None:
         where = ".".join(first["loc"][1:] or first["loc"]) or "request"
         return _problem(
             422, "validation_error", "Invalid request", f"{where}: {first['msg']}", errors=errors
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        """The database cannot be reached: nothing was written (the transaction never
+        committed), so the client may safely retry, with the same idempotency key."""
+        return _problem(
+            503,
+            "database_unavailable",
+            "Service unavailable",
+            "the database cannot be reached right now; nothing was changed, retry shortly",
         )
 
     @app.exception_handler(StarletteHTTPException)

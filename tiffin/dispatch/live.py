@@ -4,7 +4,8 @@ Each cycle, per tenant: expire unanswered offers, build a snapshot (orders that 
 and have no open offer; riders on shift who carry nothing), solve, and turn every committed
 assignment into offers that record their score and the alternatives they beat. A rider who
 refused an order, or let its offer lapse, is never offered it again; an order handed back by its
-rider returns with a priority boost. No rider is sent into a high-risk zone while it is closed:
+rider, or one with an open no-rider or rider-lost anomaly, returns with a priority boost (and
+never to the rider it lost). No rider is sent into a high-risk zone while it is closed:
 orders from merchants inside wait, and orders for addresses inside are offered with the zone's
 hand-off point. On PostgreSQL a transaction-scoped advisory lock per tenant
 keeps two processes from dispatching the same tenant at once.
@@ -15,11 +16,13 @@ from __future__ import annotations
 import math
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
+from tiffin.anomalies.records import active_for_orders
 from tiffin.dispatch.caps import WorkloadCaps, capacity
 from tiffin.dispatch.model import REDISPATCH_PRIORITY, Courier, DispatchParams, Job, Point, Snapshot
 from tiffin.dispatch.solve import solve
@@ -32,6 +35,7 @@ from tiffin.safety.service import closures
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
+BOOSTED_ANOMALIES = ("no_rider", "rider_lost")
 BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
 WAITING = tuple(s.value for s in NEEDS_RIDER)
 
@@ -56,10 +60,15 @@ def minute(t: datetime) -> int:
     return int(t.timestamp() // 60)
 
 
-def run_cycle(uow: UnitOfWork, params: DispatchParams) -> int:
-    """Dispatch every tenant once; return how many offers were made."""
+def run_cycle(
+    uow: UnitOfWork, params: DispatchParams, *, leads: Callable[[str], bool] | None = None
+) -> int:
+    """Dispatch every tenant once (those this process ``leads``, if given: see leader.py);
+    return how many offers were made."""
     made = 0
     for tenant in uow.tenants.find():
+        if leads is not None and not leads(tenant.id):
+            continue  # another process leads this tenant's dispatch
         if uow.db.is_postgres:
             key = zlib.crc32(tenant.id.encode())
             got = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
@@ -100,6 +109,13 @@ def dispatch_tenant(
         for step in order.history:
             if step.action is Action.UNASSIGN and step.actor.role == "rider" and step.actor.id:
                 refused[step.actor.id].add(order.id)
+    boosted: set[str] = set()  # orders with an open anomaly that waits on a rider go first
+    for anomaly in active_for_orders(uow, [o.id for o in orders]):
+        if anomaly["type"] in BOOSTED_ANOMALIES:
+            boosted.add(anomaly["order_id"])
+        lost = (anomaly["facts"] or {}).get("rider_id")
+        if anomaly["type"] == "rider_lost" and lost:  # never back to the rider we lost
+            refused[lost].add(anomaly["order_id"])
     busy = {
         o.rider_id
         for o in uow.orders.find(
@@ -120,7 +136,13 @@ def dispatch_tenant(
     plane = Plane(next(iter(merchants.values())).location)
     t = minute(now)
     jobs = tuple(
-        _job(o, merchants[o.merchant_id].location, merchants[o.merchant_id].prep_minutes, plane)
+        _job(
+            o,
+            merchants[o.merchant_id].location,
+            merchants[o.merchant_id].prep_minutes,
+            plane,
+            boosted=o.id in boosted,
+        )
         for o in orders
     )
     recent = uow.orders.find(
@@ -198,10 +220,12 @@ def _live_params(params: DispatchParams, tenant: Tenant) -> DispatchParams:
     return replace(params, metres_per_minute=tenant.rider_speed_m_per_min)
 
 
-def _job(order: Order, merchant_at: LatLon, prep_minutes: int, plane: Plane) -> Job:
+def _job(
+    order: Order, merchant_at: LatLon, prep_minutes: int, plane: Plane, *, boosted: bool = False
+) -> Job:
     placed = minute(order.placed_at)
     ready = minute(order.ready_at) if order.ready_at else placed + prep_minutes
-    handed_back = any(t.action is Action.UNASSIGN for t in order.history)
+    handed_back = boosted or any(t.action is Action.UNASSIGN for t in order.history)
     return Job(
         order.id,
         order.merchant_id,

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tiffin.clock import Clock
 from tiffin.store import outbox, tables
-from tiffin.store.db import Database
+from tiffin.store.db import READ_ONLY, Database
 from tiffin.store.outbox import OutboxEvent, Position
 from tiffin.store.uow import UnitOfWork
 
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 
 class Consumer(Protocol):
+    """A named reader of the outbox. A consumer may also set ``batch`` (events per transaction):
+    small batches commit, and so release their side effects, sooner."""
+
     name: str
 
     def wants(self, topic: str) -> bool: ...
@@ -71,6 +74,7 @@ class OutboxRunner:
     def lag(self) -> dict[str, int]:
         """Events each consumer has still to handle."""
         with self.db.engine.connect() as conn:
+            conn.info[READ_ONLY] = True  # never BEGIN IMMEDIATE: a writer may be waiting on us
             rows = conn.execute(select(tables.consumer_offsets)).mappings().all()
             return {
                 r["consumer"]: outbox.pending_count(conn, Position(r["last_txid"], r["last_id"]))
@@ -83,7 +87,7 @@ class OutboxRunner:
             offset = _claim(uow.conn, consumer.name)
             if offset is None:
                 return 0  # another process holds this consumer right now
-            events = outbox.read_after(uow.conn, offset, self.batch)
+            events = outbox.read_after(uow.conn, offset, getattr(consumer, "batch", self.batch))
             if not events:
                 return 0
             for event in events:

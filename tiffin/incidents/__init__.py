@@ -1,0 +1,1 @@
+"""Incidents, the public status page, subscribers, and making good after an outage."""
