@@ -36,6 +36,8 @@ bench: $(DEV)
 	$(BIN)/python bench/dispatch_scale.py
 	$(BIN)/tiffin bench dispatch
 	$(BIN)/python bench/api_orders.py
+	$(BIN)/python bench/notify_latency.py
+	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json
 
 lint: $(DEV)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
