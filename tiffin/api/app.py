@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from tiffin import __version__
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
 from tiffin.api import health, problems
-from tiffin.api.metrics import observe_http
+from tiffin.api.metrics import CountAnswers
 from tiffin.api.metrics import router as metrics_router
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
@@ -54,20 +53,7 @@ def create_app(
     app.state.platform = platform
     problems.install(app)
 
-    @app.middleware("http")
-    async def _count(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Every answer counts toward the error-rate signal (and the latency metrics)."""
-        began = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception:
-            platform.http.record(platform.clock.now(), 500)
-            raise
-        platform.http.record(platform.clock.now(), response.status_code)
-        observe_http(request, response.status_code, time.perf_counter() - began)
-        return response
+    app.add_middleware(CountAnswers, platform=platform)
 
     for router in (
         health.router,

@@ -11,16 +11,22 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from tiffin.accounts.model import Principal
 from tiffin.errors import Invalid
 from tiffin.platform import Platform
 from tiffin.store import tables
+from tiffin.store.repositories import inserting
 from tiffin.store.uow import UnitOfWork
 
 REPLAY_HEADER = "Idempotent-Replayed"
+
+_k = tables.idempotency_keys.c
+_PRIOR = select(_k.request_hash, _k.status_code, _k.response).where(
+    _k.user_id == bindparam("user_id"), _k.key == bindparam("key")
+)
 
 
 def fingerprint(path: str, body: BaseModel | None) -> str:
@@ -45,14 +51,15 @@ def run_idempotent(
                 return prior
             body = work(uow).model_dump(mode="json")
             uow.conn.execute(
-                insert(tables.idempotency_keys).values(
-                    user_id=principal.user_id,
-                    key=key,
-                    request_hash=request_hash,
-                    status_code=status_code,
-                    response=body,
-                    created_at=platform.clock.now(),
-                )
+                inserting(tables.idempotency_keys),
+                {
+                    "user_id": principal.user_id,
+                    "key": key,
+                    "request_hash": request_hash,
+                    "status_code": status_code,
+                    "response": body,
+                    "created_at": platform.clock.now(),
+                },
             )
             uow.commit()
     except IntegrityError:
@@ -68,12 +75,8 @@ def run_idempotent(
 def _replay(
     uow: UnitOfWork, principal: Principal, key: str, request_hash: str
 ) -> JSONResponse | None:
-    k = tables.idempotency_keys.c
-    row = uow.conn.execute(
-        select(k.request_hash, k.status_code, k.response).where(
-            k.user_id == principal.user_id, k.key == key
-        )
-    ).first()
+    params = {"user_id": principal.user_id, "key": key}
+    row = uow.conn.execute(_PRIOR, params).first()
     if row is None:
         return None
     if row.request_hash != request_hash:

@@ -8,7 +8,7 @@ once, with the reason, the new ETA and what we give them (``care.notify``).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
@@ -45,34 +45,43 @@ class InboxConsumer:
         return topic.startswith("order.")
 
     def handle(self, uow: UnitOfWork, event: OutboxEvent) -> None:
-        order = uow.orders.get(event.aggregate_id)
-        if order is None:
-            return
-        customer = uow.customers.require(order.customer_id)
-        merchant = uow.merchants.require(order.merchant_id)
         action = event.payload.get("action", "")
         if action == "cancel" and event.payload.get("actor", {}).get("role") != "customer":
             return  # the anomaly engine speaks for it
-        templates = TEMPLATES.get(customer.language, TEMPLATES["en"])
+        found = uow.conn.execute(_ADDRESSEE, {"order_id": event.aggregate_id}).first()
+        if found is None:
+            return
+        templates = TEMPLATES.get(found.language, TEMPLATES["en"])
         if action not in templates:
             return
         title, body = templates[action]
         text = body.format(
-            merchant=merchant.name,
-            promise=order.promised_at.strftime("%H:%M UTC"),
+            merchant=found.merchant,
+            promise=found.promised_at.strftime("%H:%M UTC"),
             reason=event.payload.get("reason") or "-",
         )
         row = {
             "id": new_id("msg"),
-            "tenant_id": order.tenant_id,
-            "customer_id": customer.id,
-            "order_id": order.id,
+            "tenant_id": found.tenant_id,
+            "customer_id": found.customer_id,
+            "order_id": event.aggregate_id,
             "event_id": event.id,
             "title": title,
             "body": text,
             "created_at": uow.clock.now(),
         }
         insert_ignore(uow.conn, tables.inbox_messages, row)
+
+
+_o, _c, _m = tables.orders.c, tables.customers.c, tables.merchants.c
+# Every order event passes through here: one query for what the message needs, not a whole
+# order with its lines and history plus two lookups.
+_ADDRESSEE = (
+    select(_o.tenant_id, _o.customer_id, _o.promised_at, _c.language, _m.name.label("merchant"))
+    .join(tables.customers, _c.id == _o.customer_id)
+    .join(tables.merchants, _m.id == _o.merchant_id)
+    .where(_o.id == bindparam("order_id"))
+)
 
 
 def messages_for(uow: UnitOfWork, customer_id: str, limit: int = 50) -> list[dict[str, object]]:

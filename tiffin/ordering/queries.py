@@ -4,8 +4,9 @@ write path, and on PostgreSQL each round trip costs more CPU than the work it ca
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, bindparam, select
 
 from tiffin.domain.people import Customer, MenuItem, Merchant, Tenant, Zone
 from tiffin.store import mapping, tables
@@ -19,10 +20,9 @@ class Buyer:
     zones: list[Zone]
 
 
-def buyer(uow: UnitOfWork, customer_id: str) -> Buyer | None:
-    """The customer, their tenant and the tenant's zones, in one query."""
+def _buyer_query() -> Select[Any]:
     c, t, z = tables.customers, tables.tenants, tables.zones
-    query = (
+    return (
         select(
             c,
             *[col.label(f"t_{col.name}") for col in t.c],
@@ -30,9 +30,19 @@ def buyer(uow: UnitOfWork, customer_id: str) -> Buyer | None:
         )
         .join(t, t.c.id == c.c.tenant_id)
         .outerjoin(z, z.c.tenant_id == t.c.id)
-        .where(c.c.id == customer_id)
+        .where(c.c.id == bindparam("customer_id"))
     )
-    rows = [dict(r) for r in uow.conn.execute(query).mappings()]
+
+
+# Built once: constructing a select with dozens of labelled columns costs more CPU than running
+# it, and a reused statement also keeps its cache key.
+_BUYER = _buyer_query()
+
+
+def buyer(uow: UnitOfWork, customer_id: str) -> Buyer | None:
+    """The customer, their tenant and the tenant's zones, in one query."""
+    c, t, z = tables.customers, tables.tenants, tables.zones
+    rows = [dict(r) for r in uow.conn.execute(_BUYER, {"customer_id": customer_id}).mappings()]
     if not rows:
         return None
     first = rows[0]
@@ -46,17 +56,25 @@ def buyer(uow: UnitOfWork, customer_id: str) -> Buyer | None:
     return Buyer(customer, tenant, zones)
 
 
+def _menu_query() -> Select[Any]:
+    m, i = tables.merchants, tables.menu_items
+    return (
+        select(m, *[col.label(f"i_{col.name}") for col in i.c])
+        .outerjoin(i, i.c.merchant_id == m.c.id)
+        .where(m.c.id == bindparam("merchant_id"), m.c.tenant_id == bindparam("tenant_id"))
+    )
+
+
+_MENU = _menu_query()
+
+
 def merchant_with_menu(
     uow: UnitOfWork, merchant_id: str, tenant_id: str
 ) -> tuple[Merchant | None, dict[str, MenuItem]]:
     """The merchant (if in this tenant) and its whole menu, in one query."""
     m, i = tables.merchants, tables.menu_items
-    query = (
-        select(m, *[col.label(f"i_{col.name}") for col in i.c])
-        .outerjoin(i, i.c.merchant_id == m.c.id)
-        .where(m.c.id == merchant_id, m.c.tenant_id == tenant_id)
-    )
-    rows = [dict(r) for r in uow.conn.execute(query).mappings()]
+    params = {"merchant_id": merchant_id, "tenant_id": tenant_id}
+    rows = [dict(r) for r in uow.conn.execute(_MENU, params).mappings()]
     if not rows:
         return None, {}
     merchant = mapping.merchant_from({k: rows[0][k] for k in _names(m)})

@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     func,
     insert,
@@ -62,29 +61,30 @@ class OutboxEvent:
         return Position(self.txid or 0, self.id)
 
 
+# Built once per dialect: a multi-row ``values()`` has no cache key and compiles afresh for
+# every transaction, on the hottest path there is.
+_APPEND_SQLITE = insert(tables.outbox)
+_APPEND_POSTGRES = insert(tables.outbox).values(
+    txid=literal_column("pg_current_xact_id()::text::bigint")
+)
+
+
 def append(conn: Connection, events: Sequence[DomainEvent]) -> None:
     if not events:
         return
-    txid: ColumnElement[int] | None = (
-        literal_column("pg_current_xact_id()::text::bigint")
-        if conn.dialect.name == "postgresql"
-        else None
-    )
-    conn.execute(
-        insert(tables.outbox).values(
-            [
-                {
-                    "tenant_id": e.tenant_id,
-                    "topic": e.topic,
-                    "aggregate_id": e.aggregate_id,
-                    "payload": e.payload(),
-                    "occurred_at": e.at,
-                    "txid": txid,
-                }
-                for e in events
-            ]
-        )
-    )
+    postgres = conn.dialect.name == "postgresql"
+    rows = [
+        {
+            "tenant_id": e.tenant_id,
+            "topic": e.topic,
+            "aggregate_id": e.aggregate_id,
+            "payload": e.payload(),
+            "occurred_at": e.at,
+        }
+        | ({} if postgres else {"txid": None})
+        for e in events
+    ]
+    conn.execute(_APPEND_POSTGRES if postgres else _APPEND_SQLITE, rows)
 
 
 def read_after(conn: Connection, after: Position, limit: int) -> list[OutboxEvent]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -12,7 +13,14 @@ def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert ``row`` unless it collides with a unique key; True when it was inserted.
 
     Told by ``RETURNING`` rather than ``rowcount``: psycopg reports -1 for these statements."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = _insert_ignoring(conn.dialect.name == "postgresql", table)
+    return conn.execute(statement, row).first() is not None
+
+
+@functools.cache
+def _insert_ignoring(postgres: bool, table: Table) -> Executable:
+    """Built once per table, executed with parameters (cheaper than a statement per row)."""
+    dialect = postgresql if postgres else sqlite
     key = next(iter(table.primary_key.columns))
-    statement = dialect.insert(table).values(row).on_conflict_do_nothing().returning(key)
-    return conn.execute(statement).first() is not None
+    statement: Executable = dialect.insert(table).on_conflict_do_nothing().returning(key)
+    return statement
