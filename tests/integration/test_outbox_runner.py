@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.integration.helpers import place_demo_order, seeded
 from tiffin.clock import ManualClock
+from tiffin.domain.events import OrderStatusChanged
 from tiffin.platform import Platform
 from tiffin.store import outbox, tables
 from tiffin.store.outbox import OutboxEvent
@@ -45,6 +46,49 @@ def test_runner_resumes_where_it_stopped_and_never_skips(platform: Platform) -> 
     second = Recorder()
     OutboxRunner(platform.db, platform.clock, [second]).run_until_idle()
     assert len(second.seen) == 2 and min(second.seen) > max(first.seen)
+
+
+@dataclass
+class Narrow(Recorder):
+    """Wants only cancellations, and at most two per transaction."""
+
+    name: str = "test.narrow"
+    batch: int = 2
+
+    def wants(self, topic: str) -> bool:
+        return topic == "order.cancel"
+
+
+def test_a_consumer_batch_caps_what_it_handles_not_what_it_passes_over(
+    platform: Platform,
+) -> None:
+    ids = seeded(platform)
+    for _ in range(5):
+        place_demo_order(platform, ids)
+    unwanted = Narrow()
+    runner = OutboxRunner(platform.db, platform.clock, [unwanted])
+    assert runner.run_once() == 5  # five unrelated events, one transaction
+    assert runner.run_once() == 0 and unwanted.seen == []
+    with platform.uow() as uow:
+        outbox.append(
+            uow.conn,
+            [_cancelled(platform, n) for n in range(3)],
+        )
+        uow.commit()
+    assert runner.run_once() == 2 and len(unwanted.seen) == 2
+    assert runner.run_once() == 1 and len(unwanted.seen) == 3
+    assert runner.lag() == {"test.narrow": 0}
+
+
+def _cancelled(platform: Platform, n: int) -> OrderStatusChanged:
+    return OrderStatusChanged(
+        aggregate_id=f"ord_{n}",
+        tenant_id="t",
+        at=platform.clock.now(),
+        action="cancel",
+        from_status="placed",
+        to_status="cancelled",
+    )
 
 
 def test_a_failed_batch_is_replayed_whole_after_restart(platform: Platform) -> None:

@@ -7,7 +7,7 @@ in the same transaction as the state change.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -44,8 +44,10 @@ class DomainEvent:
         return self.name
 
     def payload(self) -> dict[str, Any]:
-        """JSON-ready body: times as ISO strings, the actor flattened."""
-        body = asdict(self)
+        """JSON-ready body: times as ISO strings, the actor flattened. Built field by field:
+        ``dataclasses.asdict`` deep-copies every value, and this runs for every event written."""
+        body = {f.name: getattr(self, f.name) for f in fields(self)}
+        body["data"] = dict(self.data)
         body["at"] = self.at.isoformat()
         body["actor"] = {"role": self.actor.role, "id": self.actor.id}
         return body

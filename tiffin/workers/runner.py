@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 
 
 class Consumer(Protocol):
-    """A named reader of the outbox. A consumer may also set ``batch`` (events per transaction):
-    small batches commit, and so release their side effects, sooner."""
+    """A named reader of the outbox. A consumer may also set ``batch`` (events it handles per
+    transaction): small batches commit, and so release their side effects, sooner."""
 
     name: str
 
@@ -87,24 +87,34 @@ class OutboxRunner:
             offset = _claim(uow.conn, consumer.name)
             if offset is None:
                 return 0  # another process holds this consumer right now
-            events = outbox.read_after(uow.conn, offset, getattr(consumer, "batch", self.batch))
-            if not events:
-                return 0
+            events = outbox.read_after(uow.conn, offset, self.batch)
+            # A consumer's own batch caps the events it *handles* per transaction; events it
+            # does not want are passed over in the same transaction, so a narrow consumer in a
+            # busy outbox does not spend a commit on every few unrelated events.
+            limit = getattr(consumer, "batch", self.batch)
+            passed: list[OutboxEvent] = []
+            handled = 0
             for event in events:
                 if consumer.wants(event.topic):
+                    if handled == limit:
+                        break
                     consumer.handle(uow, event)
+                    handled += 1
+                passed.append(event)
+            if not passed:
+                return 0
             uow.conn.execute(
                 update(tables.consumer_offsets)
                 .where(tables.consumer_offsets.c.consumer == consumer.name)
                 .values(
-                    last_id=events[-1].position.id,
-                    last_txid=events[-1].position.txid,
-                    processed=tables.consumer_offsets.c.processed + len(events),
+                    last_id=passed[-1].position.id,
+                    last_txid=passed[-1].position.txid,
+                    processed=tables.consumer_offsets.c.processed + len(passed),
                     updated_at=self.clock.now(),
                 )
             )
             uow.commit()
-            return len(events)
+            return len(passed)
 
     def _ensure_offsets(self) -> None:
         for consumer in self.consumers:
