@@ -7,12 +7,18 @@ process queue on ``Database.write_lock`` first: a Python lock wakes the next wri
 the last one commits, where SQLite's own busy handler sleeps and polls (milliseconds to tens of
 milliseconds a try). Read-only work uses a deferred ``BEGIN`` and never waits for writers (WAL).
 Other processes still meet at ``busy_timeout``.
-PostgreSQL uses psycopg 3 with a small pool; ``pool_pre_ping`` survives server restarts.
+PostgreSQL uses psycopg 3 with a small pool. A connection that sat idle in the pool for more
+than ``IDLE_PING_SECONDS`` is pinged before use and replaced if the server dropped it (a restart,
+a failover, an idle timeout). A busy pool is not pinged: SQLAlchemy's ``pool_pre_ping`` costs a
+round trip on every checkout, measured at a fifth of order-placement throughput. A connection
+that breaks mid-use fails that request (503 with Retry-After), and SQLAlchemy then replaces
+every pooled connection older than the failure.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from importlib import resources
 from typing import Any
 
@@ -22,8 +28,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+IDLE_PING_SECONDS = 2.0
 READ_ONLY = "tiffin_read_only"  # Connection.info flag: this transaction will not write
 
 
@@ -74,13 +82,36 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def make_engine(url: str, *, pool_size: int = 8) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 8, idle_ping_seconds: float = IDLE_PING_SECONDS
+) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True
-    )
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, future=True)
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < idle_ping_seconds:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - whatever broke it, use another connection
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError(str(exc)) from exc
+
+    return engine
+
+
+_IDLE_SINCE = "tiffin_idle_since"
 
 
 def _sqlite_engine(url: str) -> Engine:
