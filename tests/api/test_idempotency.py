@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from tests.api.helpers import count_rows, place
+from tests.api.helpers import count_rows, menu, place
 from tests.conftest import World
 from tiffin.store import tables
 
@@ -25,6 +26,31 @@ def test_same_key_with_a_different_body_is_refused_and_changes_nothing(world: Wo
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
     assert count_rows(world, tables.orders) == 1
     assert count_rows(world, tables.outbox) == outbox_before
+
+
+def test_a_retry_after_the_item_sold_out_still_gets_the_first_answer(world: World) -> None:
+    """The work runs before the key is claimed (optimistic), so a failing re-run must still
+    answer with the order the first request placed."""
+    merchant_id, items = menu(world)
+    body = {"merchant_id": merchant_id, "items": [{"item_id": items[0]["id"], "quantity": 1}]}
+
+    def post(key: str) -> Any:
+        headers = {**world.auth("student1"), "Idempotency-Key": key}
+        return world.client.post("/v1/orders", json=body, headers=headers)
+
+    first = post("retry-3")
+    owner = next(w for w, s in world.subjects.items() if s == merchant_id)
+    world.client.patch(
+        f"/v1/merchants/me/menu/{items[0]['id']}",
+        json={"available": False},
+        headers=world.auth(owner),
+    )
+    again = post("retry-3")
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    fresh = post("retry-4")
+    assert fresh.status_code == 409 and fresh.json()["code"] == "item_unavailable"
+    assert count_rows(world, tables.orders) == 1
 
 
 def test_keys_belong_to_one_user(world: World) -> None:
