@@ -14,6 +14,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
 
@@ -244,7 +245,15 @@ def balance(uow: UnitOfWork, account: str) -> int:
     return int(uow.conn.execute(query).scalar_one())
 
 
-def wallet(uow: UnitOfWork, customer_id: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class Wallet:
+    credit_cents: int
+    refunded_cents: int
+    coupons: list[dict[str, Any]]
+    grants: list[Grant]
+
+
+def wallet(uow: UnitOfWork, customer_id: str) -> Wallet:
     """What the customer holds: credit, refunds owed back, live coupons, recent grants."""
     now = uow.clock.now()
     c = tables.coupons.c
@@ -269,12 +278,12 @@ def wallet(uow: UnitOfWork, customer_id: str) -> dict[str, object]:
             .limit(50)
         ).mappings()
     ]
-    return {
-        "credit_cents": balance(uow, _customer_account(customer_id, Instrument.CREDIT.value)),
-        "refunded_cents": balance(uow, _customer_account(customer_id, Instrument.REFUND.value)),
-        "coupons": coupons,
-        "grants": grants,
-    }
+    return Wallet(
+        credit_cents=balance(uow, _customer_account(customer_id, Instrument.CREDIT.value)),
+        refunded_cents=balance(uow, _customer_account(customer_id, Instrument.REFUND.value)),
+        coupons=coupons,
+        grants=grants,
+    )
 
 
 def _post(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 
 from tiffin.accounts.model import Principal, Role
@@ -36,6 +36,10 @@ class MessageRead(BaseModel):
 
 
 class GrantRead(BaseModel):
+    """A grant as its customer or an operator sees it (``ledger.Grant`` without internal ids)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     order_id: str
     cause: str
@@ -95,12 +99,11 @@ def my_wallet(platform: PlatformDep, principal: CurrentPrincipal) -> WalletRead:
     customer_id = _customer_id(principal)
     with platform.uow(read_only=True) as uow:
         w = ledger.wallet(uow, customer_id)
-    grants = [GrantRead(**g.__dict__) for g in w["grants"]]  # type: ignore[attr-defined]
     return WalletRead(
-        credit_cents=w["credit_cents"],  # type: ignore[arg-type]
-        refunded_cents=w["refunded_cents"],  # type: ignore[arg-type]
-        coupons=w["coupons"],  # type: ignore[arg-type]
-        grants=grants,
+        credit_cents=w.credit_cents,
+        refunded_cents=w.refunded_cents,
+        coupons=w.coupons,
+        grants=[GrantRead.model_validate(g) for g in w.grants],
     )
 
 
@@ -121,7 +124,7 @@ def reverse_grant(
     with platform.uow() as uow:
         grant = ledger.reverse(uow, principal, grant_id, reason=body.reason)
         uow.commit()
-    return GrantRead(**grant.__dict__)
+    return GrantRead.model_validate(grant)
 
 
 @router.get("/care/report")
