@@ -25,8 +25,8 @@ class CountAnswers:
     """Every answer counts toward the error-rate signal and the latency metrics.
 
     A plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's
-    BaseHTTPMiddleware wraps each request in a task group and memory streams, which cost more
-    CPU than the order endpoint's own work on the hot path."""
+    BaseHTTPMiddleware wraps each request in a task group and memory streams, CPU that every
+    request would pay for a counter."""
 
     def __init__(self, app: ASGIApp, platform: Platform) -> None:
         self.app = app
