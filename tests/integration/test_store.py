@@ -84,3 +84,22 @@ def test_expired_times_are_stored_in_utc(platform: Platform) -> None:
         order = uow.orders.require(order_id)
     assert order.promised_at - order.placed_at > timedelta(minutes=10)
     assert order.placed_at.utcoffset() == timedelta(0)
+
+
+def test_sqlite_writers_share_one_connection_and_readers_do_not_take_it(
+    platform: Platform,
+) -> None:
+    """Every SQLite writer reuses one connection (its page cache stays valid); reads use the
+    pool, so a long read never holds up a write."""
+    if not platform.db.is_sqlite:
+        pytest.skip("PostgreSQL writers use the pool")
+
+    def raw(uow: UnitOfWork) -> object:
+        return uow.conn.connection.dbapi_connection
+
+    with platform.uow() as first:
+        writer = raw(first)
+    with platform.uow(read_only=True) as reader:
+        assert raw(reader) is not writer
+        with platform.uow() as second:  # a write while a read is open
+            assert raw(second) is writer

@@ -5,8 +5,11 @@ and a power cut. A writing transaction starts with ``BEGIN IMMEDIATE`` (it takes
 up front instead of failing half-way when a read lock cannot be upgraded), and writers of one
 process queue on ``Database.write_lock`` first: a Python lock wakes the next writer the moment
 the last one commits, where SQLite's own busy handler sleeps and polls (milliseconds to tens of
-milliseconds a try). Read-only work uses a deferred ``BEGIN`` and never waits for writers (WAL).
-Other processes still meet at ``busy_timeout``.
+milliseconds a try). The writer holding the lock always uses the same connection
+(``Database.write_engine``): each SQLite connection keeps its own page cache, and another
+connection's commit invalidates it, so rotating writers through a pool of eight re-read the
+pages of every table they touch on each order. Read-only work uses a deferred ``BEGIN`` on the
+pool and never waits for writers (WAL). Other processes still meet at ``busy_timeout``.
 PostgreSQL uses psycopg 3 with a small pool. A connection that sat idle in the pool for more
 than ``IDLE_PING_SECONDS`` is pinged before use and replaced if the server dropped it (a restart,
 a failover, an idle timeout). A busy pool is not pinged: SQLAlchemy's ``pool_pre_ping`` costs a
@@ -41,6 +44,9 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        # SQLite: every writing unit of work of this process uses the one connection behind
+        # write_lock (see the module docstring).
+        self.write_engine = _sqlite_engine(url, pool_size=1) if self.is_sqlite else self.engine
         self.write_lock = threading.Lock()
         self.write_owner: int | None = None  # thread holding write_lock, to refuse nesting
 
@@ -72,6 +78,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.write_engine.dispose()
 
 
 def alembic_config(url: str) -> Config:
@@ -114,12 +121,12 @@ def make_engine(
 _IDLE_SINCE = "tiffin_idle_since"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, pool_size: int = 8) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        pool_size=8,
-        max_overflow=8,
+        pool_size=pool_size,
+        max_overflow=pool_size,
     )
 
     @event.listens_for(engine, "connect")

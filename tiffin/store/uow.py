@@ -59,7 +59,8 @@ class UnitOfWork:
             self.db.write_owner = threading.get_ident()
             self._holds_write_lock = True
         try:
-            self.conn = self.db.engine.connect()
+            engine = self.db.write_engine if self._holds_write_lock else self.db.engine
+            self.conn = engine.connect()
             self.conn.info[READ_ONLY] = self.read_only
             self.conn.begin()
         except BaseException:
