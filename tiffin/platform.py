@@ -73,6 +73,12 @@ class Platform:
             settings=settings, db=Database(settings.database_url), clock=clock or SystemClock()
         )
 
+    @property
+    def write_slots(self) -> int:
+        """Writing requests worked on at once (``tiffin.api.writes``): SQLite has one writer;
+        PostgreSQL takes several, but past a few the GIL, not the database, is the limit."""
+        return 1 if self.db.is_sqlite else self.settings.postgres_write_slots
+
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         """A unit of work; ``read_only=True`` for queries (never blocks on writers)."""
         return UnitOfWork(self.db, self.clock, read_only=read_only)

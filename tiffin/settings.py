@@ -14,6 +14,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///file.db (default) or postgresql+psycopg://...",
     )
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    postgres_write_slots: int = Field(
+        default=4,
+        ge=1,
+        description="Writing API requests worked on at once on PostgreSQL (SQLite: always 1).",
+    )
     run_workers: bool = Field(default=True, description="Run the outbox workers inside serve.")
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     dispatch_seconds: float = Field(default=2.0, gt=0, description="Live dispatch cycle period.")

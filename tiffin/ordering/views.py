@@ -11,6 +11,7 @@ from tiffin.api.common import ReasonIn
 from tiffin.api.deps import CurrentPrincipal, PlatformDep
 from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.problems import error_responses
+from tiffin.api.writes import writing
 from tiffin.domain.order import Action, OrderStatus
 from tiffin.ordering import service
 from tiffin.ordering.schemas import OrderCreate, OrderRead
@@ -32,7 +33,7 @@ IdempotencyKey = Annotated[
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderRead)
-def place_order(
+async def place_order(
     body: OrderCreate,
     request: Request,
     platform: PlatformDep,
@@ -53,7 +54,9 @@ def place_order(
         )
         return OrderRead.of(order)
 
-    return run_idempotent(
+    return await writing(
+        platform,
+        run_idempotent,
         platform,
         principal,
         idempotency_key,
