@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration.helpers import place_demo_order, seeded
+from tiffin.care.inbox import TEMPLATES
 from tiffin.clock import ManualClock
 from tiffin.domain.events import OrderStatusChanged
 from tiffin.platform import Platform
@@ -122,6 +123,51 @@ def test_inbox_messages_are_written_once_even_when_events_replay(platform: Platf
         messages = uow.conn.execute(select(tables.inbox_messages)).all()
     assert len(messages) == 1
     assert isinstance(platform.clock, ManualClock)
+
+
+@dataclass
+class Batcher(Recorder):
+    """Handles a batch at once; ``handle`` must then never be called."""
+
+    name: str = "test.batcher"
+    batches: list[list[int]] = field(default_factory=list)
+    batch: int = 2
+
+    def handle(self, uow: UnitOfWork, event: OutboxEvent) -> None:
+        raise AssertionError("the runner should have called handle_batch")
+
+    def handle_batch(self, uow: UnitOfWork, events: list[OutboxEvent]) -> None:
+        self.batches.append([e.id for e in events])
+
+
+def test_a_batch_consumer_gets_the_wanted_events_in_order_and_capped(platform: Platform) -> None:
+    ids = seeded(platform)
+    for _ in range(3):
+        place_demo_order(platform, ids)
+    batcher = Batcher()
+    runner = OutboxRunner(platform.db, platform.clock, [batcher])
+    runner.run_until_idle()
+    with platform.uow(read_only=True) as uow:
+        placed = list(
+            uow.conn.scalars(
+                select(tables.outbox.c.id)
+                .where(tables.outbox.c.topic == "order.placed")
+                .order_by(tables.outbox.c.id)
+            )
+        )
+    assert batcher.batches == [placed[:2], placed[2:]]
+
+
+def test_one_inbox_batch_tells_each_customer_about_their_own_order(platform: Platform) -> None:
+    ids = seeded(platform)
+    placed = [place_demo_order(platform, ids) for _ in range(4)]
+    assert platform.outbox_runner().run_until_idle() > 0
+    m = tables.inbox_messages.c
+    with platform.uow(read_only=True) as uow:
+        rows = uow.conn.execute(select(m.order_id, m.customer_id, m.title)).all()
+    assert sorted(r.order_id for r in rows) == sorted(placed)
+    assert {r.customer_id for r in rows} == {ids.customer.subject_id}
+    assert {r.title for r in rows} == {TEMPLATES["zh-CN"]["placed"][0]}  # the demo student's
 
 
 def test_an_event_committed_late_is_not_overtaken(platform: Platform) -> None:

@@ -8,13 +8,15 @@ once, with the reason, the new ETA and what we give them (``care.notify``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import bindparam, select
 
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.outbox import OutboxEvent
 from tiffin.store.uow import UnitOfWork
-from tiffin.store.upsert import insert_ignore
+from tiffin.store.upsert import insert_all_ignoring
 
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "en": {
@@ -45,42 +47,67 @@ class InboxConsumer:
         return topic.startswith("order.")
 
     def handle(self, uow: UnitOfWork, event: OutboxEvent) -> None:
-        action = event.payload.get("action", "")
-        if action == "cancel" and event.payload.get("actor", {}).get("role") != "customer":
-            return  # the anomaly engine speaks for it
-        found = uow.conn.execute(_ADDRESSEE, {"order_id": event.aggregate_id}).first()
-        if found is None:
+        self.handle_batch(uow, [event])
+
+    def handle_batch(self, uow: UnitOfWork, events: Sequence[OutboxEvent]) -> None:
+        """Every order event passes through here, so a batch costs two statements: one read
+        of what the messages need, one multi-row insert (each row ignored if already there)."""
+        speaking = [e for e in events if _speaks_for(e)]
+        if not speaking:
             return
-        templates = TEMPLATES.get(found.language, TEMPLATES["en"])
-        if action not in templates:
-            return
-        title, body = templates[action]
-        text = body.format(
-            merchant=found.merchant,
-            promise=found.promised_at.strftime("%H:%M UTC"),
-            reason=event.payload.get("reason") or "-",
-        )
-        row = {
-            "id": new_id("msg"),
-            "tenant_id": found.tenant_id,
-            "customer_id": found.customer_id,
-            "order_id": event.aggregate_id,
-            "event_id": event.id,
-            "title": title,
-            "body": text,
-            "created_at": uow.clock.now(),
-        }
-        insert_ignore(uow.conn, tables.inbox_messages, row)
+        ids = sorted({e.aggregate_id for e in speaking})
+        found = {r.order_id: r for r in uow.conn.execute(_ADDRESSEES, {"order_ids": ids})}
+        now = uow.clock.now()
+        rows = []
+        for event in speaking:
+            to = found.get(event.aggregate_id)
+            if to is None:
+                continue
+            templates = TEMPLATES.get(to.language, TEMPLATES["en"])
+            action = event.payload.get("action", "")
+            if action not in templates:
+                continue
+            title, body = templates[action]
+            text = body.format(
+                merchant=to.merchant,
+                promise=to.promised_at.strftime("%H:%M UTC"),
+                reason=event.payload.get("reason") or "-",
+            )
+            rows.append(
+                {
+                    "id": new_id("msg"),
+                    "tenant_id": to.tenant_id,
+                    "customer_id": to.customer_id,
+                    "order_id": event.aggregate_id,
+                    "event_id": event.id,
+                    "title": title,
+                    "body": text,
+                    "created_at": now,
+                }
+            )
+        insert_all_ignoring(uow.conn, tables.inbox_messages, rows)
+
+
+def _speaks_for(event: OutboxEvent) -> bool:
+    """A cancellation by anyone but the customer is the anomaly engine's to tell."""
+    if event.payload.get("action") != "cancel":
+        return True
+    return bool(event.payload.get("actor", {}).get("role") == "customer")
 
 
 _o, _c, _m = tables.orders.c, tables.customers.c, tables.merchants.c
-# Every order event passes through here: one query for what the message needs, not a whole
-# order with its lines and history plus two lookups.
-_ADDRESSEE = (
-    select(_o.tenant_id, _o.customer_id, _o.promised_at, _c.language, _m.name.label("merchant"))
+_ADDRESSEES = (
+    select(
+        _o.id.label("order_id"),
+        _o.tenant_id,
+        _o.customer_id,
+        _o.promised_at,
+        _c.language,
+        _m.name.label("merchant"),
+    )
     .join(tables.customers, _c.id == _o.customer_id)
     .join(tables.merchants, _m.id == _o.merchant_id)
-    .where(_o.id == bindparam("order_id"))
+    .where(_o.id.in_(bindparam("order_ids", expanding=True)))
 )
 
 

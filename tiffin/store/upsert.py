@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Table
@@ -15,6 +16,20 @@ def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     Told by ``RETURNING`` rather than ``rowcount``: psycopg reports -1 for these statements."""
     statement = _insert_ignoring(conn.dialect.name == "postgresql", table)
     return conn.execute(statement, row).first() is not None
+
+
+def insert_all_ignoring(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` in one statement (SQLAlchemy batches them into multi-row VALUES), each
+    skipped if it collides with a unique key."""
+    if rows:
+        conn.execute(_insert_ignoring_silently(conn.dialect.name == "postgresql", table), rows)
+
+
+@functools.cache
+def _insert_ignoring_silently(postgres: bool, table: Table) -> Executable:
+    dialect = postgresql if postgres else sqlite
+    statement: Executable = dialect.insert(table).on_conflict_do_nothing()
+    return statement
 
 
 @functools.cache
