@@ -46,10 +46,15 @@ class Run:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_seconds: float  # user + system time the server process spent while measured
 
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms_per_order(self) -> float:
+        return 1000 * self.server_cpu_seconds / self.requests if self.requests else float("nan")
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -62,8 +67,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc): the server's cost per order is
+    steadier than its throughput on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
+def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(
         cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -78,7 +90,7 @@ def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
                     detail = proc.stderr.read().decode() if proc.stderr else "died"
                     raise RuntimeError(detail) from None
                 time.sleep(0.1)
-        yield base
+        yield base, proc.pid
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -88,12 +100,13 @@ def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
 
 
 def drive(
-    base: str,
+    target: tuple[str, int],
     make_request: Callable[[httpx.Client, int], httpx.Response],
     clients: int,
     seconds: float,
     prepare: Callable[[httpx.Client, int], None] | None = None,
-) -> tuple[int, int, float, list[float]]:
+) -> tuple[int, int, float, list[float], float]:
+    base, pid = target
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     start = threading.Barrier(clients + 1)
@@ -117,13 +130,13 @@ def drive(
         th.start()
     stop_at[0] = time.perf_counter() + 3600
     start.wait()
-    began = time.perf_counter()
+    began, cpu_before = time.perf_counter(), cpu_seconds(pid)
     stop_at[0] = began + seconds
     for th in threads:
         th.join()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, cpu_seconds(pid) - cpu_before
     flat = [x for per in latencies for x in per]
-    return len(flat), sum(errors), elapsed, flat
+    return len(flat), sum(errors), elapsed, flat, cpu
 
 
 def bench_tiffin(url: str, label: str, clients: int, seconds: float) -> Run:
@@ -161,9 +174,9 @@ def bench_tiffin(url: str, label: str, clients: int, seconds: float) -> Run:
             headers={"Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex},
         )
 
-    with server([tiffin, "serve", "--port", str(port)], port, env) as base:
-        done, errors, elapsed, lat = drive(base, place, clients, seconds, prepare)
-    return Run(label, "tiffin", done, errors, elapsed, lat)
+    with server([tiffin, "serve", "--port", str(port)], port, env) as target:
+        done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds, prepare)
+    return Run(label, "tiffin", done, errors, elapsed, lat, cpu)
 
 
 def bench_reference(url: str, label: str, clients: int, seconds: float) -> Run:
@@ -186,9 +199,9 @@ def bench_reference(url: str, label: str, clients: int, seconds: float) -> Run:
     def place(client: httpx.Client, n: int) -> httpx.Response:
         return client.post("/orders", json=payload)
 
-    with server(cmd, port, {"REFERENCE_DATABASE_URL": url}) as base:
-        done, errors, elapsed, lat = drive(base, place, clients, seconds)
-    return Run(label, "reference", done, errors, elapsed, lat)
+    with server(cmd, port, {"REFERENCE_DATABASE_URL": url}) as target:
+        done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds)
+    return Run(label, "reference", done, errors, elapsed, lat, cpu)
 
 
 @contextmanager
@@ -210,10 +223,13 @@ def report(runs: list[Run], clients: int, seconds: float) -> str:
         "# Order placement: tiffin vs a minimal FastAPI + SQLAlchemy insert endpoint",
         "",
         f"{clients} concurrent keep-alive clients, {seconds:g} s per measurement, one uvicorn "
-        "process per server, load generator in a separate process, same run.",
+        "process per server, load generator in a separate process, same run. Server CPU is the "
+        "server process's user + system time per order while measured (background workers "
+        "included).",
         "",
-        "| database | system | orders/s | p50 ms | p99 ms | errors | throughput ratio |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| database | system | orders/s | p50 ms | p99 ms | server CPU ms/order | errors "
+        "| throughput ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for database in dict.fromkeys(r.database for r in runs):
         pair = {r.system: r for r in runs if r.database == database}
@@ -222,7 +238,7 @@ def report(runs: list[Run], clients: int, seconds: float) -> str:
             ratio = f"{r.throughput / ref.throughput:.2f}" if ref else "-"
             lines.append(
                 f"| {database} | {r.system} | {r.throughput:.0f} | {r.pct(0.5):.1f} | "
-                f"{r.pct(0.99):.1f} | {r.errors} | {ratio} |"
+                f"{r.pct(0.99):.1f} | {r.cpu_ms_per_order:.2f} | {r.errors} | {ratio} |"
             )
     lines += ["", f"Target: tiffin >= {TARGET_RATIO} of the reference's throughput.", ""]
     return "\n".join(lines)
