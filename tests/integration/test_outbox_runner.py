@@ -170,6 +170,19 @@ def test_one_inbox_batch_tells_each_customer_about_their_own_order(platform: Pla
     assert {r.title for r in rows} == {TEMPLATES["zh-CN"]["placed"][0]}  # the demo student's
 
 
+def test_the_runner_says_when_it_stopped_at_a_batch_limit(platform: Platform) -> None:
+    """Behind: go round again at once. Caught up: wait for the next poll, rather than spend a
+    transaction on every handful of events that arrive meanwhile."""
+    ids = seeded(platform)
+    for _ in range(5):
+        place_demo_order(platform, ids)
+    runner = OutboxRunner(platform.db, platform.clock, [Recorder()], batch=3)
+    assert runner.run_once() == 3 and runner.behind
+    assert runner.run_once() == 2 and not runner.behind
+    capped = OutboxRunner(platform.db, platform.clock, [Batcher(name="test.capped")], batch=10)
+    assert capped.run_once() == 2 and capped.behind  # its own cap of two, three more waiting
+
+
 def test_an_event_committed_late_is_not_overtaken(platform: Platform) -> None:
     """PostgreSQL hands out ids before commit: a slow transaction with a lower id must still be
     delivered, after the faster one that committed first."""

@@ -47,10 +47,12 @@ class OutboxRunner:
         self.consumers = list(consumers)
         self.batch = batch
         self.failures = 0
+        self.behind = False  # the last round stopped at a batch limit: more is waiting
         self._ensure_offsets()
 
     def run_once(self) -> int:
         """Process one batch per consumer; return how many events were handled in all."""
+        self.behind = False
         return sum(self._drain(consumer) for consumer in self.consumers)
 
     def run_until_idle(self, max_rounds: int = 1000) -> int:
@@ -70,7 +72,11 @@ class OutboxRunner:
                 self.failures += 1
                 log.exception("outbox batch failed (%d failures so far); will retry", self.failures)
                 busy = 0
-            if not busy:
+            # Caught up: wait for the next poll even if this round found a few new events.
+            # Going round again at once would spend a transaction (and, on SQLite, the write
+            # lock and an fsync) on every handful of events while orders stream in; measured
+            # at a fifth of order-placement throughput. Behind: go on at once.
+            if not (busy and self.behind):
                 stop.wait(poll_seconds)
 
     def lag(self) -> dict[str, int]:
@@ -90,6 +96,7 @@ class OutboxRunner:
             if offset is None:
                 return 0  # another process holds this consumer right now
             events = outbox.read_after(uow.conn, offset, self.batch)
+            self.behind = self.behind or len(events) == self.batch
             # A consumer's own batch caps the events it *handles* per transaction; events it
             # does not want are passed over in the same transaction, so a narrow consumer in a
             # busy outbox does not spend a commit on every few unrelated events.
@@ -99,6 +106,7 @@ class OutboxRunner:
             for event in events:
                 if consumer.wants(event.topic):
                     if len(wanted) == limit:
+                        self.behind = True
                         break
                     wanted.append(event)
                 passed.append(event)
