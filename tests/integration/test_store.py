@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from tests.integration.helpers import place_demo_order, seeded
 from tiffin.clock import ManualClock
@@ -13,7 +15,9 @@ from tiffin.domain.events import Actor
 from tiffin.domain.order import Action, OrderStatus
 from tiffin.errors import Conflict
 from tiffin.platform import Platform
+from tiffin.store import db as db_module
 from tiffin.store import tables
+from tiffin.store.db import Database
 from tiffin.store.outbox import START, read_after
 from tiffin.store.uow import UnitOfWork
 
@@ -103,3 +107,23 @@ def test_sqlite_writers_share_one_connection_and_readers_do_not_take_it(
         assert raw(reader) is not writer
         with platform.uow() as second:  # a write while a read is open
             assert raw(second) is writer
+
+
+def test_a_write_lock_held_elsewhere_past_the_busy_timeout_is_a_database_error(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holding SQLite's write lock too long surfaces as SQLAlchemy's
+    OperationalError (the API answers 503 with Retry-After), never as a bare driver error."""
+    if not platform.db.is_sqlite:
+        pytest.skip("SQLite's file lock")
+    monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    impatient = Database(platform.db.url)
+    other = sqlite3.connect(platform.db.engine.url.database or "", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError), UnitOfWork(impatient, platform.clock):
+            pass
+    finally:
+        other.rollback()
+        other.close()
+        impatient.dispose()

@@ -20,6 +20,7 @@ every pooled connection older than the failure.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from importlib import resources
@@ -31,7 +32,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IDLE_PING_SECONDS = 2.0
@@ -142,6 +143,11 @@ def _sqlite_engine(url: str, *, pool_size: int = 8) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN" if conn.info.get(READ_ONLY) else "BEGIN IMMEDIATE")
+        # Straight to the driver: nothing to compile or return, and every transaction pays it.
+        sql = "BEGIN" if conn.info.get(READ_ONLY) else "BEGIN IMMEDIATE"
+        try:
+            conn.connection.driver_connection.execute(sql)
+        except sqlite3.OperationalError as exc:  # locked past busy_timeout: as SQLAlchemy says it
+            raise OperationalError(sql, None, exc) from exc
 
     return engine
