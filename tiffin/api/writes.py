@@ -6,6 +6,10 @@ working and seven OS threads parked on the write lock, and every hand-over betwe
 GIL and futex traffic (measured: a quarter more CPU per order than the same orders one at a
 time). Waiting on a ``CapacityLimiter`` instead costs the event loop nothing, and reads keep the
 shared pool to themselves.
+
+Used by the order endpoints (placement and every step of an order's life), the hot writes. Not
+for work that spends long outside its transaction, such as hashing a password at sign-up or
+login: it would hold SQLite's only slot while every placement waited.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse
 
+from tiffin.accounts.model import Principal
 from tiffin.api.common import ReasonIn
 from tiffin.api.deps import CurrentPrincipal, PlatformDep
 from tiffin.api.idempotency import fingerprint, run_idempotent
@@ -15,6 +16,7 @@ from tiffin.api.writes import writing
 from tiffin.domain.order import Action, OrderStatus
 from tiffin.ordering import service
 from tiffin.ordering.schemas import OrderCreate, OrderRead
+from tiffin.platform import Platform
 from tiffin.store.uow import UnitOfWork
 
 router = APIRouter(
@@ -84,56 +86,57 @@ def get_order(order_id: str, platform: PlatformDep, principal: CurrentPrincipal)
         return OrderRead.of(service.visible_order(uow, principal, order_id))
 
 
-def _act(
-    platform: PlatformDep,
-    principal: CurrentPrincipal,
-    order_id: str,
-    action: Action,
-    reason: str = "",
+async def _act(
+    platform: Platform, principal: Principal, order_id: str, action: Action, reason: str = ""
 ) -> OrderRead:
-    with platform.uow() as uow:
-        order = service.act(uow, principal, order_id, action, reason=reason)
-        result = OrderRead.of(order)
-        uow.commit()
-    return result
+    """One step of an order's life, in a write slot like placement (``tiffin.api.writes``)."""
+
+    def step() -> OrderRead:
+        with platform.uow() as uow:
+            order = service.act(uow, principal, order_id, action, reason=reason)
+            result = OrderRead.of(order)
+            uow.commit()
+        return result
+
+    return await writing(platform, step)
 
 
 @router.post("/{order_id}/accept", summary="Merchant accepts the order")
-def accept(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    return _act(platform, principal, order_id, Action.ACCEPT)
+async def accept(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return await _act(platform, principal, order_id, Action.ACCEPT)
 
 
 @router.post("/{order_id}/reject", summary="Merchant declines the order")
-def reject(
+async def reject(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
 ) -> OrderRead:
-    return _act(platform, principal, order_id, Action.REJECT, body.reason)
+    return await _act(platform, principal, order_id, Action.REJECT, body.reason)
 
 
 @router.post("/{order_id}/ready", summary="Merchant marks the food ready")
-def ready(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    return _act(platform, principal, order_id, Action.MARK_READY)
+async def ready(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return await _act(platform, principal, order_id, Action.MARK_READY)
 
 
 @router.post("/{order_id}/pickup", summary="Rider picked the food up")
-def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    return _act(platform, principal, order_id, Action.PICK_UP)
+async def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return await _act(platform, principal, order_id, Action.PICK_UP)
 
 
 @router.post("/{order_id}/deliver", summary="Rider handed the food over")
-def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    return _act(platform, principal, order_id, Action.DELIVER)
+async def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    return await _act(platform, principal, order_id, Action.DELIVER)
 
 
 @router.post("/{order_id}/fail", summary="Rider or operator: delivery failed")
-def fail(
+async def fail(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
 ) -> OrderRead:
-    return _act(platform, principal, order_id, Action.FAIL, body.reason)
+    return await _act(platform, principal, order_id, Action.FAIL, body.reason)
 
 
 @router.post("/{order_id}/cancel", summary="Cancel (customers only before the merchant accepts)")
-def cancel(
+async def cancel(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
 ) -> OrderRead:
-    return _act(platform, principal, order_id, Action.CANCEL, body.reason)
+    return await _act(platform, principal, order_id, Action.CANCEL, body.reason)
