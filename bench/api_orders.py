@@ -4,7 +4,7 @@ Both servers run as single uvicorn processes on this machine, on SQLite and on P
 are driven by the same load generator (a separate process, N keep-alive clients) in the same run.
 Ratios, not absolute numbers, are the result: the machines are shared and noisy.
 
-    python bench/api_orders.py [--clients 8] [--seconds 10] [--skip-postgres]
+    python bench/api_orders.py [--clients 8] [--seconds 5] [--rounds 4] [--skip-postgres]
 
 Writes bench/results/api_orders.md.
 """
@@ -139,7 +139,11 @@ def drive(
     return len(flat), sum(errors), elapsed, flat, cpu
 
 
-def bench_tiffin(url: str, label: str, clients: int, seconds: float) -> Run:
+Measure = Callable[[float], Run]  # one measurement of the given seconds on a running server
+
+
+@contextmanager
+def tiffin_server(url: str, label: str, clients: int) -> Iterator[Measure]:
     tiffin = str(ROOT / ".venv" / "bin" / "tiffin") if (ROOT / ".venv").exists() else "tiffin"
     env = {"TIFFIN_DATABASE_URL": url}
     subprocess.run([tiffin, "migrate"], env={**os.environ, **env}, check=True, capture_output=True)
@@ -175,11 +179,16 @@ def bench_tiffin(url: str, label: str, clients: int, seconds: float) -> Run:
         )
 
     with server([tiffin, "serve", "--port", str(port)], port, env) as target:
-        done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds, prepare)
-    return Run(label, "tiffin", done, errors, elapsed, lat, cpu)
+
+        def measure(seconds: float) -> Run:
+            done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds, prepare)
+            return Run(label, "tiffin", done, errors, elapsed, lat, cpu)
+
+        yield measure
 
 
-def bench_reference(url: str, label: str, clients: int, seconds: float) -> Run:
+@contextmanager
+def reference_server(url: str, label: str, clients: int) -> Iterator[Measure]:
     port = free_port()
     cmd = [
         sys.executable,
@@ -200,8 +209,12 @@ def bench_reference(url: str, label: str, clients: int, seconds: float) -> Run:
         return client.post("/orders", json=payload)
 
     with server(cmd, port, {"REFERENCE_DATABASE_URL": url}) as target:
-        done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds)
-    return Run(label, "reference", done, errors, elapsed, lat, cpu)
+
+        def measure(seconds: float) -> Run:
+            done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds)
+            return Run(label, "reference", done, errors, elapsed, lat, cpu)
+
+        yield measure
 
 
 @contextmanager
@@ -218,27 +231,67 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-def report(runs: list[Run], clients: int, seconds: float) -> str:
+def merged(runs: list[Run]) -> Run:
+    """Several measurements of one system as one: totals, and every latency."""
+    first = runs[0]
+    return Run(
+        first.database,
+        first.system,
+        sum(r.requests for r in runs),
+        sum(r.errors for r in runs),
+        sum(r.seconds for r in runs),
+        [x for r in runs for x in r.latencies_ms],
+        sum(r.server_cpu_seconds for r in runs),
+    )
+
+
+def compare(
+    label: str, url_for: Callable[[str], str], clients: int, seconds: float, rounds: int
+) -> tuple[Run, Run, list[float]]:
+    """Both servers up side by side, measured in turn ``rounds`` times: a slow spell of this
+    shared machine then falls on both, not on whichever ran second."""
+    refs: list[Run] = []
+    ours: list[Run] = []
+    with (
+        reference_server(url_for("reference"), label, clients) as reference,
+        tiffin_server(url_for("tiffin"), label, clients) as tiffin,
+    ):
+        for n in range(rounds):
+            refs.append(reference(seconds))
+            ours.append(tiffin(seconds))
+            print(
+                f"{label} round {n + 1}: reference {refs[-1].throughput:.0f}, "
+                f"tiffin {ours[-1].throughput:.0f} orders/s",
+                flush=True,
+            )
+    ratios = [t.throughput / r.throughput for r, t in zip(refs, ours, strict=True)]
+    return merged(refs), merged(ours), ratios
+
+
+def report(
+    results: list[tuple[Run, Run, list[float]]], clients: int, seconds: float, rounds: int
+) -> str:
     lines = [
         "# Order placement: tiffin vs a minimal FastAPI + SQLAlchemy insert endpoint",
         "",
-        f"{clients} concurrent keep-alive clients, {seconds:g} s per measurement, one uvicorn "
-        "process per server, load generator in a separate process, same run. Server CPU is the "
-        "server process's user + system time per order while measured (background workers "
-        "included).",
+        f"{clients} concurrent keep-alive clients; one uvicorn process per server, both running "
+        f"side by side and measured in turn, {rounds} rounds of {seconds:g} s each; load "
+        "generator in a separate process. Server CPU is the server process's user + system "
+        "time per order while measured (background workers included).",
         "",
         "| database | system | orders/s | p50 ms | p99 ms | server CPU ms/order | errors "
-        "| throughput ratio |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| throughput ratio | ratio per round |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for database in dict.fromkeys(r.database for r in runs):
-        pair = {r.system: r for r in runs if r.database == database}
-        ref = pair.get("reference")
-        for r in pair.values():
-            ratio = f"{r.throughput / ref.throughput:.2f}" if ref else "-"
+    for ref, ours, ratios in results:
+        for r in (ref, ours):
+            mine = r is ours
+            ratio = r.throughput / ref.throughput
+            rounds_cell = ", ".join(f"{x:.2f}" for x in ratios) if mine else ""
             lines.append(
-                f"| {database} | {r.system} | {r.throughput:.0f} | {r.pct(0.5):.1f} | "
-                f"{r.pct(0.99):.1f} | {r.cpu_ms_per_order:.2f} | {r.errors} | {ratio} |"
+                f"| {r.database} | {r.system} | {r.throughput:.0f} | {r.pct(0.5):.1f} | "
+                f"{r.pct(0.99):.1f} | {r.cpu_ms_per_order:.2f} | {r.errors} | {ratio:.2f} | "
+                f"{rounds_cell} |"
             )
     lines += ["", f"Target: tiffin >= {TARGET_RATIO} of the reference's throughput.", ""]
     return "\n".join(lines)
@@ -247,34 +300,32 @@ def report(runs: list[Run], clients: int, seconds: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=4, help="measurements of each system")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
-    runs: list[Run] = []
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for system, fn in (("reference", bench_reference), ("tiffin", bench_tiffin)):
-            url = f"sqlite:///{tmp}/{system}.db"
-            runs.append(fn(url, "SQLite", args.clients, args.seconds))
-            print(f"SQLite {system}: {runs[-1].throughput:.0f} orders/s", flush=True)
+        results.append(
+            compare(
+                "SQLite",
+                lambda system: f"sqlite:///{tmp}/{system}.db",
+                args.clients,
+                args.seconds,
+                args.rounds,
+            )
+        )
     if not args.skip_postgres:
-        for system, fn in (("reference", bench_reference), ("tiffin", bench_tiffin)):
-            with postgres_database() as url:
-                runs.append(fn(url, "PostgreSQL", args.clients, args.seconds))
-            print(f"PostgreSQL {system}: {runs[-1].throughput:.0f} orders/s", flush=True)
-    table = report(runs, args.clients, args.seconds)
+        with postgres_database() as ref_url, postgres_database() as tiffin_url:
+            urls = {"reference": ref_url, "tiffin": tiffin_url}
+            results.append(
+                compare("PostgreSQL", urls.__getitem__, args.clients, args.seconds, args.rounds)
+            )
+    table = report(results, args.clients, args.seconds, args.rounds)
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "api_orders.md").write_text(table)
-    worst = min(
-        (
-            r.throughput / ref.throughput
-            for r in runs
-            if r.system == "tiffin"
-            for ref in runs
-            if ref.system == "reference" and ref.database == r.database
-        ),
-        default=0.0,
-    )
+    worst = min(ours.throughput / ref.throughput for ref, ours, _ in results)
     return 0 if worst >= TARGET_RATIO else 1
 
 
