@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from anyio import CapacityLimiter
 from sqlalchemy import text
 
 from tiffin.accounts.service import TokenCache
@@ -51,6 +54,11 @@ class Platform:
     health: HealthWatch = field(default_factory=HealthWatch)
     _metrics: Metrics | None = None
     identity: str = field(default_factory=process_identity)  # as a lease holder
+    # The write slots' limiter per event loop (a limiter belongs to the loop it was made in;
+    # tests run several loops in turn). See tiffin.api.writes.
+    write_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
 
     @property
     def metrics(self) -> Metrics:

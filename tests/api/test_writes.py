@@ -7,13 +7,16 @@ import threading
 import time
 from types import SimpleNamespace
 from typing import cast
+from weakref import WeakKeyDictionary
 
 from tiffin.api.writes import writing
 from tiffin.platform import Platform
 
 
 def _busiest(slots: int, requests: int) -> tuple[int, list[int]]:
-    platform = cast(Platform, SimpleNamespace(write_slots=slots))
+    platform = cast(
+        Platform, SimpleNamespace(write_slots=slots, write_limiters=WeakKeyDictionary())
+    )
     lock = threading.Lock()
     running, peak = [0], [0]
 
