@@ -18,7 +18,6 @@ from tiffin.errors import Invalid, TiffinError
 from tiffin.platform import Platform
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
-from tiffin.store.upsert import insert_ignore
 
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -44,32 +43,29 @@ def run_idempotent(
     status_code: int = 200,
 ) -> JSONResponse:
     """Do ``work`` once per key. Optimistic: most keys are new, so the work runs first and the
-    key is claimed with ``INSERT ... ON CONFLICT DO NOTHING`` in the same transaction (one
-    statement, where a look-up first would cost another round trip on every request). If the
+    key is claimed with ``INSERT ... ON CONFLICT DO NOTHING`` in the same transaction (on
+    PostgreSQL inside the commit's one statement, see ``staging``; a look-up first would cost
+    another round trip on every request). If the
     key was taken, or the work fails, the transaction rolls back and the first answer (or the
     refusal of a reused key) is given instead."""
     with platform.uow() as uow:
         try:
             body = work(uow).model_dump(mode="json")
         except TiffinError:
+            uow.rollback()  # nothing the failed work staged may be written
             prior = _replay(uow, principal, key, request_hash)
             if prior is not None:
                 return prior  # a retry of a request that succeeded before: answer as then
             raise
-        claimed = insert_ignore(
-            uow.conn,
-            tables.idempotency_keys,
-            {
-                "user_id": principal.user_id,
-                "key": key,
-                "request_hash": request_hash,
-                "status_code": status_code,
-                "response": body,
-                "created_at": platform.clock.now(),
-            },
-        )
-        if claimed:
-            uow.commit()
+        claim = {
+            "user_id": principal.user_id,
+            "key": key,
+            "request_hash": request_hash,
+            "status_code": status_code,
+            "response": body,
+            "created_at": platform.clock.now(),
+        }
+        if uow.commit(claim=(tables.idempotency_keys, claim)):
             return JSONResponse(body, status_code=status_code)
     # Taken by an earlier (or concurrent, now committed) request; this work was rolled back.
     with platform.uow(read_only=True) as uow:

@@ -34,6 +34,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
+from tiffin.store.staging import install_autoflush
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IDLE_PING_SECONDS = 2.0
 READ_ONLY = "tiffin_read_only"  # Connection.info flag: this transaction will not write
@@ -48,6 +50,8 @@ class Database:
         # SQLite: every writing unit of work of this process uses the one connection behind
         # write_lock (see the module docstring).
         self.write_engine = _sqlite_engine(url, pool_size=1) if self.is_sqlite else self.engine
+        for engine in {self.engine, self.write_engine}:
+            install_autoflush(engine)
         self.write_lock = threading.Lock()
         self.write_owner: int | None = None  # thread holding write_lock, to refuse nesting
 

@@ -21,16 +21,16 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     func,
-    insert,
     literal,
     literal_column,
     select,
     text,
     tuple_,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from tiffin.domain.events import DomainEvent
-from tiffin.store import tables
+from tiffin.store import staging, tables
 
 
 @dataclass(frozen=True, order=True)
@@ -61,19 +61,16 @@ class OutboxEvent:
         return Position(self.txid or 0, self.id)
 
 
-# Built once per dialect: a multi-row ``values()`` has no cache key and compiles afresh for
-# every transaction, on the hottest path there is.
-_APPEND_SQLITE = insert(tables.outbox)
-_APPEND_POSTGRES = insert(tables.outbox).values(
-    txid=literal_column("pg_current_xact_id()::text::bigint")
-)
+# PostgreSQL: the writing transaction's id, computed by the server for every new event.
+COMPUTED_POSTGRES: dict[str, ColumnElement[Any]] = {
+    "txid": literal_column("pg_current_xact_id()::text::bigint")
+}
 
 
-def append(conn: Connection, events: Sequence[DomainEvent]) -> None:
-    if not events:
-        return
-    postgres = conn.dialect.name == "postgresql"
-    rows = [
+def rows(events: Sequence[DomainEvent], *, postgres: bool) -> list[dict[str, Any]]:
+    """The outbox rows of ``events``, for ``UnitOfWork.commit`` to insert with the rest of the
+    transaction's rows (see ``staging``); PostgreSQL adds ``COMPUTED_POSTGRES``."""
+    return [
         {
             "tenant_id": e.tenant_id,
             "topic": e.topic,
@@ -84,7 +81,13 @@ def append(conn: Connection, events: Sequence[DomainEvent]) -> None:
         | ({} if postgres else {"txid": None})
         for e in events
     ]
-    conn.execute(_APPEND_POSTGRES if postgres else _APPEND_SQLITE, rows)
+
+
+def append(conn: Connection, events: Sequence[DomainEvent]) -> None:
+    """Insert ``events`` now, outside a unit of work's commit (tests and tools)."""
+    postgres = conn.dialect.name == "postgresql"
+    computed = {tables.outbox: COMPUTED_POSTGRES} if postgres else None
+    staging.write(conn, [(tables.outbox, rows(events, postgres=postgres))], computed=computed)
 
 
 def read_after(conn: Connection, after: Position, limit: int) -> list[OutboxEvent]:

@@ -76,14 +76,15 @@ class Records(Generic[T]):
 class Orders:
     """Orders with their lines and transition history; saves use optimistic versioning."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, stage: Callable[[Table, list[mapping.Row]], None]) -> None:
         self.conn = conn
+        self._stage = stage  # new rows are staged, written at the next statement or commit
         self._seen: dict[str, tuple[Order, int, int]] = {}
 
     def add(self, order: Order) -> None:
-        self.conn.execute(inserting(tables.orders), mapping.order_row(order, version=1))
-        self.conn.execute(
-            inserting(tables.order_lines),
+        self._stage(tables.orders, [mapping.order_row(order, version=1)])
+        self._stage(
+            tables.order_lines,
             [mapping.line_row(order.id, n, line) for n, line in enumerate(order.lines)],
         )
         self._insert_transitions(order, 0)
@@ -164,8 +165,8 @@ class Orders:
     def _insert_transitions(self, order: Order, start: int) -> None:
         new = order.history[start:]
         if new:
-            self.conn.execute(
-                inserting(tables.order_transitions),
+            self._stage(
+                tables.order_transitions,
                 [mapping.transition_row(order.id, start + i, t) for i, t in enumerate(new)],
             )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from tiffin.clock import Clock
 from tiffin.domain.events import DomainEvent
@@ -25,9 +25,10 @@ from tiffin.domain.people import (
     Zone,
 )
 from tiffin.safety.model import RiskZone
-from tiffin.store import mapping, outbox, tables
+from tiffin.store import mapping, outbox, staging, tables
 from tiffin.store.db import READ_ONLY, Database
 from tiffin.store.repositories import Orders, Records
+from tiffin.store.staging import PENDING, Row, Staged
 
 
 class UnitOfWork:
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.clock = clock
         self.read_only = read_only
         self._events: list[DomainEvent] = []
+        self._staged: Staged = []
         self._open = False
         self._holds_write_lock = False
 
@@ -68,7 +70,9 @@ class UnitOfWork:
             raise
         self._open = True
         self._events = []
+        self._staged = []
         c = self.conn
+        c.info[PENDING] = self._staged
         self.tenants = Records(c, tables.tenants, mapping.tenant_row, mapping.tenant_from, "tenant")
         self.zones = Records(c, tables.zones, mapping.zone_row, mapping.zone_from, "zone")
         self.merchants = Records(
@@ -85,11 +89,16 @@ class UnitOfWork:
             c, tables.rider_shifts, mapping.shift_row, mapping.shift_from, "shift"
         )
         self.offers = Records(c, tables.offers, mapping.offer_row, mapping.offer_from, "offer")
-        self.orders = Orders(c)
+        self.orders = Orders(c, self.stage)
         self.risk_zones = Records(
             c, tables.risk_zones, mapping.risk_zone_row, mapping.risk_zone_from, "risk zone"
         )
         return self
+
+    def stage(self, table: Table, rows: list[Row]) -> None:
+        """Insert ``rows`` at the next statement or at commit, whichever comes first (see
+        ``staging``): on commit, all of a transaction's staged rows go in one statement."""
+        self._staged.append((table, rows))
 
     def emit(self, event: DomainEvent) -> None:
         """Record an event that is not owned by an order (a shift started, an offer rejected)."""
@@ -99,17 +108,36 @@ class UnitOfWork:
         """Write changed orders now (their events still wait for commit), so queries later in
         this transaction see them."""
         self._events.extend(self.orders.flush())
+        staging.write(self.conn, self._take_staged())
 
-    def commit(self) -> None:
+    def commit(self, *, claim: tuple[Table, Row] | None = None) -> bool:
+        """Write everything and commit. With ``claim``, also insert that row unless it
+        collides with a unique key (an idempotency key); if it does, roll everything back and
+        return False. PostgreSQL gets the new rows, the outbox events and the claim as one
+        statement."""
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         events = self.orders.flush() + self._events
         self._events = []
-        outbox.append(self.conn, events)
+        staged = self._take_staged()
+        postgres = self.db.is_postgres
+        if events:
+            staged.append((tables.outbox, outbox.rows(events, postgres=postgres)))
+        computed = {tables.outbox: outbox.COMPUTED_POSTGRES} if postgres else None
+        if not staging.write(self.conn, staged, computed=computed, claim=claim):
+            self.rollback()
+            return False
         self.conn.commit()
         self._open = False
+        return True
+
+    def _take_staged(self) -> Staged:
+        staged = list(self._staged)
+        self._staged.clear()  # the list the autoflush hook sees: empty before anything runs
+        return staged
 
     def rollback(self) -> None:
+        self._staged.clear()
         if self._open:
             self.conn.rollback()
             self._open = False
@@ -123,6 +151,7 @@ class UnitOfWork:
         try:
             self.rollback()
         finally:
+            self.conn.info.pop(PENDING, None)
             self.conn.close()
             self._release()
 

@@ -1,0 +1,129 @@
+"""Staged inserts (tiffin/store/staging.py): one statement on PostgreSQL, read-your-writes, and
+a lost idempotency claim that writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, func, select
+
+from tests.integration.helpers import DemoIds, place_demo_order, seeded
+from tiffin.domain.order import OrderStatus
+from tiffin.platform import Platform
+from tiffin.store import staging, tables
+from tiffin.store.uow import UnitOfWork
+
+
+@contextmanager
+def statements(platform: Platform) -> Iterator[list[str]]:
+    """Every SQL statement sent to the driver while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        seen.append(" ".join(sql.split()))
+
+    engines = {platform.db.engine, platform.db.write_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+
+
+def count(uow: UnitOfWork, table: tables.Table, **where: str) -> int:
+    query = select(func.count()).select_from(table)
+    for name, value in where.items():
+        query = query.where(table.c[name] == value)
+    return int(uow.conn.execute(query).scalar() or 0)
+
+
+def claim_row(platform: Platform, ids: DemoIds, key: str) -> dict[str, Any]:
+    return {
+        "user_id": ids.customer.user_id,
+        "key": key,
+        "request_hash": "h",
+        "status_code": 201,
+        "response": {"ok": True},
+        "created_at": platform.clock.now(),
+    }
+
+
+def test_an_order_its_event_and_its_claim_are_one_statement_on_postgresql(
+    platform: Platform,
+) -> None:
+    ids = seeded(platform)
+    with platform.uow() as uow:
+        order_id = place_demo_order(platform, ids, uow=uow, commit=False)
+        claim = claim_row(platform, ids, "k1")
+        with statements(platform) as sent:
+            assert uow.commit(claim=(tables.idempotency_keys, claim))
+    inserts = [s for s in sent if s.startswith(("INSERT", "WITH"))]
+    if platform.db.is_postgres:
+        assert len(inserts) == 1 and inserts[0].startswith("WITH")
+    else:  # orders, lines, outbox, then the claim: no data-modifying CTEs in SQLite
+        assert len(inserts) == 4
+    with platform.uow(read_only=True) as uow:
+        assert count(uow, tables.orders, id=order_id) == 1
+        assert count(uow, tables.order_lines, order_id=order_id) == 1
+        assert count(uow, tables.outbox, aggregate_id=order_id) == 1
+        assert count(uow, tables.idempotency_keys, key="k1") == 1
+        if platform.db.is_postgres:  # the event still carries its transaction's id
+            txid = uow.conn.execute(
+                select(tables.outbox.c.txid).where(tables.outbox.c.aggregate_id == order_id)
+            ).scalar()
+            assert txid is not None and txid > 0
+
+
+def test_a_staged_order_is_written_before_anything_reads_it(platform: Platform) -> None:
+    ids = seeded(platform)
+    with platform.uow() as uow:
+        order_id = place_demo_order(platform, ids, uow=uow, commit=False)
+        assert uow._staged  # staged, not yet sent
+        assert count(uow, tables.orders, id=order_id) == 1  # the read wrote it first
+        assert count(uow, tables.order_lines, order_id=order_id) == 1
+        assert not uow._staged
+        uow.commit()
+    with platform.uow(read_only=True) as uow:
+        assert count(uow, tables.orders, id=order_id) == 1  # and only once
+        assert uow.orders.require(order_id).status is OrderStatus.PLACED
+
+
+def test_a_lost_claim_rolls_back_everything_the_transaction_staged(platform: Platform) -> None:
+    ids = seeded(platform)
+    with platform.uow() as uow:
+        first = place_demo_order(platform, ids, uow=uow, commit=False)
+        claim = claim_row(platform, ids, "same")
+        assert uow.commit(claim=(tables.idempotency_keys, claim))
+    with platform.uow() as uow:
+        second = place_demo_order(platform, ids, uow=uow, commit=False)
+        claim = claim_row(platform, ids, "same")
+        assert not uow.commit(claim=(tables.idempotency_keys, claim))
+    with platform.uow(read_only=True) as uow:
+        assert count(uow, tables.orders, id=first) == 1
+        assert count(uow, tables.orders, id=second) == 0
+        assert count(uow, tables.order_lines, order_id=second) == 0
+        assert count(uow, tables.outbox, aggregate_id=second) == 0
+
+
+def test_a_large_transaction_is_written_per_table_and_completely(
+    platform: Platform,
+) -> None:
+    ids = seeded(platform)
+    with platform.uow() as uow:
+        # Each placement's reads write the one staged before it; the commit is left with the
+        # last order and every order's event: past the limit of one combined statement.
+        order_ids = [
+            place_demo_order(platform, ids, uow=uow, commit=False)
+            for _ in range(staging.MAX_COMBINED_ROWS + 1)
+        ]
+        with statements(platform) as sent:
+            uow.commit()
+    assert not any(s.startswith("WITH") for s in sent)
+    with platform.uow(read_only=True) as uow:
+        for order_id in order_ids:
+            assert count(uow, tables.orders, id=order_id) == 1
+            assert count(uow, tables.outbox, aggregate_id=order_id) == 1
