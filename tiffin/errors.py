@@ -37,6 +37,14 @@ class Conflict(TiffinError):
     title = "Conflict with the current state"
 
 
+class CatalogChanged(Conflict):
+    """What an order was priced from changed before it could be written; nothing was.
+    Placement retries with fresh reads and gives this to the caller only if that keeps
+    happening."""
+
+    code = "catalog_changed"
+
+
 class Invalid(TiffinError):
     code = "invalid"
     status = 422

@@ -25,6 +25,7 @@ from tiffin.dispatch.live import run_cycle
 from tiffin.dispatch.model import DispatchParams
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.observability import Metrics
+from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.settings import Settings
 from tiffin.store.db import Database
 from tiffin.store.uow import UnitOfWork
@@ -46,6 +47,7 @@ class Platform:
     _threads: list[threading.Thread] = field(default_factory=list)
     runner: OutboxRunner | None = None
     tokens: TokenCache = field(default_factory=TokenCache)
+    catalog: CheckoutCatalog = field(default_factory=CheckoutCatalog)  # checkout's read copies
     dispatch_params: DispatchParams = field(default_factory=DispatchParams)
     failures: dict[str, int] = field(default_factory=dict)  # background rounds that failed
     sender: NotificationSender | None = None

@@ -34,11 +34,13 @@ def test_a_merchant_comes_with_its_whole_menu_or_an_empty_one(platform: Platform
         uow.merchants.add(bare)
         uow.commit()
     with platform.uow(read_only=True) as uow:
-        merchant, menu = queries.merchant_with_menu(uow, ids.merchant_id, tenant_id)
+        front = queries.storefront(uow, ids.merchant_id, tenant_id)
         items = uow.menu_items.find()
-        empty = queries.merchant_with_menu(uow, "mer_no_menu_yet", tenant_id)
-        elsewhere = queries.merchant_with_menu(uow, ids.merchant_id, "ten_other")
-    assert merchant == canteen
-    assert menu == {i.id: i for i in items if i.merchant_id == ids.merchant_id}
-    assert isinstance(empty[0], Merchant) and empty[1] == {}
-    assert elsewhere == (None, {})
+        empty = queries.storefront(uow, "mer_no_menu_yet", tenant_id)
+        elsewhere = queries.storefront(uow, ids.merchant_id, "ten_other")
+        buyer = queries.buyer(uow, ids.customer.subject_id or "")
+    assert front is not None and front.merchant == canteen
+    assert front.menu == {i.id: i for i in items if i.merchant_id == ids.merchant_id}
+    assert empty is not None and isinstance(empty.merchant, Merchant) and empty.menu == {}
+    assert elsewhere is None
+    assert buyer is not None and front.catalog_version == buyer.catalog_version > 0

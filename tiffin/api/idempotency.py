@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 
 from tiffin.accounts.model import Principal
-from tiffin.errors import Invalid, TiffinError
+from tiffin.errors import CatalogChanged, Invalid, TiffinError
 from tiffin.platform import Platform
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -33,6 +33,11 @@ def fingerprint(path: str, body: BaseModel | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Attempts at work whose catalog copy went stale (``tiffin.ordering.catalog``): each stale
+# attempt drops the copies, so a second one fails only if the catalog changed again meanwhile.
+CATALOG_ATTEMPTS = 3
+
+
 def run_idempotent(
     platform: Platform,
     principal: Principal,
@@ -45,9 +50,27 @@ def run_idempotent(
     """Do ``work`` once per key. Optimistic: most keys are new, so the work runs first and the
     key is claimed with ``INSERT ... ON CONFLICT DO NOTHING`` in the same transaction (on
     PostgreSQL inside the commit's one statement, see ``staging``; a look-up first would cost
-    another round trip on every request). If the
-    key was taken, or the work fails, the transaction rolls back and the first answer (or the
-    refusal of a reused key) is given instead."""
+    another round trip on every request). If the key was taken, or the work fails, the
+    transaction rolls back and the first answer (or the refusal of a reused key) is given
+    instead. Work priced from a stale catalog copy is done again, up to ``CATALOG_ATTEMPTS``
+    times."""
+    for attempt in range(1, CATALOG_ATTEMPTS + 1):
+        try:
+            return _attempt(platform, principal, key, request_hash, work, status_code)
+        except CatalogChanged:
+            if attempt == CATALOG_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _attempt(
+    platform: Platform,
+    principal: Principal,
+    key: str,
+    request_hash: str,
+    work: Callable[[UnitOfWork], BaseModel],
+    status_code: int,
+) -> JSONResponse:
     with platform.uow() as uow:
         try:
             body = work(uow).model_dump(mode="json")

@@ -15,7 +15,7 @@ from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
 from tiffin.domain.people import OfferStatus, served
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
-from tiffin.ordering import queries
+from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.ordering.promise import promised_at
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -36,18 +36,25 @@ def place_order(
     dropoff: LatLon | None = None,
     dropoff_note: str | None = None,
     coupon_id: str | None = None,
+    catalog: CheckoutCatalog | None = None,
 ) -> Order:
     """Place an order for the calling customer; prices are the menu's, never the client's.
-    A coupon from the customer's wallet is checked and spent in the same transaction."""
+    A coupon from the customer's wallet is checked and spent in the same transaction.
+
+    ``catalog`` may hold copies of the buyer and the storefront from earlier orders; either way
+    the commit is guarded by the catalog version they were read at (``CatalogChanged`` if it
+    moved: retry)."""
     if principal.role is not Role.CUSTOMER or principal.subject_id is None:
         raise Forbidden("only customers place orders", code="customer_only")
-    found = queries.buyer(uow, principal.subject_id)
+    if catalog is None:
+        catalog = CheckoutCatalog(capacity=0)
+    found, front = catalog.for_order(uow, principal.subject_id, merchant_id)
     if found is None:
         raise NotFound("your customer profile is missing", resource="customer")
     customer, tenant = found.customer, found.tenant
-    merchant, menu = queries.merchant_with_menu(uow, merchant_id, tenant.id)
-    if merchant is None:
+    if front is None:
         raise Invalid(f"no merchant with id {merchant_id!r}", code="unknown_merchant")
+    merchant, menu = front.merchant, front.menu
     if not merchant.is_open:
         raise Conflict(f"{merchant.name} is closed right now", code="merchant_closed")
     where = dropoff or customer.address

@@ -53,6 +53,7 @@ async def place_order(
             dropoff=body.dropoff.to_domain() if body.dropoff else None,
             dropoff_note=body.dropoff_note,
             coupon_id=body.coupon_id,
+            catalog=platform.catalog,
         )
         return OrderRead.of(order)
 

@@ -15,18 +15,42 @@ combined statement is built once per shape (which tables, how many rows, which c
 cacheable by SQLAlchemy, because every row is its own single-row CTE: a multi-row ``VALUES``
 has no cache key and would compile afresh on every commit. Past ``MAX_COMBINED_ROWS`` (a seed,
 a simulator's batch) the rows go per table instead, so shapes stay few.
+
+A write may carry an idempotency *claim* (a row that must not collide with a unique key) and a
+catalog *guard* (the tenant's catalog version the caller read its prices at, see
+``tiffin.ordering.catalog``). With either, PostgreSQL's statement is *gated*: the guard is a
+CTE that yields a row only while the version is unchanged, the claim inserts from it, and every
+other row inserts from the claim, so a stale catalog or a lost claim writes nothing at all.
+SQLite, whose writers are serialised by the unit of work's lock, checks the version first.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Table, bindparam, event, insert
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    String,
+    Table,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 
+from tiffin.store import tables
 from tiffin.store.upsert import insert_ignore
 
 Row = dict[str, Any]
@@ -37,6 +61,28 @@ MAX_COMBINED_ROWS = 16
 
 # Per table, columns given by an SQL expression rather than a parameter (the outbox's txid).
 Computed = dict[str, ColumnElement[Any]]
+
+
+@dataclass(frozen=True)
+class CatalogGuard:
+    """Write only while ``tenant_id``'s catalog version is still ``version``."""
+
+    tenant_id: str
+    version: int
+
+
+class Written(enum.Enum):
+    DONE = "done"
+    CLAIM_TAKEN = "claim_taken"  # the claim collided with an earlier one
+    STALE = "stale"  # the guard's catalog version has moved on
+
+
+_v = tables.catalog_versions.c
+# The tenant's catalog version, 0 if the tenant has none yet (the same on both sides of a guard).
+CATALOG_VERSION = func.coalesce(
+    select(_v.version).where(_v.tenant_id == bindparam("guard_tenant")).scalar_subquery(), 0
+)
+_VERSION_NOW = select(CATALOG_VERSION)
 
 
 def install_autoflush(engine: Engine) -> None:
@@ -57,18 +103,26 @@ def write(
     *,
     computed: dict[Table, Computed] | None = None,
     claim: tuple[Table, Row] | None = None,
-) -> bool:
-    """Insert every staged row, and ``claim``'s row unless it collides with a unique key.
+    guard: CatalogGuard | None = None,
+) -> Written:
+    """Insert every staged row, and ``claim``'s row unless it collides with a unique key, if
+    ``guard`` (when given) still holds.
 
-    Returns whether the claim was inserted (True when there is none). The caller rolls back
-    when it was not: the other rows were written in the same transaction."""
+    ``STALE`` means nothing was written by this call. ``CLAIM_TAKEN`` means the claim was not
+    inserted; on SQLite, or past ``MAX_COMBINED_ROWS``, the other rows were, in the caller's
+    transaction, which the caller rolls back."""
     computed = computed or {}
     staged = [(table, rows) for table, rows in staged if rows]
     count = sum(len(rows) for _, rows in staged) + (claim is not None)
-    if conn.dialect.name != "postgresql" or count > MAX_COMBINED_ROWS or count == 0:
+    combined = conn.dialect.name == "postgresql" and 0 < count <= MAX_COMBINED_ROWS
+    if not combined:
+        if guard is not None and not _holds(conn, guard):
+            return Written.STALE
         for table, rows in staged:
             conn.execute(_inserting(table, _frozen(computed.get(table))), rows)
-        return insert_ignore(conn, claim[0], claim[1]) if claim is not None else True
+        if claim is not None and not insert_ignore(conn, claim[0], claim[1]):
+            return Written.CLAIM_TAKEN
+        return Written.DONE
     shape: list[tuple[Table, tuple[str, ...]]] = []
     params: Row = {}
     for table, rows in staged:
@@ -78,13 +132,24 @@ def write(
             params.update({f"w{n}_{name}": value for name, value in row.items()})
     if claim is not None:
         params.update({f"claim_{name}": value for name, value in claim[1].items()})
-    statement = _combined(
-        tuple(shape),
-        (claim[0], tuple(claim[1])) if claim is not None else None,
-        tuple((table, _frozen(c)) for table, c in computed.items()),
-    )
-    result = conn.execute(statement, params)
-    return claim is None or result.first() is not None
+    if guard is not None:
+        params.update(guard_tenant=guard.tenant_id, guard_version=guard.version)
+    frozen = tuple((table, _frozen(c)) for table, c in computed.items())
+    claim_shape = (claim[0], tuple(claim[1])) if claim is not None else None
+    if guard is None and claim is None:
+        conn.execute(_combined(tuple(shape), frozen), params)
+        return Written.DONE
+    fresh, claimed = conn.execute(
+        _gated(tuple(shape), claim_shape, frozen, guard is not None), params
+    ).one()
+    if not fresh:
+        return Written.STALE
+    return Written.DONE if claimed else Written.CLAIM_TAKEN
+
+
+def _holds(conn: Connection, guard: CatalogGuard) -> bool:
+    version = conn.execute(_VERSION_NOW, {"guard_tenant": guard.tenant_id}).scalar_one()
+    return bool(version == guard.version)
 
 
 def _frozen(computed: Computed | None) -> tuple[tuple[str, ColumnElement[Any]], ...]:
@@ -99,11 +164,10 @@ def _inserting(table: Table, computed: tuple[tuple[str, ColumnElement[Any]], ...
 @functools.lru_cache(maxsize=128)
 def _combined(
     shape: tuple[tuple[Table, tuple[str, ...]], ...],
-    claim: tuple[Table, tuple[str, ...]] | None,
     computed: tuple[tuple[Table, tuple[tuple[str, ColumnElement[Any]], ...]], ...],
 ) -> Executable:
-    """``WITH w0 AS (INSERT ...), ... INSERT ...``: each staged row a single-row CTE; the last
-    statement is the claim (``ON CONFLICT DO NOTHING RETURNING``) or the last staged row."""
+    """``WITH w0 AS (INSERT ...), ... INSERT ...``: each staged row a single-row CTE, the last
+    one the main statement."""
     extra = {table: dict(c) for table, c in computed}
 
     def values(table: Table, names: Sequence[str], prefix: str) -> dict[str, Any]:
@@ -114,17 +178,70 @@ def _combined(
         insert(table).values(values(table, names, f"w{n}"))
         for n, (table, names) in enumerate(shape)
     ]
-    if claim is not None:
-        table, names = claim
-        key = next(iter(table.primary_key.columns))
-        main: Any = (
-            postgresql.insert(table)
-            .values(values(table, names, "claim"))
-            .on_conflict_do_nothing()
-            .returning(key)
-        )
-    else:
-        main = inserts.pop()
+    main = inserts.pop()
     ctes = [statement.cte(f"w{n}") for n, statement in enumerate(inserts)]
     combined: Executable = main.add_cte(*ctes) if ctes else main
     return combined
+
+
+@functools.lru_cache(maxsize=128)
+def _gated(
+    shape: tuple[tuple[Table, tuple[str, ...]], ...],
+    claim: tuple[Table, tuple[str, ...]] | None,
+    computed: tuple[tuple[Table, tuple[tuple[str, ColumnElement[Any]], ...]], ...],
+    guarded: bool,
+) -> Executable:
+    """``WITH fresh AS (SELECT 1 WHERE <version unchanged>), claimed AS (INSERT ... SELECT ...
+    FROM fresh ON CONFLICT DO NOTHING RETURNING key), w0 AS (INSERT ... SELECT ... FROM
+    claimed), ... SELECT <fresh?>, <claimed?>``. Each row is selected from the gate before it,
+    so when the gate is empty nothing is inserted."""
+    extra = {table: dict(c) for table, c in computed}
+
+    def selected(table: Table, names: Sequence[str], prefix: str) -> tuple[list[str], Any]:
+        # Cast, or PostgreSQL types a NULL parameter in a select list as text, which no
+        # float or timestamp column accepts.
+        given = {
+            n: cast(bindparam(f"{prefix}_{n}", type_=table.c[n].type), _cast_type(table, n))
+            for n in names
+        }
+        columns = given | extra.get(table, {})
+        return list(columns), select(*columns.values())
+
+    fresh = claimed = gate = None
+    if guarded:
+        fresh = gate = (
+            select(literal(1).label("ok"))
+            .where(bindparam("guard_version") == CATALOG_VERSION)
+            .cte("fresh")
+        )
+    if claim is not None:
+        table, claim_names = claim
+        names, source = selected(table, claim_names, "claim")
+        key = next(iter(table.primary_key.columns))
+        claimed = gate = (
+            postgresql.insert(table)
+            .from_select(names, source.select_from(gate) if gate is not None else source)
+            .on_conflict_do_nothing()
+            .returning(key)
+            .cte("claimed")
+        )
+    assert gate is not None, "a gated write has a guard or a claim"
+    ctes = []
+    for n, (table, row_names) in enumerate(shape):
+        names, source = selected(table, row_names, f"w{n}")
+        ctes.append(insert(table).from_select(names, source.select_from(gate)).cte(f"w{n}"))
+
+    def rows_in(cte: Any) -> Any:
+        if cte is None:
+            return literal(1)
+        return select(func.count()).select_from(cte).scalar_subquery()
+
+    main = select(rows_in(fresh).label("fresh"), rows_in(claimed).label("claimed"))
+    return main.add_cte(*[c for c in (fresh, claimed) if c is not None], *ctes)
+
+
+def _cast_type(table: Table, name: str) -> TypeEngine[Any]:
+    """A column's type to cast a parameter to; strings without their length, because a cast
+    to ``VARCHAR(n)`` truncates silently where the ``INSERT`` would refuse an overlong value."""
+    column_type = table.c[name].type
+    return String() if isinstance(column_type, String) else column_type

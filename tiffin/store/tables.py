@@ -51,6 +51,17 @@ zones = Table(
     Column("polygon", JSON, nullable=False),
 )
 
+# One counter per tenant, bumped by database triggers (migration 0006) on every change to what
+# checkout reads: the tenant, its zones, merchants, menu items and customers. Placement may price
+# an order from a cached copy of those rows and commits only if the counter still has the value
+# the copy was read at (``tiffin.ordering.catalog``).
+catalog_versions = Table(
+    "catalog_versions",
+    metadata,
+    Column("tenant_id", ID, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,

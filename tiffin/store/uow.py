@@ -8,6 +8,7 @@ same transaction.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy import Connection, Table
@@ -24,11 +25,12 @@ from tiffin.domain.people import (
     Tenant,
     Zone,
 )
+from tiffin.errors import CatalogChanged
 from tiffin.safety.model import RiskZone
 from tiffin.store import mapping, outbox, staging, tables
 from tiffin.store.db import READ_ONLY, Database
 from tiffin.store.repositories import Orders, Records
-from tiffin.store.staging import PENDING, Row, Staged
+from tiffin.store.staging import PENDING, CatalogGuard, Row, Staged, Written
 
 
 class UnitOfWork:
@@ -50,6 +52,8 @@ class UnitOfWork:
         self.read_only = read_only
         self._events: list[DomainEvent] = []
         self._staged: Staged = []
+        self._guard: CatalogGuard | None = None
+        self._on_stale: Callable[[str], None] | None = None
         self._open = False
         self._holds_write_lock = False
 
@@ -71,6 +75,7 @@ class UnitOfWork:
         self._open = True
         self._events = []
         self._staged = []
+        self._guard = self._on_stale = None
         c = self.conn
         c.info[PENDING] = self._staged
         self.tenants = Records(c, tables.tenants, mapping.tenant_row, mapping.tenant_from, "tenant")
@@ -100,6 +105,17 @@ class UnitOfWork:
         ``staging``): on commit, all of a transaction's staged rows go in one statement."""
         self._staged.append((table, rows))
 
+    def guard_catalog(
+        self, tenant_id: str, version: int, *, on_stale: Callable[[str], None] | None = None
+    ) -> None:
+        """Commit only if ``tenant_id``'s catalog version is still ``version`` (the work priced
+        an order from a copy read at that version). Otherwise the commit writes nothing, calls
+        ``on_stale(tenant_id)`` (drop the copy) and raises ``CatalogChanged``."""
+        if self._guard is not None and self._guard != CatalogGuard(tenant_id, version):
+            raise RuntimeError("one unit of work guards one catalog version")
+        self._guard = CatalogGuard(tenant_id, version)
+        self._on_stale = on_stale
+
     def emit(self, event: DomainEvent) -> None:
         """Record an event that is not owned by an order (a shift started, an offer rejected)."""
         self._events.append(event)
@@ -113,8 +129,8 @@ class UnitOfWork:
     def commit(self, *, claim: tuple[Table, Row] | None = None) -> bool:
         """Write everything and commit. With ``claim``, also insert that row unless it
         collides with a unique key (an idempotency key); if it does, roll everything back and
-        return False. PostgreSQL gets the new rows, the outbox events and the claim as one
-        statement."""
+        return False. PostgreSQL gets the new rows, the outbox events, the claim and the catalog
+        guard (``guard_catalog``) as one statement."""
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         events = self.orders.flush() + self._events
@@ -124,7 +140,18 @@ class UnitOfWork:
         if events:
             staged.append((tables.outbox, outbox.rows(events, postgres=postgres)))
         computed = {tables.outbox: outbox.COMPUTED_POSTGRES} if postgres else None
-        if not staging.write(self.conn, staged, computed=computed, claim=claim):
+        guard, on_stale = self._guard, self._on_stale
+        written = staging.write(self.conn, staged, computed=computed, claim=claim, guard=guard)
+        if written is Written.STALE and guard is not None:
+            self.rollback()
+            if on_stale is not None:
+                on_stale(guard.tenant_id)
+            raise CatalogChanged(
+                "the menu, the prices or the delivery area changed while the order was placed;"
+                " please try again",
+                code="catalog_changed",
+            )
+        if written is Written.CLAIM_TAKEN:
             self.rollback()
             return False
         self.conn.commit()
@@ -138,6 +165,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._staged.clear()
+        self._guard = self._on_stale = None
         if self._open:
             self.conn.rollback()
             self._open = False

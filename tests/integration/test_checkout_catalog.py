@@ -1,0 +1,150 @@
+"""Checkout's read copies (tiffin/ordering/catalog.py): triggers keep a per-tenant catalog
+version, placement reuses copies, and a stale copy never gets an order written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tests.integration.helpers import DemoIds, seeded
+from tests.integration.test_staging import count, statements
+from tiffin.errors import CatalogChanged
+from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.service import LineRequest, place_order
+from tiffin.platform import Platform
+from tiffin.seed import seed_demo
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+
+
+def version(platform: Platform, tenant_id: str) -> int:
+    with platform.uow(read_only=True) as uow:
+        v = tables.catalog_versions.c
+        found = uow.conn.execute(select(v.version).where(v.tenant_id == tenant_id)).scalar()
+    return int(found or 0)
+
+
+def place(uow: UnitOfWork, ids: DemoIds, catalog: CheckoutCatalog) -> str:
+    order = place_order(
+        uow,
+        ids.customer,
+        merchant_id=ids.merchant_id,
+        lines=[LineRequest(ids.item_id, 1)],
+        catalog=catalog,
+    )
+    return order.id
+
+
+CHANGES = {
+    "tenant": "UPDATE tenants SET delivery_fee_cents = delivery_fee_cents + 1",
+    "zone": "UPDATE zones SET name = name || '!'",
+    "merchant": "UPDATE merchants SET is_open = NOT is_open",
+    "menu item price": "UPDATE menu_items SET price_cents = price_cents + 10",
+    "new menu item": (
+        "INSERT INTO menu_items (id, merchant_id, name, price_cents, available) "
+        "SELECT 'itm_new', id, 'New dish', 500, true FROM merchants LIMIT 1"
+    ),
+    "deleted menu item": "DELETE FROM menu_items WHERE id NOT IN (SELECT item_id FROM order_lines)",
+    "customer": "UPDATE customers SET address_note = 'gate 2'",
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_change_to_what_checkout_reads_moves_the_version(
+    platform: Platform, change: str
+) -> None:
+    ids = seeded(platform)
+    before = version(platform, ids.tenant_id)
+    with platform.db.engine.begin() as conn:  # plain SQL: as a tool or another process would
+        conn.execute(text(CHANGES[change]))
+    assert version(platform, ids.tenant_id) > before
+
+
+def test_orders_and_other_tenants_leave_the_version_alone(platform: Platform) -> None:
+    ids = seeded(platform)
+    before = version(platform, ids.tenant_id)
+    catalog = CheckoutCatalog()
+    with platform.uow() as uow:
+        place(uow, ids, catalog)
+        uow.commit()
+    with platform.uow() as uow:
+        seed_demo(uow, slug="elsewhere")  # another tenant's whole catalog
+        uow.commit()
+    assert version(platform, ids.tenant_id) == before
+
+
+def test_a_second_order_is_placed_from_the_copies(platform: Platform) -> None:
+    ids = seeded(platform)
+    catalog = CheckoutCatalog()
+    with platform.uow() as uow:
+        place(uow, ids, catalog)
+        uow.commit()
+    with platform.uow() as uow, statements(platform) as sent:
+        place(uow, ids, catalog)
+        uow.commit()
+    reads = [s for s in sent if s.startswith("SELECT") and "FROM customers" in s]
+    assert reads == []
+    assert not any("FROM merchants" in s for s in sent)
+
+
+def test_a_stale_copy_writes_nothing_and_is_dropped(platform: Platform) -> None:
+    ids = seeded(platform)
+    catalog = CheckoutCatalog()
+    with platform.uow() as uow:
+        place(uow, ids, catalog)
+        uow.commit()
+    assert len(catalog) == 2
+    with platform.db.engine.begin() as conn:  # sold out, behind the copy's back
+        conn.execute(text("UPDATE menu_items SET available = false"))
+    with platform.uow() as uow:
+        stale = place(uow, ids, catalog)  # priced from the copy: the item still looks available
+        with pytest.raises(CatalogChanged):
+            uow.commit(claim=(tables.idempotency_keys, claim(platform, ids)))
+    assert len(catalog) == 0
+    with platform.uow(read_only=True) as uow:
+        assert count(uow, tables.orders, id=stale) == 0
+        assert count(uow, tables.outbox, aggregate_id=stale) == 0
+        assert count(uow, tables.idempotency_keys, key="k-stale") == 0
+        placed = uow.conn.execute(select(func.count()).select_from(tables.orders)).scalar()
+    assert placed == 1
+
+
+def test_a_guard_without_a_claim_also_holds(platform: Platform) -> None:
+    ids = seeded(platform)
+    catalog = CheckoutCatalog()
+    with platform.uow() as uow:
+        place(uow, ids, catalog)
+        uow.commit()
+    with platform.db.engine.begin() as conn:
+        conn.execute(text("UPDATE merchants SET prep_minutes = prep_minutes + 5"))
+    with platform.uow() as uow:
+        stale = place(uow, ids, catalog)
+        with pytest.raises(CatalogChanged):
+            uow.commit()
+    with platform.uow(read_only=True) as uow:
+        assert count(uow, tables.orders, id=stale) == 0
+
+
+def claim(platform: Platform, ids: DemoIds) -> dict[str, object]:
+    return {
+        "user_id": ids.customer.user_id,
+        "key": "k-stale",
+        "request_hash": "h",
+        "status_code": 201,
+        "response": {},
+        "created_at": platform.clock.now(),
+    }
+
+
+def test_copies_are_bounded(platform: Platform) -> None:
+    ids = seeded(platform)
+    catalog = CheckoutCatalog(capacity=1)
+    with platform.uow() as uow:
+        place(uow, ids, catalog)
+        uow.commit()
+    assert len(catalog) == 2  # one buyer, one storefront
+    nothing = CheckoutCatalog(capacity=0)
+    with platform.uow() as uow:
+        place(uow, ids, nothing)
+        uow.commit()
+    assert len(nothing) == 0
