@@ -26,6 +26,22 @@ from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
 
 
+# The order of the docs' sections: a newcomer's path through the API.
+OPENAPI_TAGS = [
+    {"name": "health", "description": "Liveness, readiness and metrics."},
+    {"name": "accounts", "description": "Sign-up, login and who you are."},
+    {"name": "merchants", "description": "Merchants, their menus and their kitchens' state."},
+    {"name": "orders", "description": "Place, follow and move an order through its life."},
+    {"name": "riders", "description": "Shifts, offers and deliveries."},
+    {"name": "care", "description": "Compensation, feedback and customer messages."},
+    {"name": "anomalies", "description": "Abnormal orders and the operators' queue."},
+    {"name": "incidents", "description": "Outages, recovery and make-good."},
+    {"name": "status", "description": "The public status page."},
+    {"name": "safety", "description": "High-risk zones and rider safety."},
+    {"name": "dispatch", "description": "Demand forecast and dispatch state."},
+]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -49,18 +65,23 @@ def create_app(
         version=__version__,
         description="A food-delivery platform that keeps working when things go wrong.",
         lifespan=lifespan,
+        openapi_tags=OPENAPI_TAGS,
     )
     app.state.platform = platform
     problems.install(app)
 
     app.add_middleware(CountAnswers, platform=platform)
 
+    # Routes are tried in order and the first match wins. No two routers' paths overlap, so
+    # the order only decides how many routes a request is matched against: orders, the
+    # hottest, go first (behind eleven routers, POST /v1/orders was matched against 17 routes
+    # first). The docs keep their reading order through ``OPENAPI_TAGS``.
     for router in (
+        orders_router,
         health.router,
         metrics_router,
         accounts_router,
         catalog_router,
-        orders_router,
         riders_router,
         care_router,
         anomalies_router,
