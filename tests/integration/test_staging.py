@@ -4,13 +4,17 @@ a lost idempotency claim that writes nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import DBAPIError
 
 from tests.integration.helpers import DemoIds, place_demo_order, seeded
 from tiffin.domain.order import OrderStatus
+from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.service import LineRequest, place_order
 from tiffin.platform import Platform
 from tiffin.store import staging, tables
 from tiffin.store.uow import UnitOfWork
@@ -127,3 +131,77 @@ def test_a_large_transaction_is_written_per_table_and_completely(
         for order_id in order_ids:
             assert count(uow, tables.orders, id=order_id) == 1
             assert count(uow, tables.outbox, aggregate_id=order_id) == 1
+
+
+def test_an_order_from_checkouts_copies_is_one_autocommitted_statement_on_postgresql(
+    platform: Platform,
+) -> None:
+    """Nothing was read in the transaction, so the commit's one statement needs no BEGIN and
+    no COMMIT; the connection goes back to the pool in transaction mode."""
+    if not platform.db.is_postgres:
+        pytest.skip("SQLite writes per table under the write lock")
+    ids = seeded(platform)
+    catalog = CheckoutCatalog()
+    place_with(platform, ids, catalog, key="warm")  # fills the copies
+    autocommit: list[bool] = []
+
+    def record(conn: Any, *_: Any) -> None:
+        autocommit.append(conn.connection.dbapi_connection.autocommit)
+
+    event.listen(platform.db.engine, "before_cursor_execute", record)
+    try:
+        order_id = place_with(platform, ids, catalog, key="alone")
+    finally:
+        event.remove(platform.db.engine, "before_cursor_execute", record)
+    assert autocommit == [True]
+    with platform.db.engine.connect() as conn:
+        assert conn.connection.dbapi_connection.autocommit is False
+    with platform.uow(read_only=True) as uow:
+        assert count(uow, tables.orders, id=order_id) == 1
+        assert count(uow, tables.idempotency_keys, key="alone") == 1
+
+
+def test_a_failed_autocommitted_statement_leaves_nothing_and_a_usable_connection(
+    platform: Platform,
+) -> None:
+    ids = seeded(platform)
+    catalog = CheckoutCatalog()
+    place_with(platform, ids, catalog, key="warm")
+    orphan = {
+        "order_id": "ord_missing",
+        "line_no": 1,
+        "item_id": ids.item_id,
+        "name": "x",
+        "quantity": 1,
+        "unit_price_cents": 1,
+    }
+    with platform.uow() as uow:
+        order_id = place_with(platform, ids, catalog, key="refused", uow=uow, commit=False)
+        uow.stage(tables.order_lines, [orphan])  # its order does not exist: refused
+        with pytest.raises(DBAPIError):
+            uow.commit()
+    with platform.uow(read_only=True) as uow:
+        assert count(uow, tables.orders, id=order_id) == 0
+    assert place_with(platform, ids, catalog, key="after")  # the pool's connections still work
+
+
+def place_with(
+    platform: Platform,
+    ids: DemoIds,
+    catalog: CheckoutCatalog,
+    *,
+    key: str,
+    uow: UnitOfWork | None = None,
+    commit: bool = True,
+) -> str:
+    with platform.uow() if uow is None else nullcontext(uow) as work:
+        order = place_order(
+            work,
+            ids.customer,
+            merchant_id=ids.merchant_id,
+            lines=[LineRequest(ids.item_id, 1)],
+            catalog=catalog,
+        )
+        if commit:
+            assert work.commit(claim=(tables.idempotency_keys, claim_row(platform, ids, key)))
+    return order.id

@@ -25,7 +25,6 @@ from tiffin.riders.views import router as riders_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
 
-
 # The order of the docs' sections: a newcomer's path through the API.
 OPENAPI_TAGS = [
     {"name": "health", "description": "Liveness, readiness and metrics."},

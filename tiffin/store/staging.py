@@ -113,8 +113,7 @@ def write(
     transaction, which the caller rolls back."""
     computed = computed or {}
     staged = [(table, rows) for table, rows in staged if rows]
-    count = sum(len(rows) for _, rows in staged) + (claim is not None)
-    combined = conn.dialect.name == "postgresql" and 0 < count <= MAX_COMBINED_ROWS
+    combined = conn.dialect.name == "postgresql" and one_statement(staged, claim)
     if not combined:
         if guard is not None and not _holds(conn, guard):
             return Written.STALE
@@ -145,6 +144,12 @@ def write(
     if not fresh:
         return Written.STALE
     return Written.DONE if claimed else Written.CLAIM_TAKEN
+
+
+def one_statement(staged: Staged, claim: tuple[Table, Row] | None) -> bool:
+    """Whether ``write`` sends these rows to PostgreSQL as a single statement."""
+    count = sum(len(rows) for _, rows in staged) + (claim is not None)
+    return 0 < count <= MAX_COMBINED_ROWS
 
 
 def _holds(conn: Connection, guard: CatalogGuard) -> bool:

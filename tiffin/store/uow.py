@@ -8,9 +8,12 @@ same transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Table
 
 from tiffin.clock import Clock
@@ -141,7 +144,9 @@ class UnitOfWork:
             staged.append((tables.outbox, outbox.rows(events, postgres=postgres)))
         computed = {tables.outbox: outbox.COMPUTED_POSTGRES} if postgres else None
         guard, on_stale = self._guard, self._on_stale
-        written = staging.write(self.conn, staged, computed=computed, claim=claim, guard=guard)
+        alone = postgres and staging.one_statement(staged, claim) and self._nothing_sent()
+        with _autocommit(self.conn, alone):
+            written = staging.write(self.conn, staged, computed=computed, claim=claim, guard=guard)
         if written is Written.STALE and guard is not None:
             self.rollback()
             if on_stale is not None:
@@ -157,6 +162,12 @@ class UnitOfWork:
         self.conn.commit()
         self._open = False
         return True
+
+    def _nothing_sent(self) -> bool:
+        """Whether this transaction has not reached the server yet (psycopg sends ``BEGIN``
+        with the first statement)."""
+        raw: Any = self.conn.connection.dbapi_connection
+        return bool(raw.info.transaction_status == TransactionStatus.IDLE)
 
     def _take_staged(self) -> Staged:
         staged = list(self._staged)
@@ -188,3 +199,19 @@ class UnitOfWork:
             self._holds_write_lock = False
             self.db.write_owner = None
             self.db.write_lock.release()
+
+
+@contextmanager
+def _autocommit(conn: Connection, alone: bool) -> Iterator[None]:
+    """Run the block's one statement in autocommit mode when ``alone``: a transaction whose
+    only statement is the commit's (an order placed from checkout's copies, see
+    ``staging``) is atomic without ``BEGIN`` and ``COMMIT``, two round trips fewer."""
+    if not alone:
+        yield
+        return
+    raw: Any = conn.connection.dbapi_connection
+    raw.autocommit = True
+    try:
+        yield
+    finally:
+        raw.autocommit = False
