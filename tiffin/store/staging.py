@@ -50,7 +50,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from tiffin.store import tables
+from tiffin.store import driver, tables
 from tiffin.store.upsert import insert_ignore
 
 Row = dict[str, Any]
@@ -121,14 +121,18 @@ def write(
         claim_guarded = guard is not None and claim is not None and conn.dialect.name == "sqlite"
         if guard is not None and not claim_guarded and not _holds(conn, guard):
             return Written.STALE
+        sqlite_driver = conn.dialect.name == "sqlite"
         for table, rows in staged:
-            conn.execute(_inserting(table, _frozen(computed.get(table))), rows)
+            if sqlite_driver and table not in computed:
+                driver.execute(conn, _inserting_rows(table, tuple(rows[0])), rows)
+            else:
+                conn.execute(_inserting(table, _frozen(computed.get(table))), rows)
         if claim is None:
             return Written.DONE
         if claim_guarded and guard is not None:
             table, row = claim
             guarded = row | {"guard_tenant": guard.tenant_id, "guard_version": guard.version}
-            if conn.execute(_claiming_if_current(table, tuple(row)), guarded).first():
+            if driver.execute(conn, _claiming_if_current(table, tuple(row)), [guarded]):
                 return Written.DONE
             return Written.CLAIM_TAKEN if _holds(conn, guard) else Written.STALE
         return Written.DONE if insert_ignore(conn, claim[0], claim[1]) else Written.CLAIM_TAKEN
@@ -186,6 +190,12 @@ def _claiming_if_current(table: Table, names: tuple[str, ...]) -> Executable:
         .returning(key)
     )
     return statement
+
+
+@functools.cache
+def _inserting_rows(table: Table, names: tuple[str, ...]) -> Executable:
+    """``INSERT`` of exactly these columns (for ``driver``: nothing filled in at execution)."""
+    return insert(table).values({n: bindparam(n, type_=table.c[n].type) for n in names})
 
 
 @functools.cache
