@@ -148,3 +148,16 @@ def test_copies_are_bounded(platform: Platform) -> None:
         place(uow, ids, nothing)
         uow.commit()
     assert len(nothing) == 0
+
+
+def test_reads_at_two_versions_in_one_transaction_are_stale(platform: Platform) -> None:
+    ids = seeded(platform)
+    dropped: list[str] = []
+    with platform.uow() as uow:
+        uow.guard_catalog(ids.tenant_id, 5, on_stale=dropped.append)
+        uow.guard_catalog(ids.tenant_id, 5)  # the same read again: fine
+        with pytest.raises(CatalogChanged):
+            uow.guard_catalog(ids.tenant_id, 6, on_stale=dropped.append)
+        with pytest.raises(RuntimeError):
+            uow.guard_catalog("ten_other", 5)
+    assert dropped == [ids.tenant_id]

@@ -75,3 +75,16 @@ def test_driver_errors_are_sqlalchemys(sqlite_platform: Platform) -> None:
         with pytest.raises(IntegrityError):
             driver.execute(conn, statement, [row])
         conn.rollback()
+
+
+def test_rows_giving_different_columns_are_each_written_whole(sqlite_platform: Platform) -> None:
+    plain = event_row("plain")
+    with_txid = event_row("with-txid") | {"txid": 42}
+    with sqlite_platform.uow() as uow:
+        uow.stage(tables.outbox, [plain, with_txid, event_row("plain-too")])
+        uow.commit()
+    with sqlite_platform.uow(read_only=True) as uow:
+        o = tables.outbox.c
+        rows = uow.conn.execute(select(o.aggregate_id, o.txid)).all()
+    found = {r.aggregate_id: r.txid for r in rows}
+    assert found == {"plain": None, "with-txid": 42, "plain-too": None}

@@ -124,7 +124,8 @@ def write(
         sqlite_driver = conn.dialect.name == "sqlite"
         for table, rows in staged:
             if sqlite_driver and table not in computed:
-                driver.execute(conn, _inserting_rows(table, tuple(rows[0])), rows)
+                for names, alike in _by_columns(rows).items():
+                    driver.execute(conn, _inserting_rows(table, names), alike)
             else:
                 conn.execute(_inserting(table, _frozen(computed.get(table))), rows)
         if claim is None:
@@ -158,6 +159,14 @@ def write(
     if not fresh:
         return Written.STALE
     return Written.DONE if claimed else Written.CLAIM_TAKEN
+
+
+def _by_columns(rows: list[Row]) -> dict[tuple[str, ...], list[Row]]:
+    """Rows grouped by the columns they give, each group one ``INSERT`` of exactly those."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    return groups
 
 
 def one_statement(staged: Staged, claim: tuple[Table, Row] | None) -> bool:

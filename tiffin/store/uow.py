@@ -114,8 +114,13 @@ class UnitOfWork:
         """Commit only if ``tenant_id``'s catalog version is still ``version`` (the work priced
         an order from a copy read at that version). Otherwise the commit writes nothing, calls
         ``on_stale(tenant_id)`` (drop the copy) and raises ``CatalogChanged``."""
-        if self._guard is not None and self._guard != CatalogGuard(tenant_id, version):
-            raise RuntimeError("one unit of work guards one catalog version")
+        if self._guard is not None and self._guard.tenant_id != tenant_id:
+            raise RuntimeError("one unit of work guards one tenant's catalog")
+        if self._guard is not None and self._guard.version != version:
+            # Read at two versions (the catalog changed in between): one read is stale.
+            if on_stale is not None:
+                on_stale(tenant_id)
+            raise CatalogChanged("the catalog changed while it was read; please try again")
         self._guard = CatalogGuard(tenant_id, version)
         self._on_stale = on_stale
 
@@ -214,4 +219,5 @@ def _autocommit(conn: Connection, alone: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        raw.autocommit = False
+        if not raw.closed:  # a dead connection is the pool's to discard; keep its error
+            raw.autocommit = False
