@@ -45,6 +45,10 @@ CHANGES = {
         "SELECT 'itm_new', id, 'New dish', 500, true FROM merchants LIMIT 1"
     ),
     "deleted menu item": "DELETE FROM menu_items WHERE id NOT IN (SELECT item_id FROM order_lines)",
+    "new zone": (
+        "INSERT INTO zones (id, tenant_id, name, polygon) "
+        "SELECT 'zon_new', tenant_id, 'Annex', polygon FROM zones LIMIT 1"
+    ),
     "customer": "UPDATE customers SET address_note = 'gate 2'",
 }
 
@@ -58,6 +62,27 @@ def test_every_change_to_what_checkout_reads_moves_the_version(
     with platform.db.engine.begin() as conn:  # plain SQL: as a tool or another process would
         conn.execute(text(CHANGES[change]))
     assert version(platform, ids.tenant_id) > before
+
+
+def test_a_new_customer_or_merchant_leaves_the_version_alone(platform: Platform) -> None:
+    """Sign-ups are frequent and change nobody's copy."""
+    ids = seeded(platform)
+    before = version(platform, ids.tenant_id)
+    with platform.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, tenant_id, name, lat, lon, address_note, language,"
+                " phone, contact_channel) SELECT 'cus_new', tenant_id, 'New', lat, lon, '',"
+                " 'en', '', 'push' FROM customers LIMIT 1"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO merchants (id, tenant_id, name, lat, lon, prep_minutes, is_open)"
+                " SELECT 'mer_new', tenant_id, 'New', lat, lon, 10, true FROM merchants LIMIT 1"
+            )
+        )
+    assert version(platform, ids.tenant_id) == before
 
 
 def test_orders_and_other_tenants_leave_the_version_alone(platform: Platform) -> None:

@@ -27,6 +27,15 @@ WATCHED = {
     "customers": "{row}.tenant_id",
     "menu_items": "(SELECT tenant_id FROM merchants WHERE id = {row}.merchant_id)",
 }
+# A new customer or merchant changes no copy (nobody has one of it yet), and sign-ups are
+# frequent: they must not make every buyer's copy stale. New zones and menu items do change
+# what existing copies would say.
+EVENTS = {
+    table: ("UPDATE", "DELETE")
+    if table in ("customers", "merchants")
+    else ("INSERT", "UPDATE", "DELETE")
+    for table in WATCHED
+}
 
 _SQLITE_BUMP = """
 INSERT INTO catalog_versions (tenant_id, version) SELECT t, 1 FROM (SELECT {tenant} AS t)
@@ -68,12 +77,14 @@ def upgrade() -> None:
         op.execute(_POSTGRES_FUNCTION)
         for table in WATCHED:
             op.execute(
-                f"CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                f"CREATE TRIGGER catalog_changed AFTER {' OR '.join(EVENTS[table])} ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION tiffin_catalog_changed()"
             )
         return
+    rows_of = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}
     for table, tenant in WATCHED.items():
-        for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+        for event in EVENTS[table]:
+            rows = rows_of[event]
             body = "".join(_SQLITE_BUMP.format(tenant=tenant.format(row=row)) for row in rows)
             op.execute(
                 f"CREATE TRIGGER catalog_changed_{table}_{event.lower()} AFTER {event} ON {table} "
@@ -88,6 +99,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION tiffin_catalog_changed()")
     else:
         for table in WATCHED:
-            for event in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER catalog_changed_{table}_{event}")
+            for event in EVENTS[table]:
+                op.execute(f"DROP TRIGGER catalog_changed_{table}_{event.lower()}")
     op.drop_table("catalog_versions")
