@@ -21,7 +21,9 @@ catalog *guard* (the tenant's catalog version the caller read its prices at, see
 ``tiffin.ordering.catalog``). With either, PostgreSQL's statement is *gated*: the guard is a
 CTE that yields a row only while the version is unchanged, the claim inserts from it, and every
 other row inserts from the claim, so a stale catalog or a lost claim writes nothing at all.
-SQLite, whose writers are serialised by the unit of work's lock, checks the version first.
+SQLite, whose writers are serialised by the unit of work's lock, puts the guard on the claim's
+own insert (or reads the version first when there is no claim), and its inserts go straight
+to the driver (``tiffin.store.driver``).
 """
 
 from __future__ import annotations
