@@ -88,3 +88,17 @@ def test_rows_giving_different_columns_are_each_written_whole(sqlite_platform: P
         rows = uow.conn.execute(select(o.aggregate_id, o.txid)).all()
     found = {r.aggregate_id: r.txid for r in rows}
     assert found == {"plain": None, "with-txid": 42, "plain-too": None}
+
+
+def test_many_rows_of_a_returning_statement_are_refused(sqlite_platform: Platform) -> None:
+    """sqlite3 would run them and drop what they return."""
+    statement = (
+        insert(tables.catalog_versions)
+        .values(tenant_id=bindparam("tenant_id"), version=bindparam("version"))
+        .returning(tables.catalog_versions.c.tenant_id)
+    )
+    rows = [{"tenant_id": "ten_a", "version": 1}, {"tenant_id": "ten_b", "version": 1}]
+    with sqlite_platform.db.write_engine.begin() as conn:
+        with pytest.raises(ValueError):
+            driver.execute(conn, statement, rows)
+        assert driver.execute(conn, statement, rows[:1]) == [("ten_a",)]

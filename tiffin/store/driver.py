@@ -32,8 +32,11 @@ Processor = Callable[[Any], Any] | None
 def execute(
     conn: Connection, statement: Executable, rows: Sequence[dict[str, Any]]
 ) -> list[tuple[Any, ...]]:
-    """Run ``statement`` once per row; the rows it returns (``RETURNING``), if any."""
+    """Run ``statement`` once per row; the rows it returns (``RETURNING`` or a query), which
+    sqlite3 gives only for a single row of parameters."""
     sql, order = _compiled(statement, conn.dialect)
+    if len(rows) > 1 and (" RETURNING " in sql or sql.startswith("SELECT")):
+        raise ValueError("sqlite3 returns no rows for many parameter rows: pass them one by one")
     params = [
         tuple(
             value if name is None else (row[name] if p is None else p(row[name]))
