@@ -118,6 +118,25 @@ def test_a_rider_at_the_hourly_cap_gets_no_more_offers(world: World) -> None:
     assert world.platform.dispatch_once() == 1  # with the default caps the rider may go again
 
 
+def test_the_tenants_own_caps_hold_in_the_live_cycle(world: World) -> None:
+    first = _ready_order(world, "g")
+    _on_shift(world, "rider1", *NEAR)
+    world.platform.dispatch_once()
+    offer = _offers(world, "rider1")[0]
+    world.client.post(f"/v1/offers/{offer['id']}/accept", headers=world.auth("rider1"))
+    world.client.post(f"/v1/orders/{first}/pickup", headers=world.auth("rider1"))
+    world.client.post(f"/v1/orders/{first}/deliver", headers=world.auth("rider1"))
+    change = {
+        "max_orders_per_hour": 1,
+        "max_continuous_minutes": 240,
+        "max_carried": 3,
+        "reason": "heat wave: one run an hour",
+    }
+    assert world.client.put("/v1/dispatch/caps", json=change, headers=world.auth("ops")).is_success
+    _ready_order(world, "h")
+    assert world.platform.dispatch_once() == 0 and _offers(world, "rider1") == []
+
+
 def test_two_servers_never_dispatch_the_same_tenant_at_once(world: World) -> None:
     if not world.platform.db.is_postgres:
         pytest.skip("the per-tenant dispatch lock is a PostgreSQL advisory lock")

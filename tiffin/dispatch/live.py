@@ -26,6 +26,7 @@ from tiffin.anomalies.records import active_for_orders
 from tiffin.dispatch.caps import WorkloadCaps, capacity
 from tiffin.dispatch.model import REDISPATCH_PRIORITY, Courier, DispatchParams, Job, Point, Snapshot
 from tiffin.dispatch.solve import solve
+from tiffin.dispatch.tenant_caps import caps_of
 from tiffin.dispatch.zones import ClosedZone
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
@@ -81,8 +82,9 @@ def run_cycle(
 def dispatch_tenant(
     uow: UnitOfWork, tenant: Tenant, params: DispatchParams, caps: WorkloadCaps | None = None
 ) -> int:
-    """One cycle for one tenant (see the module docstring); returns offers made."""
-    caps = caps or WorkloadCaps()
+    """One cycle for one tenant (see the module docstring); returns offers made. ``caps``
+    default to the tenant's own (``tenant_caps``)."""
+    caps = caps or caps_of(uow, tenant.id)
     now = uow.clock.now()
     _expire_offers(uow, tenant.id, now)
     waiting = uow.orders.find(

@@ -62,6 +62,18 @@ catalog_versions = Table(
     Column("version", BigInteger, nullable=False),
 )
 
+# A tenant's workload caps for its riders (tiffin.dispatch.caps); no row: the defaults.
+workload_caps = Table(
+    "workload_caps",
+    metadata,
+    Column("tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
+    Column("max_orders_per_hour", Integer, nullable=False),
+    Column("max_continuous_minutes", Integer, nullable=False),
+    Column("max_carried", Integer, nullable=False),
+    Column("updated_by", ID, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,
