@@ -83,7 +83,7 @@ def workload_caps(platform: PlatformDep, principal: OperatorPrincipal) -> Worklo
         return WorkloadCapsRead.of(caps_of(uow, principal.tenant_id))
 
 
-@router.put("/caps")
+@router.put("/caps", responses=error_responses(400))
 def change_workload_caps(
     body: WorkloadCapsChange, platform: PlatformDep, principal: OperatorPrincipal
 ) -> WorkloadCapsRead:
