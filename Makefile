@@ -23,7 +23,7 @@ $(DEV): pyproject.toml | $(BIN)/python
 run: $(BASE)
 	$(BIN)/tiffin migrate
 	$(BIN)/tiffin seed --demo --if-empty
-	$(BIN)/tiffin serve --host 127.0.0.1 --port 8000
+	$(BIN)/tiffin serve --host 127.0.0.1 --port 8000 --demo-day
 
 ## test: install the dev extras; ruff, mypy, and the whole pytest suite (SQLite + PostgreSQL)
 test: $(DEV)

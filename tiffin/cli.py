@@ -101,16 +101,30 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database_url: DatabaseUrl = None,
     workers: Annotated[bool, typer.Option(help="Run the outbox workers in-process.")] = True,
+    demo_day: Annotated[
+        bool,
+        typer.Option(
+            help="Play a live simulated day on the demo campus (customers, canteens, riders)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the API (and its background workers)."""
     import uvicorn
 
     from tiffin.api.app import create_app
 
-    settings = _settings(database_url).model_copy(update={"run_workers": workers})
+    base = _settings(database_url)
+    settings = base.model_copy(
+        update={"run_workers": workers, "demo_day": demo_day or base.demo_day}
+    )
     console.print(
         f"tiffin API on [bold]http://{host}:{port}/v1[/]  docs: http://{host}:{port}/docs"
     )
+    if settings.demo_day and workers:
+        console.print(
+            "a simulated day is playing on the demo campus: follow it with "
+            f"GET http://{host}:{port}/v1/orders as ops@campus.test"
+        )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 

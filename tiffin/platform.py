@@ -27,6 +27,7 @@ from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.observability import Metrics
 from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.settings import Settings
+from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database
 from tiffin.store.uow import UnitOfWork
 from tiffin.workers.runner import Consumer, OutboxRunner
@@ -48,6 +49,7 @@ class Platform:
     runner: OutboxRunner | None = None
     tokens: TokenCache = field(default_factory=TokenCache)
     catalog: CheckoutCatalog = field(default_factory=CheckoutCatalog)  # checkout's read copies
+    demo: DemoDay | None = None  # the live simulated day, when settings.demo_day
     dispatch_params: DispatchParams = field(default_factory=DispatchParams)
     failures: dict[str, int] = field(default_factory=dict)  # background rounds that failed
     sender: NotificationSender | None = None
@@ -121,6 +123,14 @@ class Platform:
         self._start("tiffin-dispatch", self._every(self.dispatch_once), s.dispatch_seconds)
         self._start("tiffin-anomalies", self._every(self.scan_anomalies), s.anomaly_scan_seconds)
         self._start("tiffin-health", self._every(self.watch_health), s.health_seconds)
+        if s.demo_day:
+            self._start("tiffin-demo-day", self._every(self.play_demo_day), s.demo_day_seconds)
+
+    def play_demo_day(self) -> int:
+        """One tick of the live simulated day on the demo campus (``tiffin.sim.demo_day``)."""
+        if self.demo is None:
+            self.demo = DemoDay(self.uow, self.catalog)
+        return sum(self.demo.tick().values())
 
     def workers_running(self) -> bool:
         return bool(self._threads) and not self._stop.is_set()

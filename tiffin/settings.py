@@ -20,6 +20,11 @@ class Settings(BaseSettings):
         description="Writing API requests worked on at once on PostgreSQL (SQLite: always 1).",
     )
     run_workers: bool = Field(default=True, description="Run the outbox workers inside serve.")
+    demo_day: bool = Field(
+        default=False,
+        description="Play a live simulated day on the demo campus (make run turns it on).",
+    )
+    demo_day_seconds: float = Field(default=2.0, gt=0, description="How often the demo acts.")
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     dispatch_seconds: float = Field(default=2.0, gt=0, description="Live dispatch cycle period.")
     lease_seconds: float = Field(
