@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tiffin.accounts.model import Principal, Role
+from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.ordering.service import LineRequest, place_order
 from tiffin.platform import Platform
 from tiffin.seed import seed_demo
@@ -65,3 +66,25 @@ def place_demo_order(
         return work(uow)
     with platform.uow() as fresh:
         return work(fresh)
+
+
+def place_from(uow: UnitOfWork, ids: DemoIds, catalog: CheckoutCatalog) -> str:
+    """Place one demo order in ``uow`` (not committed), read through ``catalog``."""
+    order = place_order(
+        uow,
+        ids.customer,
+        merchant_id=ids.merchant_id,
+        lines=[LineRequest(ids.item_id, 1)],
+        catalog=catalog,
+    )
+    return order.id
+
+
+def warm_catalog(platform: Platform) -> tuple[DemoIds, CheckoutCatalog]:
+    """The demo campus, and a catalog holding copies from one order placed and committed."""
+    ids = seeded(platform)
+    catalog = CheckoutCatalog()
+    with platform.uow() as uow:
+        place_from(uow, ids, catalog)
+        uow.commit()
+    return ids, catalog

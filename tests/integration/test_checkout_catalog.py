@@ -6,15 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.integration.helpers import DemoIds, seeded
+from tests.integration.helpers import DemoIds, place_from, seeded, warm_catalog
 from tests.integration.test_staging import count, statements
 from tiffin.errors import CatalogChanged
 from tiffin.ordering.catalog import CheckoutCatalog
-from tiffin.ordering.service import LineRequest, place_order
 from tiffin.platform import Platform
 from tiffin.seed import seed_demo
 from tiffin.store import tables
-from tiffin.store.uow import UnitOfWork
 
 
 def version(platform: Platform, tenant_id: str) -> int:
@@ -22,17 +20,6 @@ def version(platform: Platform, tenant_id: str) -> int:
         v = tables.catalog_versions.c
         found = uow.conn.execute(select(v.version).where(v.tenant_id == tenant_id)).scalar()
     return int(found or 0)
-
-
-def place(uow: UnitOfWork, ids: DemoIds, catalog: CheckoutCatalog) -> str:
-    order = place_order(
-        uow,
-        ids.customer,
-        merchant_id=ids.merchant_id,
-        lines=[LineRequest(ids.item_id, 1)],
-        catalog=catalog,
-    )
-    return order.id
 
 
 CHANGES = {
@@ -86,11 +73,10 @@ def test_a_new_customer_or_merchant_leaves_the_version_alone(platform: Platform)
 
 
 def test_orders_and_other_tenants_leave_the_version_alone(platform: Platform) -> None:
-    ids = seeded(platform)
+    ids, catalog = warm_catalog(platform)
     before = version(platform, ids.tenant_id)
-    catalog = CheckoutCatalog()
     with platform.uow() as uow:
-        place(uow, ids, catalog)
+        place_from(uow, ids, catalog)
         uow.commit()
     with platform.uow() as uow:
         seed_demo(uow, slug="elsewhere")  # another tenant's whole catalog
@@ -99,13 +85,9 @@ def test_orders_and_other_tenants_leave_the_version_alone(platform: Platform) ->
 
 
 def test_a_second_order_is_placed_from_the_copies(platform: Platform) -> None:
-    ids = seeded(platform)
-    catalog = CheckoutCatalog()
-    with platform.uow() as uow:
-        place(uow, ids, catalog)
-        uow.commit()
+    ids, catalog = warm_catalog(platform)
     with platform.uow() as uow, statements(platform) as sent:
-        place(uow, ids, catalog)
+        place_from(uow, ids, catalog)
         uow.commit()
     reads = [s for s in sent if s.startswith("SELECT") and "FROM customers" in s]
     assert reads == []
@@ -113,16 +95,14 @@ def test_a_second_order_is_placed_from_the_copies(platform: Platform) -> None:
 
 
 def test_a_stale_copy_writes_nothing_and_is_dropped(platform: Platform) -> None:
-    ids = seeded(platform)
-    catalog = CheckoutCatalog()
-    with platform.uow() as uow:
-        place(uow, ids, catalog)
-        uow.commit()
+    ids, catalog = warm_catalog(platform)
     assert len(catalog) == 2
     with platform.db.engine.begin() as conn:  # sold out, behind the copy's back
         conn.execute(text("UPDATE menu_items SET available = false"))
     with platform.uow() as uow:
-        stale = place(uow, ids, catalog)  # priced from the copy: the item still looks available
+        stale = place_from(
+            uow, ids, catalog
+        )  # priced from the copy: the item still looks available
         with pytest.raises(CatalogChanged):
             uow.commit(claim=(tables.idempotency_keys, claim(platform, ids)))
     assert len(catalog) == 0
@@ -135,15 +115,11 @@ def test_a_stale_copy_writes_nothing_and_is_dropped(platform: Platform) -> None:
 
 
 def test_a_guard_without_a_claim_also_holds(platform: Platform) -> None:
-    ids = seeded(platform)
-    catalog = CheckoutCatalog()
-    with platform.uow() as uow:
-        place(uow, ids, catalog)
-        uow.commit()
+    ids, catalog = warm_catalog(platform)
     with platform.db.engine.begin() as conn:
         conn.execute(text("UPDATE merchants SET prep_minutes = prep_minutes + 5"))
     with platform.uow() as uow:
-        stale = place(uow, ids, catalog)
+        stale = place_from(uow, ids, catalog)
         with pytest.raises(CatalogChanged):
             uow.commit()
     with platform.uow(read_only=True) as uow:
@@ -165,12 +141,12 @@ def test_copies_are_bounded(platform: Platform) -> None:
     ids = seeded(platform)
     catalog = CheckoutCatalog(capacity=1)
     with platform.uow() as uow:
-        place(uow, ids, catalog)
+        place_from(uow, ids, catalog)
         uow.commit()
     assert len(catalog) == 2  # one buyer, one storefront
     nothing = CheckoutCatalog(capacity=0)
     with platform.uow() as uow:
-        place(uow, ids, nothing)
+        place_from(uow, ids, nothing)
         uow.commit()
     assert len(nothing) == 0
 

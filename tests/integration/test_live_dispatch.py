@@ -100,14 +100,19 @@ def test_a_handed_back_order_is_dispatched_again(world: World) -> None:
     assert [o["order_id"] for o in _offers(world, "rider3")] == [order_id]
 
 
-def test_a_rider_at_the_hourly_cap_gets_no_more_offers(world: World) -> None:
-    first = _ready_order(world, "e")
-    _on_shift(world, "rider1", *NEAR)
+def _one_delivery(world: World, key: str, rider: str = "rider1") -> None:
+    """``rider`` goes on shift near the canteen, takes one order and delivers it."""
+    first = _ready_order(world, key)
+    _on_shift(world, rider, *NEAR)
     world.platform.dispatch_once()
-    offer = _offers(world, "rider1")[0]
-    world.client.post(f"/v1/offers/{offer['id']}/accept", headers=world.auth("rider1"))
-    world.client.post(f"/v1/orders/{first}/pickup", headers=world.auth("rider1"))
-    world.client.post(f"/v1/orders/{first}/deliver", headers=world.auth("rider1"))
+    offer = _offers(world, rider)[0]
+    world.client.post(f"/v1/offers/{offer['id']}/accept", headers=world.auth(rider))
+    world.client.post(f"/v1/orders/{first}/pickup", headers=world.auth(rider))
+    world.client.post(f"/v1/orders/{first}/deliver", headers=world.auth(rider))
+
+
+def test_a_rider_at_the_hourly_cap_gets_no_more_offers(world: World) -> None:
+    _one_delivery(world, "e")
     _ready_order(world, "f")
     one_an_hour = WorkloadCaps(max_orders_per_hour=1)
     with world.platform.uow() as uow:
@@ -119,13 +124,7 @@ def test_a_rider_at_the_hourly_cap_gets_no_more_offers(world: World) -> None:
 
 
 def test_the_tenants_own_caps_hold_in_the_live_cycle(world: World) -> None:
-    first = _ready_order(world, "g")
-    _on_shift(world, "rider1", *NEAR)
-    world.platform.dispatch_once()
-    offer = _offers(world, "rider1")[0]
-    world.client.post(f"/v1/offers/{offer['id']}/accept", headers=world.auth("rider1"))
-    world.client.post(f"/v1/orders/{first}/pickup", headers=world.auth("rider1"))
-    world.client.post(f"/v1/orders/{first}/deliver", headers=world.auth("rider1"))
+    _one_delivery(world, "g")
     change = {
         "max_orders_per_hour": 1,
         "max_continuous_minutes": 240,

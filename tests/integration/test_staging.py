@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import DBAPIError
 
-from tests.integration.helpers import DemoIds, place_demo_order, seeded
+from tests.integration.helpers import DemoIds, place_demo_order, place_from, seeded
 from tiffin.domain.order import OrderStatus
 from tiffin.ordering.catalog import CheckoutCatalog
-from tiffin.ordering.service import LineRequest, place_order
 from tiffin.platform import Platform
 from tiffin.store import staging, tables
 from tiffin.store.uow import UnitOfWork
@@ -195,13 +194,7 @@ def place_with(
     commit: bool = True,
 ) -> str:
     with platform.uow() if uow is None else nullcontext(uow) as work:
-        order = place_order(
-            work,
-            ids.customer,
-            merchant_id=ids.merchant_id,
-            lines=[LineRequest(ids.item_id, 1)],
-            catalog=catalog,
-        )
+        order_id = place_from(work, ids, catalog)
         if commit:
             assert work.commit(claim=(tables.idempotency_keys, claim_row(platform, ids, key)))
-    return order.id
+    return order_id
