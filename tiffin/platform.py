@@ -129,7 +129,7 @@ class Platform:
     def play_demo_day(self) -> int:
         """One tick of the live simulated day on the demo campus (``tiffin.sim.demo_day``)."""
         if self.demo is None:
-            self.demo = DemoDay(self.uow, self.catalog)
+            self.demo = DemoDay(self.uow, self.catalog, self.clock)
         return sum(self.demo.tick().values())
 
     def workers_running(self) -> bool:

@@ -19,7 +19,7 @@ def test_a_demo_day_delivers_orders_through_the_real_platform(
     platform: Platform, clock: ManualClock
 ) -> None:
     seeded(platform)
-    day = DemoDay(platform.uow, platform.catalog, order_every_seconds=15)
+    day = DemoDay(platform.uow, platform.catalog, clock, order_every_seconds=15)
     done: Counter[str] = Counter()
     for _ in range(150):  # ten minutes in 4-second steps
         done += day.tick()
@@ -43,4 +43,4 @@ def test_a_demo_day_delivers_orders_through_the_real_platform(
 
 
 def test_without_the_demo_campus_the_day_does_nothing(platform: Platform) -> None:
-    assert DemoDay(platform.uow, platform.catalog).tick() == Counter()
+    assert DemoDay(platform.uow, platform.catalog, platform.clock).tick() == Counter()

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import Select, Table, bindparam, select
 
 from tiffin.domain.people import Customer, MenuItem, Merchant, Tenant, Zone
 from tiffin.store import mapping, tables
+from tiffin.store.staging import catalog_version_of
 from tiffin.store.uow import UnitOfWork
 
 
@@ -33,17 +34,11 @@ class Storefront:
     catalog_version: int = 0
 
 
-def _version_of(tenant_id: Any) -> Any:
-    v = tables.catalog_versions.c
-    latest = select(v.version).where(v.tenant_id == tenant_id).scalar_subquery()
-    return func.coalesce(latest, 0).label("catalog_version")
-
-
 def _buyer_query() -> Select[Any]:
     c, t, z = tables.customers, tables.tenants, tables.zones
     return (
         select(
-            _version_of(c.c.tenant_id),
+            catalog_version_of(c.c.tenant_id).label("catalog_version"),
             c,
             *[col.label(f"t_{col.name}") for col in t.c],
             *[col.label(f"z_{col.name}") for col in z.c],
@@ -78,7 +73,11 @@ def buyer(uow: UnitOfWork, customer_id: str) -> Buyer | None:
 def _menu_query() -> Select[Any]:
     m, i = tables.merchants, tables.menu_items
     return (
-        select(_version_of(m.c.tenant_id), m, *[col.label(f"i_{col.name}") for col in i.c])
+        select(
+            catalog_version_of(m.c.tenant_id).label("catalog_version"),
+            m,
+            *[col.label(f"i_{col.name}") for col in i.c],
+        )
         .outerjoin(i, i.c.merchant_id == m.c.id)
         .where(m.c.id == bindparam("merchant_id"), m.c.tenant_id == bindparam("tenant_id"))
     )

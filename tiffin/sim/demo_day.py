@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tiffin.accounts.model import Principal, Role
+from tiffin.clock import Clock
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.errors import TiffinError
@@ -41,12 +42,14 @@ class Cast:
 
 
 class DemoDay:
-    """One ``tick`` per call (the platform calls it every couple of seconds)."""
+    """One ``tick`` per call (the platform calls it every couple of seconds). ``uow`` makes
+    units of work like ``Platform.uow`` (``read_only=True`` for the looking around)."""
 
     def __init__(
         self,
-        uow: Callable[[], UnitOfWork],
+        uow: Callable[..., UnitOfWork],
         catalog: CheckoutCatalog,
+        clock: Clock,
         *,
         seed: int = 7,
         order_every_seconds: float = 20.0,
@@ -56,6 +59,7 @@ class DemoDay:
     ) -> None:
         self.uow = uow
         self.catalog = catalog
+        self.clock = clock
         self.rng = random.Random(seed)
         self.order_every = order_every_seconds
         self.kitchen = timedelta(seconds=kitchen_seconds)
@@ -81,8 +85,7 @@ class DemoDay:
         return done
 
     def _customers(self, cast: Cast, done: Counter[str]) -> None:
-        with self.uow() as uow:
-            now = uow.clock.now()
+        now = self.clock.now()
         if self.next_order_at is None:
             self.next_order_at = now
         if now < self.next_order_at:
@@ -121,7 +124,7 @@ class DemoDay:
                 self._act(done, "ready", canteen, order, Action.MARK_READY)
 
     def _rider(self, rider: Principal, done: Counter[str]) -> None:
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             offers = pending_offers(uow, rider.subject_id or "")
         for offer in offers:
             self._try(done, "offer accepted", _accepting(rider, offer.id))
@@ -136,17 +139,15 @@ class DemoDay:
 
     def _orders(self, column: object, subject: str | None) -> Sequence[Order]:
         open_states = [s.value for s in OrderStatus if s not in _FINISHED]
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             return uow.orders.find(
                 column == subject,  # type: ignore[arg-type]
                 tables.orders.c.status.in_(open_states),
             )
 
     def _since(self, order: Order, action: Action) -> timedelta:
-        with self.uow() as uow:
-            now = uow.clock.now()
         at = next((t.at for t in reversed(order.history) if t.action is action), None)
-        return timedelta(0) if at is None else now - at
+        return timedelta(0) if at is None else self.clock.now() - at
 
     def _act(
         self, done: Counter[str], what: str, who: Principal, order: Order, action: Action
@@ -170,7 +171,7 @@ class DemoDay:
 
     def _find_cast(self) -> Cast | None:
         u, t = tables.users.c, tables.tenants.c
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             rows = uow.conn.execute(
                 select(u.id, u.tenant_id, u.role, u.subject_id)
                 .join(tables.tenants, t.id == u.tenant_id)

@@ -79,11 +79,15 @@ class Written(enum.Enum):
     STALE = "stale"  # the guard's catalog version has moved on
 
 
-_v = tables.catalog_versions.c
-# The tenant's catalog version, 0 if the tenant has none yet (the same on both sides of a guard).
-CATALOG_VERSION = func.coalesce(
-    select(_v.version).where(_v.tenant_id == bindparam("guard_tenant")).scalar_subquery(), 0
-)
+def catalog_version_of(tenant_id: Any) -> ColumnElement[Any]:
+    """The catalog version of the tenant ``tenant_id`` (a column or a parameter) names, 0 if it
+    has none yet: the one expression both the reads and the guard compare."""
+    v = tables.catalog_versions.c
+    latest = select(v.version).where(v.tenant_id == tenant_id).scalar_subquery()
+    return func.coalesce(latest, 0)
+
+
+CATALOG_VERSION = catalog_version_of(bindparam("guard_tenant"))
 _VERSION_NOW = select(CATALOG_VERSION)
 
 
