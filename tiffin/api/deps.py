@@ -30,7 +30,8 @@ async def current_principal(
     """The caller. Async so that a cached token costs no trip through the thread pool; a cache
     miss reads the database on a worker thread, never on the event loop. The platform is
     taken from the app rather than through ``PlatformDep``: every authenticated request
-    resolves this, and each dependency costs FastAPI ~20 µs to solve."""
+    resolves this, and yappi put FastAPI's dependency solving at about a third of the event
+    loop's CPU for an order placed (five dependencies then, four now)."""
     platform: Platform = request.app.state.platform
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized(
