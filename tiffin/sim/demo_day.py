@@ -75,7 +75,9 @@ class DemoDay:
         if cast is None:
             return done  # no demo tenant in this database: nothing to play
         self._cast = cast
-        for rider in cast.riders:
+        with self.uow(read_only=True) as uow:  # a look first: a writing one takes SQLite's lock
+            off = [r for r in cast.riders if not own_rider(uow, r).on_shift]
+        for rider in off:
             self._try(done, "shift started", _starting_shift(rider))
         self._customers(cast, done)
         for canteen in cast.canteens:
