@@ -38,7 +38,9 @@ class DemandForecast:
         if self._bucket is None:
             self._bucket = bucket
         while self._bucket < bucket:
-            for site in set(self._level) | set(self._counts):
+            # Sites in the order first seen, not set order: the repositioning that reads them
+            # breaks ties by this order, and a set's follows the per-process string hash.
+            for site in [*self._level, *(s for s in self._counts if s not in self._level)]:
                 count = self._counts.get(site, 0)
                 old = self._level.get(site)
                 self._level[site] = (

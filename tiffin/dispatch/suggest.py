@@ -104,7 +104,7 @@ def _expected(uow: UnitOfWork, tenant_id: str, now: datetime, horizon: int) -> d
         if window[0] <= at < window[1]:
             yesterday[merchant_id] = yesterday.get(merchant_id, 0) + 1
     result = {}
-    for site in set(smooth.sites()) | set(yesterday):
+    for site in sorted(set(smooth.sites()) | set(yesterday)):
         level = smooth.expected(site, minute(now), horizon)
         result[site] = (level + yesterday[site]) / 2 if site in yesterday else level
     return result
