@@ -1,8 +1,10 @@
 """Repositioning: send idle riders toward where orders are about to appear.
 
 For each site the expected orders over the horizon are compared with the riders already there
-or heading there; an idle rider is sent to the site with the largest shortfall that they can
-reach quickly, and only if the shortfall is worth the ride. Riders already at a busy site stay.
+or heading there; every whole order of shortfall is a slot, and idle riders are matched to
+slots with the least riding in total (a min-cost assignment, so two riders never race for one
+slot while another goes uncovered). A slot is only worth a ride of ``max_ride_minutes``; riders
+already near a busy site stay.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
 from tiffin.dispatch.model import Courier, Point, travel_minutes
+
+UNREACHABLE = 1e6
 
 
 @dataclass(frozen=True)
@@ -39,27 +46,32 @@ def plan_moves(
     p: RepositionParams,
 ) -> list[Move]:
     """Moves for idle riders; ``covering`` counts riders already at or bound for each site."""
-    cover = dict(covering)
-    moves = []
-    for courier in sorted(idle, key=lambda c: c.id):
-        if _near_useful_site(courier, demand, sites, speed, p):
-            continue
-        best: tuple[float, str, int] | None = None
-        for site, expected in demand.items():
-            shortfall = expected - cover.get(site, 0)
-            if shortfall < p.min_shortfall:
-                continue
-            ride = travel_minutes(courier.position, sites[site], speed)
-            if ride > p.max_ride_minutes:
-                continue
-            score = shortfall / (1 + ride)
-            if best is None or score > best[0]:
-                best = (score, site, ride)
-        if best is not None:
-            _, site, ride = best
-            cover[site] = cover.get(site, 0) + 1
-            moves.append(Move(courier.id, site, sites[site], ride))
-    return moves
+    slots = [
+        site
+        for site, expected in demand.items()
+        for _ in range(_slots(expected - covering.get(site, 0), p.min_shortfall))
+    ]
+    movable = [c for c in idle if not _near_useful_site(c, demand, sites, speed, p)]
+    if not slots or not movable:
+        return []
+    ride = np.array(
+        [[travel_minutes(c.position, sites[s], speed) for s in slots] for c in movable],
+        dtype=float,
+    )
+    too_far = ride > p.max_ride_minutes
+    rows, cols = linear_sum_assignment(np.where(too_far, UNREACHABLE, ride))
+    return [
+        Move(movable[r].id, slots[k], sites[slots[k]], int(ride[r, k]))
+        for r, k in zip(rows, cols, strict=True)
+        if not too_far[r, k]
+    ]
+
+
+def _slots(shortfall: float, min_shortfall: float) -> int:
+    """Whole riders a shortfall calls for: one from ``min_shortfall``, one more per order."""
+    if math.isnan(shortfall) or shortfall < min_shortfall:
+        return 0
+    return int(shortfall - min_shortfall) + 1
 
 
 def _near_useful_site(

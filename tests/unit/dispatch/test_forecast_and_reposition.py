@@ -68,3 +68,13 @@ def test_one_shortfall_draws_one_rider() -> None:
     moves = plan_moves(riders, {"busy": 1.2}, SITES, {}, 320, P)
     assert len(moves) == 1
     assert plan_moves(riders, {"busy": 1.2}, SITES, {"busy": 1}, 320, P) == []
+
+
+def test_riders_are_matched_so_that_no_site_goes_uncovered() -> None:
+    """One rider can reach both sites, the other only the first: taking riders one by one,
+    the first would take the nearer site and leave the second site uncovered."""
+    sites = {"a": Point(0, 0), "b": Point(4000, 0)}
+    between = Courier("c1", Point(1900, 0), 0, 999)  # 6 min to a, 7 to b
+    west = Courier("c2", Point(-1900, 0), 0, 999)  # 6 min to a, 19 to b
+    moves = plan_moves([between, west], {"a": 1.0, "b": 1.0}, sites, {}, 320, P)
+    assert sorted((m.courier_id, m.site) for m in moves) == [("c1", "b"), ("c2", "a")]
