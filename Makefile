@@ -35,6 +35,7 @@ test: $(DEV)
 bench: $(DEV)
 	$(BIN)/python bench/dispatch_scale.py
 	$(BIN)/tiffin bench dispatch
+	$(BIN)/python bench/dispatch_gap.py
 	$(BIN)/python bench/api_orders.py
 	$(BIN)/python bench/notify_latency.py
 	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json

@@ -82,15 +82,17 @@ def simulate(
     reposition: RepositionParams | None = None,
     crisis: CrisisPlan | None = None,
     observer: Observer | None = None,
+    forecast: Forecast | None = None,
 ) -> SimResult:
     """Run one day: every ``cycle_minutes`` ask ``policy`` and carry out what it commits;
-    with ``reposition``, idle riders are also moved toward forecast demand; with ``crisis``,
-    riders drop out, customers cancel, storms slow riders and zones close on schedule; with
-    ``observer`` (the anomaly engine), every minute is also watched and acted on."""
+    with ``reposition``, idle riders are also moved toward demand as ``forecast`` (by default
+    tiffin's own, fed only with orders already placed) expects it; with ``crisis``, riders drop
+    out, customers cancel, storms slow riders and zones close on schedule; with ``observer``
+    (the anomaly engine), every minute is also watched and acted on."""
     base = params or instance.params
     p = base
     result = SimResult(instance)
-    forecast = DemandForecast()
+    forecast = forecast if forecast is not None else DemandForecast()
     riders = {c.id: _Rider(c.id, c.start, "0", c.on_at, c.off_at) for c in instance.couriers}
     by_id = {j.id: j for j in instance.jobs}
     upcoming = sorted(instance.jobs, key=lambda j: j.placed_at)
@@ -138,6 +140,16 @@ def simulate(
     return result
 
 
+class Forecast(Protocol):
+    """Expected orders per site; told of every order the moment it is placed."""
+
+    def observe(self, site: str, placed_at: int) -> None: ...
+
+    def expected(self, site: str, now: int, horizon_minutes: int) -> float: ...
+
+    def sites(self) -> list[str]: ...
+
+
 class Observer(Protocol):
     """Watches each simulated minute after dispatch; may boost orders in ``open_jobs``."""
 
@@ -149,7 +161,7 @@ class Observer(Protocol):
 def _reposition(
     instance: MdrpInstance,
     riders: dict[str, _Rider],
-    forecast: DemandForecast,
+    forecast: Forecast,
     now: int,
     p: DispatchParams,
     rp: RepositionParams,

@@ -1,0 +1,52 @@
+"""The gap to the bound splits exactly into late pickups and detours; hindsight is exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.sim.helpers import write_instance
+from tiffin.dispatch import POLICIES
+from tiffin.dispatch.reposition import RepositionParams
+from tiffin.sim import solution
+from tiffin.sim.gap import HindsightForecast, breakdown
+from tiffin.sim.mdrp import load
+from tiffin.sim.metrics import figures
+from tiffin.sim.simulator import simulate
+
+
+@pytest.mark.parametrize("policy", ["tiffin", "greedy"])
+def test_the_gap_is_late_pickup_plus_detour(tmp_path: Path, policy: str) -> None:
+    day = load(write_instance(tmp_path / "day", orders=120, couriers=10, seed=5))
+    result = simulate(day, POLICIES[policy])
+    gap = breakdown(result)
+    assert gap.delivered == len(result.deliveries) > 0
+    assert gap.click_to_door == pytest.approx(figures(result).click_to_door_mean)
+    assert gap.gap == pytest.approx(gap.late_pickup + gap.detour)
+    assert gap.late_pickup > 0 and gap.detour >= 0
+    assert sum(b.orders for b in gap.bands) == gap.delivered
+    assert sum(b.late_minutes for b in gap.bands) / gap.delivered == pytest.approx(gap.late_pickup)
+
+
+def test_hindsight_counts_exactly_the_orders_to_come(tmp_path: Path) -> None:
+    day = load(write_instance(tmp_path / "day"))
+    hindsight = HindsightForecast(day.jobs)
+    for site in day.restaurants:
+        for now in (590, 650, 700):
+            coming = [j for j in day.jobs if j.merchant_id == site and now < j.placed_at <= now + 20]
+            assert hindsight.expected(site, now, 20) == len(coming)
+    assert set(hindsight.sites()) == {j.merchant_id for j in day.jobs}
+
+
+def test_a_day_repositioned_on_hindsight_is_still_feasible(tmp_path: Path) -> None:
+    day = load(write_instance(tmp_path / "day", seed=2))
+    result = simulate(
+        day,
+        POLICIES["tiffin"],
+        reposition=RepositionParams(),
+        forecast=HindsightForecast(day.jobs),
+    )
+    assert result.repositioned > 0
+    solution.write(result, tmp_path / "out")
+    assert solution.violations(day, tmp_path / "out") == []
