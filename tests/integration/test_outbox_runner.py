@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.integration.helpers import place_demo_order, seeded
 from tiffin.care.inbox import TEMPLATES
@@ -198,7 +200,7 @@ def test_an_event_committed_late_is_not_overtaken(platform: Platform) -> None:
         slow_order = place_demo_order(platform, ids, uow=slow, commit=False)
         outbox.append(slow.conn, slow.orders.flush())  # gets the lower id, does not commit
         fast_order = place_demo_order(platform, ids)  # commits while `slow` is open
-        runner.run_until_idle()
+        runner.run_until_idle(settle_seconds=0)
         assert recorder.seen == []  # held back: an older transaction is still running
         slow.conn.commit()
     finally:
@@ -215,3 +217,31 @@ def test_an_event_committed_late_is_not_overtaken(platform: Platform) -> None:
         }
     assert sorted(recorder.seen) == sorted([by_order[slow_order], by_order[fast_order]])
     assert recorder.seen[0] == by_order[slow_order]
+
+
+def test_draining_waits_for_a_transaction_that_holds_the_horizon_back(platform: Platform) -> None:
+    """Any open transaction on the server (here one that writes nothing) keeps later commits
+    unreadable for a while; a drain must wait for them, not call the outbox empty."""
+    if not platform.db.is_postgres:
+        pytest.skip("SQLite has no snapshot horizon: a committed event is readable at once")
+    ids = seeded(platform)
+    recorder = Recorder()
+    runner = OutboxRunner(platform.db, platform.clock, [recorder])
+    runner.run_until_idle()
+    recorder.seen.clear()
+    blocker = platform.db.engine.connect()
+    blocker.execute(text("SELECT pg_current_xact_id()"))  # takes a transaction id, holds it
+    place_demo_order(platform, ids)
+
+    def finish() -> None:
+        time.sleep(0.3)
+        blocker.rollback()
+        blocker.close()
+
+    closer = threading.Thread(target=finish)
+    closer.start()
+    try:
+        assert runner.run_until_idle() == 1
+    finally:
+        closer.join()
+    assert len(recorder.seen) == 1

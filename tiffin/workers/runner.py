@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -55,13 +56,30 @@ class OutboxRunner:
         self.behind = False
         return sum(self._drain(consumer) for consumer in self.consumers)
 
-    def run_until_idle(self, max_rounds: int = 1000) -> int:
+    def run_until_idle(self, max_rounds: int = 1000, settle_seconds: float = 5.0) -> int:
+        """Handle events until every consumer has caught up; return how many were handled.
+
+        On PostgreSQL an event is read only once every older transaction has finished (the
+        snapshot horizon), and any open transaction on the server holds that back, even one in
+        another database. So a round that finds nothing while events are still pending waits
+        for the horizon (up to ``settle_seconds``) instead of calling the outbox drained.
+        """
         total = 0
+        settle_by: float | None = None
         for _ in range(max_rounds):
             done = self.run_once()
             total += done
-            if done == 0:
+            if done:
+                settle_by = None
+                continue
+            if not any(self.lag().values()):
                 break
+            now = time.monotonic()
+            settle_by = settle_by if settle_by is not None else now + settle_seconds
+            if now >= settle_by:
+                log.warning("outbox not drained after %.1f s: %s", settle_seconds, self.lag())
+                break
+            time.sleep(0.02)
         return total
 
     def run_forever(self, stop: threading.Event, poll_seconds: float) -> None:
