@@ -10,17 +10,20 @@ Every delivered order's distance to its bound splits exactly in two:
 Grouping the late pickups by preparation time shows which orders no dispatcher can catch
 without a rider already standing at the merchant. ``HindsightForecast`` is a yardstick, not a
 policy: it reads the day's orders before they are placed, so repositioning with it measures the
-most that a perfect demand forecast could give tiffin's repositioning.
+most that a perfect demand forecast could give tiffin's repositioning. ``foreseen`` is the other
+yardstick: the same day with every order known some minutes before it is placed, so riders can
+set off for food nobody has ordered yet (measured against the true placement times).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tiffin.dispatch.model import Job, travel_minutes
 from tiffin.dispatch.routes import lower_bound_minutes
+from tiffin.sim.mdrp import MdrpInstance
 from tiffin.sim.simulator import SimResult
 
 PREP_BANDS = ((0, 5), (6, 11), (12, 17), (18, 23), (24, 10**6))
@@ -56,14 +59,16 @@ class GapBreakdown:
         return self.click_to_door - self.bound
 
 
-def breakdown(result: SimResult) -> GapBreakdown:
-    """Split each delivered order's click-to-door into its bound, late pickup and detour."""
+def breakdown(result: SimResult, truth: MdrpInstance | None = None) -> GapBreakdown:
+    """Split each delivered order's click-to-door into its bound, late pickup and detour;
+    ``truth`` is the real day when ``result`` ran on a ``foreseen`` one."""
     p = result.instance.params
+    real = {j.id: j for j in truth.jobs} if truth is not None else None
     c2d = bound = late = detour = 0.0
     band_orders = [0] * len(PREP_BANDS)
     band_late = [0.0] * len(PREP_BANDS)
     for d in result.deliveries.values():
-        job = d.job
+        job = real[d.job.id] if real is not None else d.job
         ride = travel_minutes(job.pickup, job.dropoff, p.metres_per_minute)
         waited = d.pickup_at - max(job.ready_at, job.placed_at + p.pickup_service)
         c2d += d.dropoff_at - job.placed_at
@@ -86,6 +91,11 @@ def _band(prep_minutes: int) -> int:
         if low <= prep_minutes <= high:
             return i
     return 0  # food ready before it was ordered: the shortest band
+
+
+def foreseen(day: MdrpInstance, minutes: int) -> MdrpInstance:
+    """``day`` with every order visible ``minutes`` before its placement (ready times kept)."""
+    return replace(day, jobs=tuple(replace(j, placed_at=j.placed_at - minutes) for j in day.jobs))
 
 
 class HindsightForecast:
