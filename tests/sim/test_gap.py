@@ -24,6 +24,7 @@ def test_the_gap_is_late_pickup_plus_detour(tmp_path: Path, policy: str) -> None
     gap = breakdown(result)
     assert gap.delivered == len(result.deliveries) > 0
     assert gap.click_to_door == pytest.approx(figures(result).click_to_door_mean)
+    assert gap.ready_to_pickup == pytest.approx(figures(result).ready_to_pickup_mean)
     assert gap.gap == pytest.approx(gap.late_pickup + gap.detour)
     assert gap.late_pickup > 0 and gap.detour >= 0
     assert sum(b.orders for b in gap.bands) == gap.delivered
