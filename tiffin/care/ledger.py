@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 
 from tiffin.accounts.model import Principal
-from tiffin.anomalies.model import Liability
 from tiffin.care.policy import Decision, Instrument, Segment
+from tiffin.domain.anomalies import Liability
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.store import tables

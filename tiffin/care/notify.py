@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from tiffin.anomalies.model import AnomalyType, Severity
 from tiffin.care.policy import Segment
 from tiffin.care.reasons import Reason, plain_words
+from tiffin.domain.anomalies import AnomalyType, Severity
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork

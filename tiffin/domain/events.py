@@ -11,19 +11,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who caused a change: a role and, for people, their id (``system`` has none)."""
-
-    role: str
-    id: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.role}:{self.id}" if self.id else self.role
-
-
-SYSTEM = Actor("system")
+from tiffin.domain.principals import SYSTEM as SYSTEM
+from tiffin.domain.principals import Actor as Actor
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +38,7 @@ class DomainEvent:
         body = {f.name: getattr(self, f.name) for f in fields(self)}
         body["data"] = dict(self.data)
         body["at"] = self.at.isoformat()
-        body["actor"] = {"role": self.actor.role, "id": self.actor.id}
+        body["actor"] = {"role": self.actor.role.value, "id": self.actor.id}
         return body
 
 
