@@ -6,13 +6,11 @@ import asyncio
 import logging
 import threading
 import weakref
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from anyio import CapacityLimiter
-from sqlalchemy import text
 
 from tiffin.accounts.service import TokenCache
 from tiffin.anomalies.engine import Engine
@@ -29,6 +27,7 @@ from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database
+from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
 from tiffin.workers.runner import Consumer, OutboxRunner
 
@@ -146,11 +145,8 @@ class Platform:
             if not self.health.needs_writing(uow, found):
                 return []  # the usual case costs the database one read
         with self.uow() as uow:
-            if uow.db.is_postgres:  # one process at a time, or two could open the same incident
-                key = zlib.crc32(b"tiffin-health-watch")
-                locked = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
-                if not locked.scalar():
-                    return []
+            if not try_lock(uow, "tiffin-health-watch"):  # or two could open one incident
+                return []
             done = self.health.tick(uow, found)
             uow.commit()
         for what in done:
