@@ -23,10 +23,10 @@ from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
-from tiffin.observability import Metrics
 from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.resilience.leases import hold, process_identity
+from tiffin.resilience.metrics import Metrics
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database
