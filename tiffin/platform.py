@@ -13,17 +13,18 @@ from datetime import datetime, timedelta
 from anyio import CapacityLimiter
 
 from tiffin.accounts.service import TokenCache
+from tiffin.anomalies.dispatch_priorities import anomaly_priorities
 from tiffin.anomalies.engine import Engine
 from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
-from tiffin.dispatch.leader import hold, process_identity
-from tiffin.dispatch.live import run_cycle
-from tiffin.dispatch.model import DispatchParams
+from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
-from tiffin.observability import Metrics
+from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.resilience.leases import hold, process_identity
+from tiffin.resilience.metrics import Metrics
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database
@@ -188,7 +189,7 @@ class Platform:
             def leads(tenant_id: str) -> bool:
                 return hold(uow, f"dispatch:{tenant_id}", self.identity, ttl)
 
-            made = run_cycle(uow, self.dispatch_params, leads=leads)
+            made = run_cycle(uow, self.dispatch_params, priorities=anomaly_priorities, leads=leads)
             uow.commit()
         return made
 

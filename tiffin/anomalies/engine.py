@@ -17,17 +17,18 @@ from sqlalchemy import text
 
 from tiffin.anomalies import records
 from tiffin.anomalies.detectors import NEEDS_RIDER
+from tiffin.anomalies.dispatch_priorities import anomaly_priorities
 from tiffin.anomalies.eta import EtaModel
 from tiffin.anomalies.facts_db import facts_for
 from tiffin.anomalies.model import AnomalyType, Detection
 from tiffin.anomalies.playbook import ONE_SHOT, Playbook, Step
 from tiffin.care import ledger, notify
 from tiffin.care.policy import CompensationPolicy, Context, decide
-from tiffin.dispatch.live import dispatch_tenant
-from tiffin.dispatch.model import DispatchParams
+from tiffin.dispatch.service import dispatch_tenant
 from tiffin.domain.events import SYSTEM
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, Order, OrderStatus
+from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.service import withdraw_open_offers
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -123,7 +124,7 @@ def redispatch(uow: UnitOfWork, engine: Engine, order: Order, d: Detection) -> t
         got = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
         if not got.scalar():
             return "back in the pool; the running dispatch cycle will plan it", False
-    made = dispatch_tenant(uow, tenant, engine.dispatch_params)
+    made = dispatch_tenant(uow, tenant, engine.dispatch_params, priorities=anomaly_priorities)
     offered = uow.offers.find(
         tables.offers.c.order_id == order.id, tables.offers.c.status == "pending"
     )

@@ -35,9 +35,9 @@ from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, Step
 from tiffin.care.channels import backoff_seconds
 from tiffin.care.notify import Given, priority, render
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy, Context, Segment, decide
-from tiffin.dispatch.model import REDISPATCH_PRIORITY, DispatchParams, Job, Point
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import OrderStatus
+from tiffin.optimiser.model import REDISPATCH_PRIORITY, DispatchParams, Job, Point
 from tiffin.sim.crisis import CrisisPlan
 
 S = OrderStatus
