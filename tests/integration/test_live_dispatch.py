@@ -3,16 +3,14 @@ hand-backs re-dispatched first."""
 
 from __future__ import annotations
 
-import zlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 
 from tests.api.helpers import merchant_of, place
 from tests.conftest import World
 from tiffin.clock import ManualClock
-from tiffin.dispatch.service import Priorities, dispatch_tenant
+from tiffin.dispatch.service import Priorities, dispatch_tenant, take_dispatch_lock
 from tiffin.optimiser.caps import WorkloadCaps
 
 NEAR = (31.0301, 121.4451)  # at Lakeside Noodles, where place() orders from
@@ -167,12 +165,7 @@ def test_two_servers_never_dispatch_the_same_tenant_at_once(world: World) -> Non
     _on_shift(world, "rider1", *NEAR)
     with world.platform.uow(read_only=True) as uow:
         tenant_id = uow.tenants.find()[0].id
-    other_server = world.platform.db.engine.connect()
-    try:
-        key = zlib.crc32(tenant_id.encode())
-        other_server.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+    with world.platform.uow() as other_server:  # another process, mid-cycle for this tenant
+        assert take_dispatch_lock(other_server, tenant_id)
         assert world.platform.dispatch_once() == 0  # the other process holds this tenant
-        other_server.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-        assert world.platform.dispatch_once() == 1
-    finally:
-        other_server.close()
+    assert world.platform.dispatch_once() == 1  # its transaction ended, and the lock with it

@@ -16,13 +16,10 @@ the same tenant at once.
 from __future__ import annotations
 
 import math
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-
-from sqlalchemy import text
 
 from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
@@ -42,6 +39,7 @@ from tiffin.optimiser.zones import ClosedZone
 from tiffin.riders.service import NEEDS_RIDER, offer_order
 from tiffin.safety.service import closures
 from tiffin.store import tables
+from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
 
 BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
@@ -81,6 +79,11 @@ def minute(t: datetime) -> int:
     return int(t.timestamp() // 60)
 
 
+def take_dispatch_lock(uow: UnitOfWork, tenant_id: str) -> bool:
+    """One dispatcher per tenant at a time (a cycle, or a re-dispatch from the anomaly engine)."""
+    return try_lock(uow, f"dispatch:{tenant_id}")
+
+
 def run_cycle(
     uow: UnitOfWork,
     params: DispatchParams,
@@ -94,11 +97,8 @@ def run_cycle(
     for tenant in uow.tenants.find():
         if leads is not None and not leads(tenant.id):
             continue  # another process leads this tenant's dispatch
-        if uow.db.is_postgres:
-            key = zlib.crc32(tenant.id.encode())
-            got = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
-            if not got.scalar():
-                continue  # another process is dispatching this tenant right now
+        if not take_dispatch_lock(uow, tenant.id):
+            continue  # another process is dispatching this tenant right now
         made += dispatch_tenant(uow, tenant, params, priorities=priorities)
     return made
 
