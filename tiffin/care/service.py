@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from tiffin.anomalies.model import AnomalyType, Liability, Severity
 from tiffin.care import ledger, notify
-from tiffin.care.policy import CompensationPolicy, Context, Decision, decide
+from tiffin.care.policy import CompensationPolicy, Context, Decision, decide, decide_make_good
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -186,4 +186,42 @@ def tell_operators(uow: UnitOfWork, tenant_id: str, *, kind: str, key: str, word
             "dedupe_key": key,
             "created_at": uow.clock.now(),
         },
+    )
+
+
+def make_good_order(
+    uow: UnitOfWork,
+    policy: CompensationPolicy,
+    *,
+    tenant_id: str,
+    customer_id: str,
+    order_id: str,
+    order_total_cents: int,
+    cause: str,
+    payer: str,
+    words: Callable[[str, notify.Given | None], tuple[str, str]],
+    incident_id: str | None = None,
+) -> ledger.Grant | None:
+    """Goodwill the platform owes for an order its own fault touched (an incident), under the
+    policy's make-good tiers, and the customer told; returns the new grant, if one was made."""
+    claim = Claim(
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        order_id=order_id,
+        order_total_cents=order_total_cents,
+        cause=cause,
+        kind=AnomalyType.CANCELLED,  # unused by the make-good decision
+        liable=Liability.PLATFORM,
+        payer=payer,
+    )
+    return compensate_and_tell(
+        uow,
+        claim,
+        policy,
+        words=words,
+        dedupe_key=f"{cause}:{order_id}",
+        severity=Severity.MEDIUM,
+        decide_with=decide_make_good,
+        warn_operators=False,  # as before: only anomaly grants raise the budget notice
+        incident_id=incident_id,
     )
