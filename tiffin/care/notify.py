@@ -87,6 +87,13 @@ TEMPLATES: dict[str, dict[AnomalyType, tuple[str, str]]] = {
     },
 }
 
+# The make-good after an incident, (title, body): {incident} is the incident's title, {reason}
+# the plain-words reason (a fault on our side), {compensation} the sentence about what we gave.
+INCIDENT_TEMPLATES: dict[str, tuple[str, str]] = {
+    "en": ("Making it good", "Sorry: {incident} ({reason}) affected your order.{compensation}"),
+    "zh-CN": ("我们的补偿", "抱歉：{incident}（{reason}）影响了您的订单。{compensation}"),
+}
+
 MERCHANT_TEMPLATES: dict[AnomalyType, str] = {
     A.MERCHANT_SLOW_ACCEPT: "Order {order} has waited {minutes} min for you to accept it.",
     A.FOOD_LATE: "Order {order} is past its ready time; mark it ready as soon as it is.",
@@ -165,6 +172,17 @@ def render(
         eta=eta.strftime("%H:%M UTC") if eta else unknown,
         compensation=compensation_sentence(offer, lang),
     ).strip()
+
+
+def render_make_good(incident_title: str, language: str, offer: Given | None) -> tuple[str, str]:
+    """The make-good message after an incident: (title, body) in the customer's language."""
+    lang = language if language in INCIDENT_TEMPLATES else "en"
+    title, body = INCIDENT_TEMPLATES[lang]
+    return title, body.format(
+        incident=incident_title,
+        reason=plain_words(Reason.PLATFORM_FAULT, lang),
+        compensation=compensation_sentence(offer, lang),
+    )
 
 
 SEGMENT_WEIGHT = {

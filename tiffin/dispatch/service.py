@@ -270,5 +270,5 @@ def _expire_offers(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:
         tables.offers.c.tenant_id == tenant_id, tables.offers.c.status == OfferStatus.PENDING.value
     ):
         if now >= offer.expires_at:
-            offer.status, offer.answered_at, offer.reason = OfferStatus.EXPIRED, now, "no answer"
+            offer.expire(now)
             uow.offers.save(offer)

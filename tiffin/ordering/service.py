@@ -177,7 +177,5 @@ def withdraw_open_offers(uow: UnitOfWork, order_id: str, *, reason: str) -> None
         tables.offers.c.order_id == order_id,
         tables.offers.c.status == OfferStatus.PENDING.value,
     ):
-        offer.status = OfferStatus.WITHDRAWN
-        offer.reason = reason
-        offer.answered_at = now
+        offer.withdraw(now, reason=reason)
         uow.offers.save(offer)
