@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tiffin.anomalies.model import AnomalyType, Liability, Severity
 from tiffin.care import ledger, notify
 from tiffin.care.policy import CompensationPolicy, Context, Decision, decide, decide_make_good
+from tiffin.domain.anomalies import AnomalyType, Liability, Severity
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
