@@ -13,7 +13,8 @@ from sqlalchemy import select, text
 from tests.integration.helpers import place_demo_order, seeded
 from tiffin.care.inbox import TEMPLATES
 from tiffin.clock import ManualClock
-from tiffin.domain.events import OrderStatusChanged
+from tiffin.domain.events import OrderCancelled
+from tiffin.domain.order import OrderStatus
 from tiffin.platform import Platform
 from tiffin.store import outbox, tables
 from tiffin.store.outbox import OutboxEvent
@@ -83,14 +84,13 @@ def test_a_consumer_batch_caps_what_it_handles_not_what_it_passes_over(
     assert runner.lag() == {"test.narrow": 0}
 
 
-def _cancelled(platform: Platform, n: int) -> OrderStatusChanged:
-    return OrderStatusChanged(
+def _cancelled(platform: Platform, n: int) -> OrderCancelled:
+    return OrderCancelled(
         aggregate_id=f"ord_{n}",
         tenant_id="t",
         at=platform.clock.now(),
-        action="cancel",
-        from_status="placed",
-        to_status="cancelled",
+        from_status=OrderStatus.PLACED,
+        to_status=OrderStatus.CANCELLED,
     )
 
 
