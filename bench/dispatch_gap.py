@@ -19,8 +19,8 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tiffin.dispatch.reposition import RepositionParams
-from tiffin.dispatch.solve import solve
+from tiffin.optimiser.reposition import RepositionParams
+from tiffin.optimiser.solve import solve
 from tiffin.sim.benchmark import TARGETS, data_root, instances
 from tiffin.sim.gap import GapBreakdown, HindsightForecast, breakdown, foreseen
 from tiffin.sim.mdrp import load

@@ -1,6 +1,6 @@
 """One dispatch decision at city scale: 1,000 open orders and 1,000 riders.
 
-Times ``tiffin.dispatch.solve`` (bundling + cost matrix + assignment) beside the greedy
+Times ``tiffin.optimiser.solve`` (bundling + cost matrix + assignment) beside the greedy
 baseline on the same snapshot, with a fixed seed, best of ``--repeat`` runs; writes
 bench/results/dispatch_scale.md. Target: tiffin under 1 s on this 2-core machine.
 
@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from tiffin.dispatch import POLICIES, Courier, DispatchParams, Job, Snapshot
-from tiffin.dispatch.model import Point
+from tiffin.optimiser import POLICIES, Courier, DispatchParams, Job, Snapshot
+from tiffin.optimiser.model import Point
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -176,7 +176,7 @@ def simulate_mdrp(
     ] = True,
 ) -> None:
     """Simulate one MDRP day; write the evaluator's three files and summary.json into --out."""
-    from tiffin.dispatch.solve import POLICIES
+    from tiffin.optimiser.solve import POLICIES
     from tiffin.sim import solution
     from tiffin.sim.mdrp import load
     from tiffin.sim.simulator import simulate
@@ -189,7 +189,7 @@ def simulate_mdrp(
         day = load(instance)
     except TiffinError as exc:
         _fail(exc.detail)
-    from tiffin.dispatch.reposition import RepositionParams
+    from tiffin.optimiser.reposition import RepositionParams
 
     moves = RepositionParams() if reposition and policy != "greedy" else None
     summary = solution.write(simulate(day, POLICIES[policy], reposition=moves), out)

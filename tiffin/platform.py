@@ -6,29 +6,29 @@ import asyncio
 import logging
 import threading
 import weakref
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from anyio import CapacityLimiter
-from sqlalchemy import text
 
 from tiffin.accounts.service import TokenCache
+from tiffin.anomalies.dispatch_priorities import anomaly_priorities
 from tiffin.anomalies.engine import Engine
 from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
-from tiffin.dispatch.leader import hold, process_identity
-from tiffin.dispatch.live import run_cycle
-from tiffin.dispatch.model import DispatchParams
+from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
-from tiffin.observability import Metrics
+from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.resilience.leases import hold, process_identity
+from tiffin.resilience.metrics import Metrics
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database
+from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
 from tiffin.workers.runner import Consumer, OutboxRunner
 
@@ -146,11 +146,8 @@ class Platform:
             if not self.health.needs_writing(uow, found):
                 return []  # the usual case costs the database one read
         with self.uow() as uow:
-            if uow.db.is_postgres:  # one process at a time, or two could open the same incident
-                key = zlib.crc32(b"tiffin-health-watch")
-                locked = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
-                if not locked.scalar():
-                    return []
+            if not try_lock(uow, "tiffin-health-watch"):  # or two could open one incident
+                return []
             done = self.health.tick(uow, found)
             uow.commit()
         for what in done:
@@ -192,7 +189,7 @@ class Platform:
             def leads(tenant_id: str) -> bool:
                 return hold(uow, f"dispatch:{tenant_id}", self.identity, ttl)
 
-            made = run_cycle(uow, self.dispatch_params, leads=leads)
+            made = run_cycle(uow, self.dispatch_params, priorities=anomaly_priorities, leads=leads)
             uow.commit()
         return made
 

@@ -8,7 +8,7 @@ from tests.api.helpers import merchant_of, place
 from tests.conftest import World
 from tests.providers import Provider
 from tiffin.care.channels import NotificationSender
-from tiffin.incidents.service import make_good
+from tiffin.incidents.make_good import make_good
 
 
 def test_an_incident_from_first_report_to_make_good(world: World, provider: Provider) -> None:

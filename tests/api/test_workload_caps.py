@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import World
-from tiffin.dispatch.caps import WorkloadCaps
+from tiffin.optimiser.caps import WorkloadCaps
 from tiffin.store import tables
 
 CHANGE = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tiffin.clock import ManualClock
-from tiffin.dispatch.leader import hold, holders
 from tiffin.platform import Platform
+from tiffin.resilience.leases import hold, holders
 
 TTL = timedelta(seconds=6)
 

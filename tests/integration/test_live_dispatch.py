@@ -3,17 +3,15 @@ hand-backs re-dispatched first."""
 
 from __future__ import annotations
 
-import zlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 
 from tests.api.helpers import merchant_of, place
 from tests.conftest import World
 from tiffin.clock import ManualClock
-from tiffin.dispatch.caps import WorkloadCaps
-from tiffin.dispatch.live import dispatch_tenant
+from tiffin.dispatch.service import Priorities, dispatch_tenant, take_dispatch_lock
+from tiffin.optimiser.caps import WorkloadCaps
 
 NEAR = (31.0301, 121.4451)  # at Lakeside Noodles, where place() orders from
 FAR = (31.0390, 121.4310)  # the far corner of campus
@@ -117,10 +115,34 @@ def test_a_rider_at_the_hourly_cap_gets_no_more_offers(world: World) -> None:
     one_an_hour = WorkloadCaps(max_orders_per_hour=1)
     with world.platform.uow() as uow:
         tenant = uow.tenants.find()[0]
-        made = dispatch_tenant(uow, tenant, world.platform.dispatch_params, one_an_hour)
+        made = dispatch_tenant(
+            uow,
+            tenant,
+            world.platform.dispatch_params,
+            one_an_hour,
+            priorities=lambda uow, order_ids: Priorities(),
+        )
         uow.commit()
     assert made == 0 and _offers(world, "rider1") == []
     assert world.platform.dispatch_once() == 1  # with the default caps the rider may go again
+
+
+def test_a_rider_the_caller_bars_from_an_order_is_not_offered_it(world: World) -> None:
+    order_id = _ready_order(world, "i")
+    _on_shift(world, "rider1", *NEAR)
+    _on_shift(world, "rider2", *FAR)
+    barred = {str(world.subjects["rider1"]): frozenset({order_id})}
+    with world.platform.uow() as uow:
+        tenant = uow.tenants.find()[0]
+        made = dispatch_tenant(
+            uow,
+            tenant,
+            world.platform.dispatch_params,
+            priorities=lambda uow, order_ids: Priorities(barred=barred),
+        )
+        uow.commit()
+    assert made == 1 and _offers(world, "rider1") == []
+    assert [o["order_id"] for o in _offers(world, "rider2")] == [order_id]
 
 
 def test_the_tenants_own_caps_hold_in_the_live_cycle(world: World) -> None:
@@ -143,12 +165,7 @@ def test_two_servers_never_dispatch_the_same_tenant_at_once(world: World) -> Non
     _on_shift(world, "rider1", *NEAR)
     with world.platform.uow(read_only=True) as uow:
         tenant_id = uow.tenants.find()[0].id
-    other_server = world.platform.db.engine.connect()
-    try:
-        key = zlib.crc32(tenant_id.encode())
-        other_server.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+    with world.platform.uow() as other_server:  # another process, mid-cycle for this tenant
+        assert take_dispatch_lock(other_server, tenant_id)
         assert world.platform.dispatch_once() == 0  # the other process holds this tenant
-        other_server.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-        assert world.platform.dispatch_once() == 1
-    finally:
-        other_server.close()
+    assert world.platform.dispatch_once() == 1  # its transaction ended, and the lock with it

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from tiffin.care.policy import DEFAULT_POLICY
 from tiffin.cli import app
-from tiffin.dispatch import POLICIES
-from tiffin.dispatch.reposition import RepositionParams
+from tiffin.optimiser import POLICIES
+from tiffin.optimiser.reposition import RepositionParams
 from tiffin.sim import campus
 from tiffin.sim.simulator import simulate
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.sim.helpers import write_instance
-from tiffin.dispatch import POLICIES
-from tiffin.dispatch.reposition import RepositionParams
-from tiffin.dispatch.routes import lower_bound_minutes
+from tiffin.optimiser import POLICIES
+from tiffin.optimiser.reposition import RepositionParams
+from tiffin.optimiser.routes import lower_bound_minutes
 from tiffin.sim import solution
 from tiffin.sim.gap import HindsightForecast, breakdown, foreseen
 from tiffin.sim.mdrp import load

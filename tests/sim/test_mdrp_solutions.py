@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from tests.sim.helpers import write_instance
 from tiffin.cli import app
-from tiffin.dispatch import POLICIES
-from tiffin.dispatch.reposition import RepositionParams
 from tiffin.errors import Invalid
+from tiffin.optimiser import POLICIES
+from tiffin.optimiser.reposition import RepositionParams
 from tiffin.sim import solution
 from tiffin.sim.mdrp import load
 from tiffin.sim.metrics import figures

@@ -9,29 +9,30 @@ behind, so the retry after restart does everything exactly once.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from sqlalchemy import text
+from typing import Any
 
 from tiffin.anomalies import records
 from tiffin.anomalies.detectors import NEEDS_RIDER
+from tiffin.anomalies.dispatch_priorities import anomaly_priorities
 from tiffin.anomalies.eta import EtaModel
 from tiffin.anomalies.facts_db import facts_for
 from tiffin.anomalies.model import AnomalyType, Detection
-from tiffin.anomalies.playbook import ONE_SHOT, Playbook, Step
+from tiffin.anomalies.playbook import Playbook, Step
+from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
 from tiffin.care import ledger, notify
-from tiffin.care.policy import CompensationPolicy, Context, decide
-from tiffin.dispatch.live import dispatch_tenant
-from tiffin.dispatch.model import DispatchParams
+from tiffin.care import service as care
+from tiffin.care.notify import Given
+from tiffin.care.policy import CompensationPolicy
+from tiffin.care.queries import policy_for
+from tiffin.dispatch.service import dispatch_tenant, take_dispatch_lock
 from tiffin.domain.events import SYSTEM
-from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, Order, OrderStatus
+from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.service import withdraw_open_offers
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
-from tiffin.store.upsert import insert_ignore
 
 S = OrderStatus
 
@@ -62,45 +63,50 @@ def handle(
     )
     if not opened.new:
         return None
-    grant: ledger.Grant | None = None
-    escalate = False
-    for step in playbook.steps(detection.type):
-        if step is Step.REDISPATCH:
-            outcome, escalate_now = redispatch(uow, engine, order, detection)
-            escalate = escalate or escalate_now
-            records.log_action(uow, opened.id, step.value, outcome)
-        elif step is Step.COMPENSATE:
-            grant = compensate(uow, order, detection, opened.id, policy)
-            records.log_action(
-                uow,
-                opened.id,
-                step.value,
-                f"granted {grant.tier or 'refund'}" if grant else "policy granted nothing",
-                data={"grant_id": grant.id} if grant else {},
-            )
-        elif step is Step.NOTIFY_CUSTOMER:
-            eta = eta_of(uow, engine, order)
-            queued = tell_customer(
-                uow, order, detection, f"anomaly:{opened.id}", eta, grant, anomaly_id=opened.id
-            )
-            records.log_action(
-                uow,
-                opened.id,
-                step.value,
-                "queued" if queued else "already told",
-                data={"eta": eta.isoformat() if eta else None},
-            )
-        elif step is Step.NOTIFY_MERCHANT:
-            tell_merchant(uow, order, detection, f"anomaly:{opened.id}", anomaly_id=opened.id)
-            records.log_action(uow, opened.id, step.value, "notice sent")
-        elif step is Step.ESCALATE:
-            escalate = True
-    if escalate:
-        records.set_status(uow, opened.id, records.ESCALATED)
-        records.log_action(uow, opened.id, Step.ESCALATE.value, "in the operator queue")
-    elif detection.type in ONE_SHOT:
-        records.set_status(uow, opened.id, records.HANDLED)
+    ports = DatabasePorts(uow, engine, order, opened.id, policy)
+    run_playbook(playbook.steps(detection.type), detection, ports)
     return opened.id
+
+
+@dataclass
+class DatabasePorts:
+    """The playbook's ports over the database, in the caller's unit of work."""
+
+    uow: UnitOfWork
+    engine: Engine
+    order: Order
+    anomaly_id: str
+    policy: CompensationPolicy | None = None
+
+    def redispatch(self, d: Detection) -> Redispatched:
+        outcome, escalate = redispatch(self.uow, self.engine, self.order, d)
+        return Redispatched(outcome, escalate)
+
+    def compensate(self, d: Detection) -> Compensated | None:
+        grant = compensate(self.uow, self.order, d, self.anomaly_id, self.policy)
+        what = care.given(grant)
+        if grant is None or what is None:
+            return None
+        return Compensated(what, tier=grant.tier, grant_id=grant.id)
+
+    def tell_customer(self, d: Detection, given: Given | None) -> Told:
+        eta = eta_of(self.uow, self.engine, self.order)
+        key = f"anomaly:{self.anomaly_id}"
+        queued = tell_customer(self.uow, self.order, d, key, eta, given, anomaly_id=self.anomaly_id)
+        return Told(queued is not None, eta)
+
+    def tell_merchant(self, d: Detection) -> None:
+        key = f"anomaly:{self.anomaly_id}"
+        tell_merchant(self.uow, self.order, d, key, anomaly_id=self.anomaly_id)
+
+    def record(self, step: Step, outcome: str, data: dict[str, Any]) -> None:
+        records.log_action(self.uow, self.anomaly_id, step.value, outcome, data=data)
+
+    def escalate(self) -> None:
+        records.set_status(self.uow, self.anomaly_id, records.ESCALATED)
+
+    def mark_handled(self) -> None:
+        records.set_status(self.uow, self.anomaly_id, records.HANDLED)
 
 
 def redispatch(uow: UnitOfWork, engine: Engine, order: Order, d: Detection) -> tuple[str, bool]:
@@ -118,12 +124,9 @@ def redispatch(uow: UnitOfWork, engine: Engine, order: Order, d: Detection) -> t
         return f"nothing to re-dispatch: the order is {order.status.value}", False
     uow.flush()  # the dispatcher reads the order back from the database
     tenant = uow.tenants.require(order.tenant_id)
-    if uow.db.is_postgres:
-        key = zlib.crc32(tenant.id.encode())
-        got = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
-        if not got.scalar():
-            return "back in the pool; the running dispatch cycle will plan it", False
-    made = dispatch_tenant(uow, tenant, engine.dispatch_params)
+    if not take_dispatch_lock(uow, tenant.id):
+        return "back in the pool; the running dispatch cycle will plan it", False
+    made = dispatch_tenant(uow, tenant, engine.dispatch_params, priorities=anomaly_priorities)
     offered = uow.offers.find(
         tables.offers.c.order_id == order.id, tables.offers.c.status == "pending"
     )
@@ -145,52 +148,23 @@ def compensate(
     anomaly_id: str,
     policy: CompensationPolicy | None,
 ) -> ledger.Grant | None:
-    policy = policy or records.policy_for(uow, order.tenant_id)
-    now = uow.clock.now()
-    cause = f"anomaly:{anomaly_id}"
-    existing = ledger.find_grant(uow, order.id, cause)
-    if existing is not None:
-        return existing
-    ledger.lock_budget(uow, order.tenant_id)
-    granted_cents, grants = ledger.customer_history(uow, order.customer_id, now, policy.period_days)
-    minutes_late = float(d.facts.get("minutes_late", 0) or 0)
-    decision = decide(
-        policy,
-        Context(
-            kind=d.type,
-            liable=d.liable,
-            minutes_late=minutes_late,
-            segment=ledger.segment_of(uow, order.customer_id, now),
-            order_total_cents=order.total_cents,
-            customer_granted_cents=granted_cents,
-            customer_grants=grants,
-            budget_used_cents=ledger.budget_used(uow, order.tenant_id, now),
-        ),
-    )
-    if decision.budget_hit:
-        _tell_operator(
-            uow,
-            order.tenant_id,
-            kind="budget_hit",
-            key=f"budget:{now.date().isoformat()}",
-            words=f"The daily compensation budget ({policy.daily_budget_cents} cents) is "
-            "reached: grants now degrade to cheaper tiers.",
-        )
-    made, _ = ledger.grant(
-        uow,
+    """The anomaly's grant under the tenant's policy, made once (cause ``anomaly:<id>``)."""
+    claim = care.Claim(
         tenant_id=order.tenant_id,
         customer_id=order.customer_id,
         order_id=order.id,
-        cause=cause,
-        decision=decision,
+        order_total_cents=order.total_cents,
+        cause=f"anomaly:{anomaly_id}",
+        kind=d.type,
         liable=d.liable,
         payer=ledger.payer_account(
             d.liable, tenant_id=order.tenant_id, merchant_id=order.merchant_id
         ),
-        policy_version=policy.version,
+        minutes_late=float(d.facts.get("minutes_late", 0) or 0),
         anomaly_id=anomaly_id,
     )
-    return made
+    grant, _ = care.compensate(uow, claim, policy or policy_for(uow, order.tenant_id))
+    return grant
 
 
 def tell_customer(
@@ -199,33 +173,20 @@ def tell_customer(
     d: Detection,
     dedupe_key: str,
     eta: datetime | None,
-    grant: ledger.Grant | None,
+    given: Given | None,
     *,
     anomaly_id: str | None,
 ) -> str | None:
-    customer = uow.customers.require(order.customer_id)
-    offer = (
-        notify.Given(
-            grant.instrument, grant.amount_cents, grant.refund_cents, grant.points_multiplier
-        )
-        if grant
-        else None
-    )
-    title, body = notify.render(d.type, d.reason, customer.language, eta=eta, offer=offer)
-    minutes_late = float(d.facts.get("minutes_late", 0) or 0)
-    segment = ledger.segment_of(uow, customer.id, uow.clock.now())
-    return notify.notify_customer(
+    """The customer's message for this anomaly, with the new ETA and what was given."""
+    return care.tell(
         uow,
         tenant_id=order.tenant_id,
-        customer_id=customer.id,
+        customer_id=order.customer_id,
         order_id=order.id,
         dedupe_key=dedupe_key,
-        title=title,
-        body=body,
-        language=customer.language,
-        contact_channel=customer.contact_channel,
-        phone=customer.phone,
-        priority=notify.priority(d.severity, segment, minutes_late),
+        words=lambda language: notify.render(d.type, d.reason, language, eta=eta, offer=given),
+        severity=d.severity,
+        minutes_late=float(d.facts.get("minutes_late", 0) or 0),
         anomaly_id=anomaly_id,
     )
 
@@ -244,20 +205,4 @@ def tell_merchant(
         text=template.format(order=order.id, minutes=minutes, reason=d.reason.value),
         priority=int(d.severity) * 100,
         anomaly_id=anomaly_id,
-    )
-
-
-def _tell_operator(uow: UnitOfWork, tenant_id: str, *, kind: str, key: str, words: str) -> None:
-    """A notice for the tenant's operators, once per key (the budget: once a day)."""
-    insert_ignore(
-        uow.conn,
-        tables.operator_notices,
-        {
-            "id": new_id("ntc"),
-            "tenant_id": tenant_id,
-            "kind": kind,
-            "text": words,
-            "dedupe_key": key,
-            "created_at": uow.clock.now(),
-        },
     )

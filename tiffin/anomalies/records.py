@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from tiffin.accounts.model import Principal
 from tiffin.anomalies.model import Detection, Thresholds
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, load_playbook
-from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy, load_policy
+from tiffin.care.policy import CompensationPolicy, load_policy
+from tiffin.care.queries import latest_document, policy_for
 from tiffin.domain.ids import new_id
 from tiffin.errors import Invalid
 from tiffin.store import tables
@@ -124,27 +125,9 @@ def overdue(uow: UnitOfWork, tenant_id: str, now: datetime) -> list[str]:
 # --- per-tenant documents: playbook and compensation policy, versioned ---------------------
 
 
-def _latest(uow: UnitOfWork, tenant_id: str, kind: str) -> dict[str, Any] | None:
-    p = tables.tenant_policies.c
-    newest = (
-        select(func.max(p.version)).where(p.tenant_id == tenant_id, p.kind == kind)
-    ).scalar_subquery()
-    row = uow.conn.execute(
-        select(p.document).where(
-            and_(p.tenant_id == tenant_id, p.kind == kind, p.version == newest)
-        )
-    ).first()
-    return dict(row.document) if row else None
-
-
 def playbook_for(uow: UnitOfWork, tenant_id: str) -> Playbook:
-    document = _latest(uow, tenant_id, "playbook")
+    document = latest_document(uow, tenant_id, "playbook")
     return load_playbook(document) if document else DEFAULT_PLAYBOOK
-
-
-def policy_for(uow: UnitOfWork, tenant_id: str) -> CompensationPolicy:
-    document = _latest(uow, tenant_id, "compensation")
-    return load_policy(document) if document else DEFAULT_POLICY
 
 
 def save_document(uow: UnitOfWork, operator: Principal, kind: str, document: dict[str, Any]) -> int:

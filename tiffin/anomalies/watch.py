@@ -35,6 +35,7 @@ from tiffin.domain.events import (
     OrderUnassigned,
 )
 from tiffin.domain.order import TERMINAL, OrderStatus
+from tiffin.domain.principals import ActorRole
 from tiffin.incidents.model import Component
 from tiffin.incidents.service import open_in_force
 from tiffin.store import tables
@@ -69,7 +70,7 @@ def detect_from_event(uow: UnitOfWork, event: DomainEvent) -> Detection | None:
         return None
     now = uow.clock.now()
     match event:
-        case OrderUnassigned(actor=Actor(role="rider")):
+        case OrderUnassigned(actor=Actor(role=ActorRole.RIDER)):
             return handed_back(
                 order.id, now, since=event.at, rider_id=event.rider_id, why=event.reason
             )

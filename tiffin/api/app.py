@@ -10,9 +10,7 @@ from fastapi import FastAPI
 from tiffin import __version__
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
-from tiffin.api import health, problems
-from tiffin.api.metrics import CountAnswers
-from tiffin.api.metrics import router as metrics_router
+from tiffin.api import problems
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
@@ -21,6 +19,8 @@ from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
 from tiffin.ordering.views import router as orders_router
 from tiffin.platform import Platform
+from tiffin.resilience.views import CountAnswers
+from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
@@ -77,8 +77,7 @@ def create_app(
     # first). The docs keep their reading order through ``OPENAPI_TAGS``.
     for router in (
         orders_router,
-        health.router,
-        metrics_router,
+        health_router,
         accounts_router,
         catalog_router,
         riders_router,

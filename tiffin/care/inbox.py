@@ -24,6 +24,7 @@ from tiffin.domain.events import (
     OrderStatusChanged,
 )
 from tiffin.domain.ids import new_id
+from tiffin.domain.principals import ActorRole
 from tiffin.store import tables
 from tiffin.store.outbox import Envelope
 from tiffin.store.uow import UnitOfWork
@@ -102,7 +103,7 @@ class InboxConsumer:
 
 def _speaks_for(event: OrderStatusChanged) -> bool:
     """A cancellation by anyone but the customer is the anomaly engine's to tell."""
-    return not isinstance(event, OrderCancelled) or event.actor.role == "customer"
+    return not isinstance(event, OrderCancelled) or event.actor.role is ActorRole.CUSTOMER
 
 
 _o, _c, _m = tables.orders.c, tables.customers.c, tables.merchants.c

@@ -11,19 +11,19 @@ crash, finds the first grant and makes no second one.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 
 from tiffin.accounts.model import Principal
-from tiffin.anomalies.model import Liability
 from tiffin.care.policy import Decision, Instrument, Segment
+from tiffin.domain.anomalies import Liability
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.store import tables
+from tiffin.store.locks import lock
 from tiffin.store.uow import UnitOfWork
 
 
@@ -66,9 +66,7 @@ def _customer_account(customer_id: str, instrument: str) -> str:
 def lock_budget(uow: UnitOfWork, tenant_id: str) -> None:
     """Serialise budget checks per tenant (SQLite has one writer already; PostgreSQL needs it),
     so two grants at once cannot both fit under the last of the budget."""
-    if uow.db.is_postgres:
-        key = zlib.crc32(f"care-budget:{tenant_id}".encode())
-        uow.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    lock(uow, f"care-budget:{tenant_id}")
 
 
 def budget_used(uow: UnitOfWork, tenant_id: str, now: datetime) -> int:

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from tiffin.anomalies.model import AnomalyType, Severity
 from tiffin.care.policy import Segment
 from tiffin.care.reasons import Reason, plain_words
+from tiffin.domain.anomalies import AnomalyType, Severity
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -85,6 +85,13 @@ TEMPLATES: dict[str, dict[AnomalyType, tuple[str, str]]] = {
         A.CANCELLED: ("订单已取消", "非常抱歉，您的订单因{reason}被取消。{compensation}"),
         A.ITEM_PROBLEM: ("已收到您的反馈", "感谢反馈：{reason}。客服将尽快处理。{compensation}"),
     },
+}
+
+# The make-good after an incident, (title, body): {incident} is the incident's title, {reason}
+# the plain-words reason (a fault on our side), {compensation} the sentence about what we gave.
+INCIDENT_TEMPLATES: dict[str, tuple[str, str]] = {
+    "en": ("Making it good", "Sorry: {incident} ({reason}) affected your order.{compensation}"),
+    "zh-CN": ("我们的补偿", "抱歉：{incident}（{reason}）影响了您的订单。{compensation}"),
 }
 
 MERCHANT_TEMPLATES: dict[AnomalyType, str] = {
@@ -165,6 +172,17 @@ def render(
         eta=eta.strftime("%H:%M UTC") if eta else unknown,
         compensation=compensation_sentence(offer, lang),
     ).strip()
+
+
+def render_make_good(incident_title: str, language: str, offer: Given | None) -> tuple[str, str]:
+    """The make-good message after an incident: (title, body) in the customer's language."""
+    lang = language if language in INCIDENT_TEMPLATES else "en"
+    title, body = INCIDENT_TEMPLATES[lang]
+    return title, body.format(
+        incident=incident_title,
+        reason=plain_words(Reason.PLATFORM_FAULT, lang),
+        compensation=compensation_sentence(offer, lang),
+    )
 
 
 SEGMENT_WEIGHT = {

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tiffin.anomalies.model import AnomalyType, Liability
+from tiffin.domain.anomalies import AnomalyType, Liability
 from tiffin.errors import Invalid
 
 

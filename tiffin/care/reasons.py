@@ -6,20 +6,7 @@ language. A code that is not in the catalogue is a programming error, caught by 
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class Reason(StrEnum):
-    MERCHANT_DELAY = "merchant_delay"
-    MERCHANT_DECLINED = "merchant_declined"
-    RIDER_SHORTAGE = "rider_shortage"
-    RIDER_INCIDENT = "rider_incident"
-    TRAFFIC_DELAY = "traffic_delay"
-    WEATHER = "weather"
-    PLATFORM_FAULT = "platform_fault"
-    ITEM_PROBLEM = "item_problem"
-    CUSTOMER_REQUEST = "customer_request"
-
+from tiffin.domain.anomalies import Reason as Reason
 
 PLAIN_WORDS: dict[Reason, dict[str, str]] = {
     Reason.MERCHANT_DELAY: {

@@ -19,6 +19,7 @@ from tiffin.api.problems import error_responses
 from tiffin.care import ledger
 from tiffin.care.inbox import messages_for
 from tiffin.care.notify import notifications_for
+from tiffin.care.queries import policy_for
 from tiffin.errors import Conflict, Forbidden, NotFound
 from tiffin.store import tables
 
@@ -215,7 +216,7 @@ def get_document(
         doc = (
             records.playbook_for(uow, principal.tenant_id)
             if kind == "playbook"
-            else records.policy_for(uow, principal.tenant_id)
+            else policy_for(uow, principal.tenant_id)
         )
     return doc.model_dump(mode="json")
 

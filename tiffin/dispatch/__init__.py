@@ -1,25 +1,3 @@
-"""Dispatch (调度/派单): who carries which orders, decided by optimisation every cycle.
-
-``solve(snapshot, params)`` is a library function over plain data: the live worker and the
-simulator both call it, and nothing in here does I/O or reads a clock.
+"""The live dispatcher: reads the database, asks ``tiffin.optimiser`` who carries what, and turns
+its decisions into offers; plus the operators' dispatch API (forecast, suggestions, workload caps).
 """
-
-from tiffin.dispatch.model import (
-    Assignment,
-    Courier,
-    DispatchParams,
-    Job,
-    Snapshot,
-)
-from tiffin.dispatch.solve import POLICIES, Policy, solve
-
-__all__ = [
-    "POLICIES",
-    "Assignment",
-    "Courier",
-    "DispatchParams",
-    "Job",
-    "Policy",
-    "Snapshot",
-    "solve",
-]

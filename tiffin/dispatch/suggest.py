@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tiffin.dispatch.forecast import DemandForecast
-from tiffin.dispatch.live import BUSY, Plane, minute
-from tiffin.dispatch.model import Courier
-from tiffin.dispatch.reposition import RepositionParams, plan_moves
+from tiffin.dispatch.service import BUSY, Plane, minute
 from tiffin.domain.geo import distance_m
+from tiffin.optimiser.forecast import DemandForecast
+from tiffin.optimiser.model import Courier
+from tiffin.optimiser.reposition import RepositionParams, plan_moves
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 

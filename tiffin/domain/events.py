@@ -21,20 +21,9 @@ from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from tiffin.domain.order_status import Action, OrderStatus
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who caused a change: a role and, for people, their id (``system`` has none)."""
-
-    role: str
-    id: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.role}:{self.id}" if self.id else self.role
-
-
-SYSTEM = Actor("system")
+from tiffin.domain.principals import SYSTEM as SYSTEM
+from tiffin.domain.principals import Actor as Actor
+from tiffin.domain.principals import ActorRole
 
 
 class UnknownEvent(LookupError):
@@ -64,7 +53,7 @@ class DomainEvent:
             "aggregate_id": self.aggregate_id,
             "tenant_id": self.tenant_id,
             "at": self.at.isoformat(),
-            "actor": {"role": self.actor.role, "id": self.actor.id},
+            "actor": {"role": self.actor.role.value, "id": self.actor.id},
             "reason": self.reason,
             "data": self._data(),
         } | self._labels()
@@ -77,7 +66,7 @@ class DomainEvent:
             aggregate_id=payload["aggregate_id"],
             tenant_id=payload["tenant_id"],
             at=datetime.fromisoformat(payload["at"]),
-            actor=Actor(actor.get("role", SYSTEM.role), actor.get("id")),
+            actor=Actor(ActorRole(actor.get("role", SYSTEM.role)), actor.get("id")),
             reason=payload.get("reason") or "",
             **cls._fields_from(payload),
         )

@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tiffin.domain.events import ORDER_EVENTS, Actor, DomainEvent, OrderPlaced
+from tiffin.domain.events import ORDER_EVENTS, DomainEvent, OrderPlaced
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import TERMINAL as TERMINAL
 from tiffin.domain.order_status import Action as Action
 from tiffin.domain.order_status import OrderStatus as OrderStatus
+from tiffin.domain.principals import Actor, ActorRole
 
 
 class IllegalTransition(Exception):
@@ -32,30 +33,31 @@ class IllegalTransition(Exception):
 
 
 S = OrderStatus
-PLATFORM = frozenset({"operator", "system"})
+R = ActorRole
+PLATFORM = frozenset({R.OPERATOR, R.SYSTEM})
 
 
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[OrderStatus]
-    roles: frozenset[str]
+    roles: frozenset[ActorRole]
 
 
 RULES: dict[Action, Rule] = {
-    Action.ACCEPT: Rule(frozenset({S.PLACED}), frozenset({"merchant"}) | PLATFORM),
-    Action.REJECT: Rule(frozenset({S.PLACED}), frozenset({"merchant"}) | PLATFORM),
+    Action.ACCEPT: Rule(frozenset({S.PLACED}), frozenset({R.MERCHANT}) | PLATFORM),
+    Action.REJECT: Rule(frozenset({S.PLACED}), frozenset({R.MERCHANT}) | PLATFORM),
     Action.MARK_READY: Rule(
-        frozenset({S.ACCEPTED, S.ASSIGNED}), frozenset({"merchant"}) | PLATFORM
+        frozenset({S.ACCEPTED, S.ASSIGNED}), frozenset({R.MERCHANT}) | PLATFORM
     ),
-    Action.ASSIGN: Rule(frozenset({S.ACCEPTED, S.READY}), frozenset({"rider"}) | PLATFORM),
-    Action.UNASSIGN: Rule(frozenset({S.ASSIGNED}), frozenset({"rider"}) | PLATFORM),
-    Action.PICK_UP: Rule(frozenset({S.ASSIGNED}), frozenset({"rider"}) | PLATFORM),
-    Action.DELIVER: Rule(frozenset({S.PICKED_UP}), frozenset({"rider"}) | PLATFORM),
+    Action.ASSIGN: Rule(frozenset({S.ACCEPTED, S.READY}), frozenset({R.RIDER}) | PLATFORM),
+    Action.UNASSIGN: Rule(frozenset({S.ASSIGNED}), frozenset({R.RIDER}) | PLATFORM),
+    Action.PICK_UP: Rule(frozenset({S.ASSIGNED}), frozenset({R.RIDER}) | PLATFORM),
+    Action.DELIVER: Rule(frozenset({S.PICKED_UP}), frozenset({R.RIDER}) | PLATFORM),
     Action.CANCEL: Rule(
         frozenset({S.PLACED, S.ACCEPTED, S.READY, S.ASSIGNED}),
-        frozenset({"customer", "merchant"}) | PLATFORM,
+        frozenset({R.CUSTOMER, R.MERCHANT}) | PLATFORM,
     ),
-    Action.FAIL: Rule(frozenset({S.PICKED_UP}), frozenset({"rider"}) | PLATFORM),
+    Action.FAIL: Rule(frozenset({S.PICKED_UP}), frozenset({R.RIDER}) | PLATFORM),
 }
 
 # A customer may cancel only before the kitchen has started: after that the food is made.
@@ -156,7 +158,7 @@ class Order:
                 aggregate_id=id,
                 tenant_id=tenant_id,
                 at=placed_at,
-                actor=Actor("customer", customer_id),
+                actor=Actor(R.CUSTOMER, customer_id),
                 merchant_id=merchant_id,
                 total_cents=order.total_cents,
             )
@@ -192,7 +194,7 @@ class Order:
             raise IllegalTransition(
                 f"a {actor.role} cannot {action.value} an order", code="actor_not_allowed"
             )
-        customer_cancel = actor.role == "customer" and action is Action.CANCEL
+        customer_cancel = actor.role is R.CUSTOMER and action is Action.CANCEL
         if customer_cancel and self.status not in CUSTOMER_CANCELLABLE:
             raise IllegalTransition(
                 "the merchant has already accepted this order; ask support to cancel it",
@@ -207,12 +209,12 @@ class Order:
 
     def _target(self, action: Action, actor: Actor, rider_id: str | None) -> OrderStatus:
         carrying = action in (Action.PICK_UP, Action.DELIVER, Action.FAIL, Action.UNASSIGN)
-        if carrying and actor.role == "rider" and actor.id != self.rider_id:
+        if carrying and actor.role is R.RIDER and actor.id != self.rider_id:
             raise IllegalTransition("this order is not assigned to you", code="not_your_order")
         if action is Action.ASSIGN:
             if not rider_id:
                 raise IllegalTransition("assign needs a rider", code="rider_required")
-            if actor.role == "rider" and actor.id != rider_id:
+            if actor.role is R.RIDER and actor.id != rider_id:
                 raise IllegalTransition("a rider can only take an order for themselves")
             return S.ASSIGNED
         if action is Action.PICK_UP and self.ready_at is None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from tiffin.domain.geo import LatLon, contains
+from tiffin.domain.order import IllegalTransition
 
 
 @dataclass
@@ -147,3 +148,41 @@ class Offer:
 
     def is_open(self, now: datetime) -> bool:
         return self.status is OfferStatus.PENDING and now < self.expires_at
+
+    def accept(self, now: datetime) -> None:
+        """The rider takes the order; only an offer still open can be taken."""
+        self._require_open(now)
+        self._answer(OfferStatus.ACCEPTED, now)
+
+    def reject(self, now: datetime, *, reason: str) -> None:
+        """The rider declines, saying why (the dispatcher learns from the reasons)."""
+        self._require_open(now)
+        if not reason.strip():
+            raise IllegalTransition("say why you reject the offer", code="reason_required")
+        self._answer(OfferStatus.REJECTED, now, reason)
+
+    def withdraw(self, now: datetime, *, reason: str) -> None:
+        """The platform takes a pending offer back (order taken, cancelled, rider off shift)."""
+        self._require_pending()
+        self._answer(OfferStatus.WITHDRAWN, now, reason)
+
+    def expire(self, now: datetime) -> None:
+        """The rider let the offer run out: it closes as unanswered."""
+        self._require_pending()
+        if now < self.expires_at:
+            raise IllegalTransition("the offer has not run out yet", code="offer_not_expired")
+        self._answer(OfferStatus.EXPIRED, now, "no answer")
+
+    def _require_pending(self) -> None:
+        if self.status is not OfferStatus.PENDING:
+            raise IllegalTransition(f"this offer is {self.status.value}", code="offer_closed")
+
+    def _require_open(self, now: datetime) -> None:
+        self._require_pending()
+        if now >= self.expires_at:
+            raise IllegalTransition("this offer is expired", code="offer_closed")
+
+    def _answer(self, status: OfferStatus, now: datetime, reason: str | None = None) -> None:
+        self.status, self.answered_at = status, now
+        if reason is not None:
+            self.reason = reason

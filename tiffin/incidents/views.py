@@ -16,7 +16,7 @@ from tiffin.api.common import Instant, Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
 from tiffin.errors import NotFound
-from tiffin.incidents import service
+from tiffin.incidents import service, subscribers
 from tiffin.incidents.model import State
 from tiffin.incidents.status import review_markdown, status_html
 from tiffin.incidents.status import status as status_page
@@ -153,7 +153,7 @@ def subscribe(
     """Hear of every update on a component: in the app (customers), by email or by webhook."""
     customer_id = principal.subject_id if principal.role is Role.CUSTOMER else None
     with platform.uow() as uow:
-        sub_id = service.subscribe(
+        sub_id = subscribers.subscribe(
             uow,
             tenant_id=principal.tenant_id,
             component=body.component,

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 
 from tiffin.accounts.model import Principal, Role
-from tiffin.care.coupons import redeem
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
 from tiffin.domain.people import OfferStatus, served
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.coupons import redeem
 from tiffin.ordering.promise import promised_at
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -177,7 +177,5 @@ def withdraw_open_offers(uow: UnitOfWork, order_id: str, *, reason: str) -> None
         tables.offers.c.order_id == order_id,
         tables.offers.c.status == OfferStatus.PENDING.value,
     ):
-        offer.status = OfferStatus.WITHDRAWN
-        offer.reason = reason
-        offer.answered_at = now
+        offer.withdraw(now, reason=reason)
         uow.offers.save(offer)

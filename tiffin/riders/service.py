@@ -75,7 +75,7 @@ def end_shift(uow: UnitOfWork, principal: Principal) -> RiderShift:
     uow.shifts.save(shift)
     uow.riders.save(rider)
     for offer in pending_offers(uow, rider.id):
-        offer.status, offer.reason, offer.answered_at = OfferStatus.WITHDRAWN, "shift ended", now
+        offer.withdraw(now, reason="shift ended")
         uow.offers.save(offer)
     uow.emit(
         RiderShiftEnded(
@@ -192,7 +192,10 @@ def accept_offer(uow: UnitOfWork, principal: Principal, offer_id: str) -> Offer:
         raise Conflict(
             f"the order can no longer be taken: {exc.detail}", code="order_taken"
         ) from None
-    offer.status, offer.answered_at = OfferStatus.ACCEPTED, now
+    try:
+        offer.accept(now)
+    except IllegalTransition as exc:  # it ran out between the check above and now
+        raise Conflict(exc.detail, code=exc.code) from None
     uow.offers.save(offer)
     withdraw_open_offers(uow, order.id, reason="taken by another rider")
     return offer
@@ -203,7 +206,10 @@ def reject_offer(uow: UnitOfWork, principal: Principal, offer_id: str, *, reason
         raise Invalid("say why you reject the offer", code="reason_required")
     offer = _own_offer(uow, principal, offer_id)
     now = uow.clock.now()
-    offer.status, offer.reason, offer.answered_at = OfferStatus.REJECTED, reason, now
+    try:
+        offer.reject(now, reason=reason)
+    except IllegalTransition as exc:  # it ran out between the check above and now
+        raise Conflict(exc.detail, code=exc.code) from None
     uow.offers.save(offer)
     uow.emit(
         OfferRejected(

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, Field
 
 from tiffin.api.common import Point, Strict
-from tiffin.safety.model import RiskZone
+from tiffin.domain.zones import RiskZone
 
 
 class ZoneClosure(Strict):

@@ -10,8 +10,8 @@ from tiffin.domain.events import RiskZoneClosed
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import served
+from tiffin.domain.zones import RiskZone
 from tiffin.errors import Invalid
-from tiffin.safety.model import RiskZone
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import zones_of

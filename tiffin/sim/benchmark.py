@@ -15,8 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tiffin.dispatch.reposition import RepositionParams
-from tiffin.dispatch.solve import POLICIES
+from tiffin.optimiser.reposition import RepositionParams
+from tiffin.optimiser.solve import POLICIES
 from tiffin.sim.mdrp import load
 from tiffin.sim.metrics import DayFigures, figures
 from tiffin.sim.simulator import simulate

@@ -16,10 +16,10 @@ import numpy as np
 
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy
-from tiffin.dispatch.model import DispatchParams, Job, Point
-from tiffin.dispatch.reposition import RepositionParams
-from tiffin.dispatch.solve import POLICIES
-from tiffin.dispatch.zones import ClosedZone
+from tiffin.optimiser.model import DispatchParams, Job, Point
+from tiffin.optimiser.reposition import RepositionParams
+from tiffin.optimiser.solve import POLICIES
+from tiffin.optimiser.zones import ClosedZone
 from tiffin.sim.care import CareSim
 from tiffin.sim.crisis import CrisisPlan, SlowWindow
 from tiffin.sim.mdrp import MdrpCourier, MdrpInstance, PayRule

@@ -32,12 +32,13 @@ from tiffin.anomalies.eta import EtaModel
 from tiffin.anomalies.facts import OrderFacts
 from tiffin.anomalies.model import AnomalyType, Detection, Liability, Thresholds
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, Step
+from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
 from tiffin.care.channels import backoff_seconds
 from tiffin.care.notify import Given, priority, render
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy, Context, Segment, decide
-from tiffin.dispatch.model import REDISPATCH_PRIORITY, DispatchParams, Job, Point
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import OrderStatus
+from tiffin.optimiser.model import REDISPATCH_PRIORITY, DispatchParams, Job, Point
 from tiffin.sim.crisis import CrisisPlan
 
 S = OrderStatus
@@ -104,6 +105,9 @@ class CareSim:
     refunds_cents: int = 0
     budget_hit: bool = False
     escalated: int = 0
+    handled: int = 0  # one-shot anomalies closed without an operator
+    merchant_notices: int = 0
+    actions: list[tuple[int, Step, str]] = field(default_factory=list)  # (minute, step, outcome)
     _seen: set[tuple[str, AnomalyType]] = field(default_factory=set)
     _finished: set[str] = field(default_factory=set)
     _waiting_since: dict[str, int] = field(default_factory=dict)
@@ -216,32 +220,12 @@ class CareSim:
         self._seen.add(key)
         self.detections.append(d)
         customer, segment, language = self._customer(d.order_id)
-        offer = None
-        minutes_late = float(d.facts.get("minutes_late", 0) or 0)
-        for step in self.playbook.steps(d.type):
-            if step is Step.REDISPATCH and d.order_id in open_jobs:
-                job = open_jobs[d.order_id]
-                if job.priority < REDISPATCH_PRIORITY:
-                    open_jobs[d.order_id] = replace(job, priority=REDISPATCH_PRIORITY)
-                    self._boosted.add(d.order_id)
-            elif step is Step.COMPENSATE:
-                offer = self._compensate(d, customer, segment, minutes_late)
-            elif step is Step.NOTIFY_CUSTOMER:
-                _, body = render(d.type, d.reason, language, eta=None, offer=offer)
-                self.messages.append(
-                    Message(
-                        d.order_id,
-                        now * 60.0,
-                        priority(d.severity, segment, minutes_late),
-                        body,
-                    )
-                )
-            elif step is Step.ESCALATE:
-                self.escalated += 1
+        ports = SimPorts(self, open_jobs, now, customer, segment, language)
+        run_playbook(self.playbook.steps(d.type), d, ports)
 
     def _compensate(
         self, d: Detection, customer: str, segment: Segment, minutes_late: float
-    ) -> Given | None:
+    ) -> Compensated | None:
         cents, count = self._history.get(customer, (0, 0))
         decision = decide(
             self.policy,
@@ -264,12 +248,13 @@ class CareSim:
         if not decision.grants_anything:
             return None
         tier = decision.tier
-        return Given(
+        given = Given(
             tier.instrument.value if tier else None,
             decision.cost_cents,
             decision.refund_cents,
             tier.points_multiplier if tier else 0,
         )
+        return Compensated(given, tier=tier.name if tier else None)
 
     # --- the day's figures ----------------------------------------------------------------
 
@@ -343,6 +328,54 @@ class CareSim:
             if self.detections
             else 0.0,
         }
+
+
+@dataclass
+class SimPorts:
+    """The playbook's ports in the simulated day: boost the job in the pool, grant against the
+    in-memory budget and history, queue the rendered message for the modelled provider."""
+
+    sim: CareSim
+    open_jobs: dict[str, Job]
+    now: int
+    customer: str
+    segment: Segment
+    language: str
+
+    def redispatch(self, d: Detection) -> Redispatched:
+        job = self.open_jobs.get(d.order_id)
+        if job is None:
+            return Redispatched("nothing to re-dispatch: the order is not waiting for a rider")
+        if job.priority >= REDISPATCH_PRIORITY:
+            return Redispatched("already first in the pool")
+        self.open_jobs[d.order_id] = replace(job, priority=REDISPATCH_PRIORITY)
+        self.sim._boosted.add(d.order_id)
+        return Redispatched("back in the pool with priority")
+
+    def compensate(self, d: Detection) -> Compensated | None:
+        return self.sim._compensate(d, self.customer, self.segment, _minutes_late(d))
+
+    def tell_customer(self, d: Detection, given: Given | None) -> Told:
+        _, body = render(d.type, d.reason, self.language, eta=None, offer=given)
+        urgency = priority(d.severity, self.segment, _minutes_late(d))
+        self.sim.messages.append(Message(d.order_id, self.now * 60.0, urgency, body))
+        return Told(queued=True)
+
+    def tell_merchant(self, d: Detection) -> None:
+        self.sim.merchant_notices += 1
+
+    def record(self, step: Step, outcome: str, data: dict[str, Any]) -> None:
+        self.sim.actions.append((self.now, step, outcome))
+
+    def escalate(self) -> None:
+        self.sim.escalated += 1
+
+    def mark_handled(self) -> None:
+        self.sim.handled += 1
+
+
+def _minutes_late(d: Detection) -> float:
+    return float(d.facts.get("minutes_late", 0) or 0)
 
 
 def _round(x: float) -> float:

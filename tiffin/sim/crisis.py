@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tiffin.dispatch.zones import ClosedZone
+from tiffin.optimiser.zones import ClosedZone
 
 
 @dataclass(frozen=True)

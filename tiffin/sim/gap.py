@@ -21,8 +21,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from tiffin.dispatch.model import Job, travel_minutes
-from tiffin.dispatch.routes import lower_bound_minutes
+from tiffin.optimiser.model import Job, travel_minutes
+from tiffin.optimiser.routes import lower_bound_minutes
 from tiffin.sim.mdrp import MdrpInstance
 from tiffin.sim.simulator import SimResult
 

@@ -11,8 +11,8 @@ import csv
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tiffin.dispatch.model import DispatchParams, Job, Point
 from tiffin.errors import Invalid
+from tiffin.optimiser.model import DispatchParams, Job, Point
 
 
 @dataclass(frozen=True)

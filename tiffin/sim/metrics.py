@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from tiffin.dispatch.routes import lower_bound_minutes
+from tiffin.optimiser.routes import lower_bound_minutes
 from tiffin.sim.simulator import SimResult
 
 

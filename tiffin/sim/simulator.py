@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from tiffin.dispatch.forecast import DemandForecast
-from tiffin.dispatch.model import (
+from tiffin.optimiser.forecast import DemandForecast
+from tiffin.optimiser.model import (
     REDISPATCH_PRIORITY,
     Assignment,
     Courier,
@@ -21,8 +21,8 @@ from tiffin.dispatch.model import (
     Point,
     Snapshot,
 )
-from tiffin.dispatch.reposition import RepositionParams, plan_moves
-from tiffin.dispatch.solve import Policy
+from tiffin.optimiser.reposition import RepositionParams, plan_moves
+from tiffin.optimiser.solve import Policy
 from tiffin.sim.crisis import CrisisPlan
 from tiffin.sim.mdrp import MdrpInstance
 

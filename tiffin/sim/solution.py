@@ -8,7 +8,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from tiffin.dispatch.model import Point, travel_minutes
+from tiffin.optimiser.model import Point, travel_minutes
 from tiffin.sim.mdrp import MdrpInstance
 from tiffin.sim.metrics import figures
 from tiffin.sim.simulator import SimResult

@@ -19,7 +19,7 @@ from tiffin.domain.people import (
     VehicleType,
     Zone,
 )
-from tiffin.safety.model import RiskZone
+from tiffin.domain.zones import RiskZone
 
 Row = dict[str, Any]
 

@@ -28,8 +28,8 @@ from tiffin.domain.people import (
     Tenant,
     Zone,
 )
+from tiffin.domain.zones import RiskZone
 from tiffin.errors import CatalogChanged
-from tiffin.safety.model import RiskZone
 from tiffin.store import mapping, outbox, staging, tables
 from tiffin.store.db import READ_ONLY, Database
 from tiffin.store.repositories import Orders, Records

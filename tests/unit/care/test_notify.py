@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tiffin.anomalies.model import AnomalyType, Severity
-from tiffin.care.notify import Given, priority, render
+from tiffin.care.notify import Given, priority, render, render_make_good
 from tiffin.care.policy import Segment
 from tiffin.care.reasons import LANGUAGES, PLAIN_WORDS, Reason
 
@@ -45,3 +45,18 @@ def test_priority_puts_impact_before_customer_value() -> None:
     critical_new = priority(Severity.CRITICAL, Segment.NEW, 0)
     high_vip = priority(Severity.HIGH, Segment.HIGH_VALUE, 60)
     assert critical_new > high_vip > priority(Severity.HIGH, Segment.REGULAR, 60)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_make_good_message_names_the_incident_and_the_grant(language: str) -> None:
+    title, body = render_make_good("Payments down", language, Given("coupon", 300))
+    assert title and "Payments down" in body and "3.00" in body
+    assert PLAIN_WORDS[Reason.PLATFORM_FAULT][language] in body and "{" not in body
+
+
+def test_the_make_good_message_falls_back_to_english_words() -> None:
+    assert render_make_good("Outage", "fr", None) == render_make_good("Outage", "en", None)
+    assert render_make_good("Outage", "en", None) == (
+        "Making it good",
+        "Sorry: Outage (a fault on our side) affected your order.",
+    )

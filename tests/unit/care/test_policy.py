@@ -132,7 +132,7 @@ def test_no_sequence_of_decisions_breaks_the_budget_or_a_customers_cap(
 
 
 def test_coupon_discounts_amount_or_percent_never_more_than_the_food() -> None:
-    from tiffin.care.coupons import discount_for
+    from tiffin.ordering.coupons import discount_for
 
     assert discount_for(300, 0, 2000) == 300
     assert discount_for(300, 10, 2000) == 200  # 10 % of 20.00

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiffin.dispatch import POLICIES, Courier, DispatchParams, Job, Snapshot, solve
-from tiffin.dispatch.caps import WorkloadCaps, capacity
-from tiffin.dispatch.model import Point
-from tiffin.dispatch.zones import ClosedZone
+from tiffin.optimiser import POLICIES, Courier, DispatchParams, Job, Snapshot, solve
+from tiffin.optimiser.caps import WorkloadCaps, capacity
+from tiffin.optimiser.model import Point
+from tiffin.optimiser.zones import ClosedZone
 
 P = DispatchParams(metres_per_minute=100, max_bundle=3, bundle_extra_minutes=60)
 SQUARE = (Point(-100, -100), Point(100, -100), Point(100, 100), Point(-100, 100))

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from tiffin.dispatch.forecast import DemandForecast
-from tiffin.dispatch.model import Courier, Point
-from tiffin.dispatch.reposition import RepositionParams, plan_moves
+from tiffin.optimiser.forecast import DemandForecast
+from tiffin.optimiser.model import Courier, Point
+from tiffin.optimiser.reposition import RepositionParams, plan_moves
 
 
 def test_forecast_learns_from_past_buckets_only() -> None:
@@ -24,7 +24,7 @@ def test_forecast_learns_from_past_buckets_only() -> None:
 
 
 SITES_IN_ORDER = """
-from tiffin.dispatch.forecast import DemandForecast
+from tiffin.optimiser.forecast import DemandForecast
 f = DemandForecast(bucket_minutes=10)
 for i, site in enumerate(["r9", "r1", "r5", "r3", "r7", "r2", "r8", "r4", "r6", "r0"]):
     f.observe(site, 600 + i)

@@ -7,10 +7,10 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiffin.dispatch import POLICIES, Courier, DispatchParams, Job, Snapshot, solve
-from tiffin.dispatch.bundling import build_bundles
-from tiffin.dispatch.model import Point
-from tiffin.dispatch.routes import lower_bound_minutes, route_for
+from tiffin.optimiser import POLICIES, Courier, DispatchParams, Job, Snapshot, solve
+from tiffin.optimiser.bundling import build_bundles
+from tiffin.optimiser.model import Point
+from tiffin.optimiser.routes import lower_bound_minutes, route_for
 
 P = DispatchParams(metres_per_minute=100, pickup_service=4, dropoff_service=4)
 SHOP = Point(0, 0)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from tiffin.dispatch.model import Courier, Point, travel_minutes
+from tiffin.optimiser.model import Courier, Point, travel_minutes
 
 UNREACHABLE = 1e6
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from tiffin.dispatch.model import Job, Point
 from tiffin.domain.geo import inside
+from tiffin.optimiser.model import Job, Point
 
 
 @dataclass(frozen=True)

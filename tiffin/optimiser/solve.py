@@ -12,10 +12,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-from tiffin.dispatch.bundling import build_bundles
-from tiffin.dispatch.model import Assignment, Courier, DispatchParams, Job, Snapshot
-from tiffin.dispatch.routes import route_for
-from tiffin.dispatch.zones import apply_zones
+from tiffin.optimiser.bundling import build_bundles
+from tiffin.optimiser.model import Assignment, Courier, DispatchParams, Job, Snapshot
+from tiffin.optimiser.routes import route_for
+from tiffin.optimiser.zones import apply_zones
 
 Policy = Callable[[Snapshot, DispatchParams], list[Assignment]]
 INFEASIBLE = 1e9

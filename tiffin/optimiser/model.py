@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tiffin.dispatch.zones import ClosedZone
+    from tiffin.optimiser.zones import ClosedZone
 
 
 REDISPATCH_PRIORITY = 30.0  # cost-minutes of head start for an order that lost its rider
@@ -85,7 +85,7 @@ class DispatchParams:
 @dataclass(frozen=True)
 class Snapshot:
     """What the dispatcher knows at ``now``: open jobs (placed, not yet assigned), riders, and
-    high-risk zones closed to riders (``tiffin.dispatch.zones.ClosedZone``)."""
+    high-risk zones closed to riders (``tiffin.optimiser.zones.ClosedZone``)."""
 
     now: int
     jobs: tuple[Job, ...]

@@ -1,44 +1,62 @@
-"""The live dispatcher: the same ``solve`` the simulator runs, fed from the database.
+"""The live dispatcher: the same ``solve`` the simulator runs (``tiffin.optimiser``), fed from
+the database.
 
 Each cycle, per tenant: expire unanswered offers, build a snapshot (orders that need a rider
 and have no open offer; riders on shift who carry nothing), solve, and turn every committed
 assignment into offers that record their score and the alternatives they beat. A rider who
 refused an order, or let its offer lapse, is never offered it again; an order handed back by its
-rider, or one with an open no-rider or rider-lost anomaly, returns with a priority boost (and
-never to the rider it lost). No rider is sent into a high-risk zone while it is closed:
-orders from merchants inside wait, and orders for addresses inside are offered with the zone's
-hand-off point. On PostgreSQL a transaction-scoped advisory lock per tenant
-keeps two processes from dispatching the same tenant at once.
+rider returns with a priority boost. What the rows here do not say comes from the caller's
+``priorities``: orders in trouble that go first, and riders barred from an order (the rider it
+lost). No rider is sent into a high-risk zone while it is closed: orders from merchants inside
+wait, and orders for addresses inside are offered with the zone's hand-off point. On
+PostgreSQL a transaction-scoped advisory lock per tenant keeps two processes from dispatching
+the same tenant at once.
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
-
-from tiffin.anomalies.records import active_for_orders
-from tiffin.dispatch.caps import WorkloadCaps, capacity
-from tiffin.dispatch.model import REDISPATCH_PRIORITY, Courier, DispatchParams, Job, Point, Snapshot
-from tiffin.dispatch.solve import solve
-from tiffin.dispatch.tenant_caps import caps_of
-from tiffin.dispatch.zones import ClosedZone
+from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import OfferStatus, Tenant
+from tiffin.optimiser.caps import WorkloadCaps, capacity
+from tiffin.optimiser.model import (
+    REDISPATCH_PRIORITY,
+    Courier,
+    DispatchParams,
+    Job,
+    Point,
+    Snapshot,
+)
+from tiffin.optimiser.solve import solve
+from tiffin.optimiser.zones import ClosedZone
 from tiffin.riders.service import NEEDS_RIDER, offer_order
 from tiffin.safety.service import closures
 from tiffin.store import tables
+from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
 
-BOOSTED_ANOMALIES = ("no_rider", "rider_lost")
 BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
 WAITING = tuple(s.value for s in NEEDS_RIDER)
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """What the dispatcher's caller knows about waiting orders and the database rows here do not
+    say: which orders go first, and which riders must not get which orders."""
+
+    boosted: frozenset[str] = frozenset()  # order ids served first
+    barred: Mapping[str, frozenset[str]] = field(default_factory=dict)  # rider id -> order ids
+
+
+# The caller's port: given the orders about to be dispatched, their priorities.
+PrioritiesOf = Callable[[UnitOfWork, Sequence[str]], Priorities]
 
 
 @dataclass(frozen=True)
@@ -61,29 +79,40 @@ def minute(t: datetime) -> int:
     return int(t.timestamp() // 60)
 
 
+def take_dispatch_lock(uow: UnitOfWork, tenant_id: str) -> bool:
+    """One dispatcher per tenant at a time (a cycle, or a re-dispatch from the anomaly engine)."""
+    return try_lock(uow, f"dispatch:{tenant_id}")
+
+
 def run_cycle(
-    uow: UnitOfWork, params: DispatchParams, *, leads: Callable[[str], bool] | None = None
+    uow: UnitOfWork,
+    params: DispatchParams,
+    *,
+    priorities: PrioritiesOf,
+    leads: Callable[[str], bool] | None = None,
 ) -> int:
-    """Dispatch every tenant once (those this process ``leads``, if given: see leader.py);
-    return how many offers were made."""
+    """Dispatch every tenant once (those this process ``leads``, if given: see
+    ``tiffin.resilience.leases``); return how many offers were made."""
     made = 0
     for tenant in uow.tenants.find():
         if leads is not None and not leads(tenant.id):
             continue  # another process leads this tenant's dispatch
-        if uow.db.is_postgres:
-            key = zlib.crc32(tenant.id.encode())
-            got = uow.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
-            if not got.scalar():
-                continue  # another process is dispatching this tenant right now
-        made += dispatch_tenant(uow, tenant, params)
+        if not take_dispatch_lock(uow, tenant.id):
+            continue  # another process is dispatching this tenant right now
+        made += dispatch_tenant(uow, tenant, params, priorities=priorities)
     return made
 
 
 def dispatch_tenant(
-    uow: UnitOfWork, tenant: Tenant, params: DispatchParams, caps: WorkloadCaps | None = None
+    uow: UnitOfWork,
+    tenant: Tenant,
+    params: DispatchParams,
+    caps: WorkloadCaps | None = None,
+    *,
+    priorities: PrioritiesOf,
 ) -> int:
     """One cycle for one tenant (see the module docstring); returns offers made. ``caps``
-    default to the tenant's own (``tenant_caps``)."""
+    default to the tenant's own (``workload_caps``)."""
     caps = caps or caps_of(uow, tenant.id)
     now = uow.clock.now()
     _expire_offers(uow, tenant.id, now)
@@ -111,13 +140,10 @@ def dispatch_tenant(
         for step in order.history:
             if step.action is Action.UNASSIGN and step.actor.role == "rider" and step.actor.id:
                 refused[step.actor.id].add(order.id)
-    boosted: set[str] = set()  # orders with an open anomaly that waits on a rider go first
-    for anomaly in active_for_orders(uow, [o.id for o in orders]):
-        if anomaly["type"] in BOOSTED_ANOMALIES:
-            boosted.add(anomaly["order_id"])
-        lost = (anomaly["facts"] or {}).get("rider_id")
-        if anomaly["type"] == "rider_lost" and lost:  # never back to the rider we lost
-            refused[lost].add(anomaly["order_id"])
+    known = priorities(uow, [o.id for o in orders])
+    boosted = known.boosted  # orders the caller says go first
+    for rider_id, barred in known.barred.items():  # e.g. never back to the rider it lost
+        refused[rider_id] |= barred
     busy = {
         o.rider_id
         for o in uow.orders.find(
@@ -244,5 +270,5 @@ def _expire_offers(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:
         tables.offers.c.tenant_id == tenant_id, tables.offers.c.status == OfferStatus.PENDING.value
     ):
         if now >= offer.expires_at:
-            offer.status, offer.answered_at, offer.reason = OfferStatus.EXPIRED, now, "no answer"
+            offer.expire(now)
             uow.offers.save(offer)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tiffin.accounts.model import Principal
-from tiffin.dispatch.caps import WorkloadCaps
 from tiffin.domain.events import WorkloadCapsChanged
 from tiffin.errors import Invalid
+from tiffin.optimiser.caps import WorkloadCaps
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import permutations
 
-from tiffin.dispatch.model import Courier, DispatchParams, Job, Route, travel_minutes
+from tiffin.optimiser.model import Courier, DispatchParams, Job, Route, travel_minutes
 
 
 def route_for(courier: Courier, jobs: Sequence[Job], now: int, p: DispatchParams) -> Route:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from tiffin.dispatch.model import Courier, DispatchParams, Job
-from tiffin.dispatch.routes import best_sequence, route_for
+from tiffin.optimiser.model import Courier, DispatchParams, Job
+from tiffin.optimiser.routes import best_sequence, route_for
 
 
 def build_bundles(jobs: Sequence[Job], *, scarce: bool, p: DispatchParams) -> list[tuple[Job, ...]]:

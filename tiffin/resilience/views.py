@@ -1,17 +1,45 @@
-"""/metrics for Prometheus, and the per-request observation the app's middleware makes."""
+"""/healthz (the process is alive), /readyz (it can do useful work), /metrics (Prometheus), and
+the middleware that counts every HTTP answer toward the metrics and the health watch."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from typing import Protocol
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tiffin.api.deps import PlatformDep
-from tiffin.platform import Platform
+from tiffin.clock import Clock
+from tiffin.resilience.health import readiness
+from tiffin.resilience.metrics import Metrics
 
 router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(platform: PlatformDep) -> JSONResponse:
+    runner = platform.runner
+    result = readiness(
+        platform.db,
+        outbox_lag=runner.lag if runner is not None else None,
+        heartbeats=platform.heartbeats if platform.workers_running() else None,
+        now=platform.clock.now,
+        dispatch_seconds=platform.settings.dispatch_seconds,
+    )
+    status = 200 if result.ready else 503
+    headers = None if result.ready else {"Retry-After": "5"}
+    return JSONResponse(
+        {"ready": result.ready, "checks": result.checks}, status_code=status, headers=headers
+    )
 
 
 @router.get("/metrics", response_class=Response)
@@ -21,6 +49,24 @@ def metrics(platform: PlatformDep) -> Response:
     return Response(platform.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
+class _Answers(Protocol):
+    def record(self, at: datetime, status_code: int) -> None: ...
+
+
+class Observed(Protocol):
+    """What ``CountAnswers`` feeds (the platform): the health watch's answer counts, the metrics,
+    and the clock they are timed by."""
+
+    @property
+    def http(self) -> _Answers: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
 class CountAnswers:
     """Every answer counts toward the error-rate signal and the latency metrics.
 
@@ -28,7 +74,7 @@ class CountAnswers:
     BaseHTTPMiddleware wraps each request in a task group and memory streams, CPU that every
     request would pay for a counter."""
 
-    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+    def __init__(self, app: ASGIApp, platform: Observed) -> None:
         self.app = app
         self.platform = platform
 

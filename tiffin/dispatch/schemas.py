@@ -1,0 +1,49 @@
+"""/v1/dispatch's request and response bodies."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tiffin.optimiser.caps import WorkloadCaps
+
+
+class WorkloadCapsRead(BaseModel):
+    max_orders_per_hour: int = Field(description="Pickups a rider may make in any 60 minutes.")
+    max_continuous_minutes: int = Field(description="Minutes on shift before no more offers.")
+    max_carried: int = Field(description="Orders a rider may carry at once.")
+
+    @classmethod
+    def of(cls, caps: WorkloadCaps) -> WorkloadCapsRead:
+        return cls(
+            max_orders_per_hour=caps.max_orders_per_hour,
+            max_continuous_minutes=caps.max_continuous_minutes,
+            max_carried=caps.max_carried,
+        )
+
+
+class WorkloadCapsChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_orders_per_hour: int = Field(ge=1, le=30)
+    max_continuous_minutes: int = Field(ge=30, le=12 * 60)
+    max_carried: int = Field(ge=1, le=10)
+    reason: str = Field(min_length=1, max_length=500, description="Why (kept with the change).")
+
+
+class SiteForecastRead(BaseModel):
+    merchant_id: str
+    name: str
+    expected_orders: float
+    riders_near: int
+
+
+class SuggestionRead(BaseModel):
+    rider_id: str
+    merchant_id: str
+    ride_minutes: int
+
+
+class ForecastRead(BaseModel):
+    horizon_minutes: int
+    sites: list[SiteForecastRead]
+    suggestions: list[SuggestionRead]

@@ -1,0 +1,134 @@
+"""Status-page subscribers: who asked to hear about a component, and telling them of updates.
+
+Every public update goes to each subscriber of the affected components once (a subscriber of two
+affected components is not told twice), through the notification queue, so a provider outage
+delays them and never loses them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tiffin.domain.ids import new_id
+from tiffin.errors import Invalid
+from tiffin.incidents.model import Component, State
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+from tiffin.store.upsert import insert_ignore
+
+i = tables.incidents.c
+
+
+def tell_subscribers(
+    uow: UnitOfWork,
+    incident_id: str,
+    update_id: int,
+    state: State,
+    components: dict[str, str],
+    message: str,
+) -> None:
+    """Queue ``message`` for every subscriber of the affected components, once per update."""
+    incident = (
+        uow.conn.execute(select(tables.incidents).where(i.id == incident_id)).mappings().one()
+    )
+    s = tables.status_subscribers.c
+    query = select(tables.status_subscribers).where(s.component.in_(list(components)))
+    if incident["tenant_id"] is not None:
+        query = query.where(s.tenant_id == incident["tenant_id"])
+    title = f"[{state.value}] {incident['title']}"
+    now = uow.clock.now()
+    told: set[tuple[str, str]] = set()
+    for sub in uow.conn.execute(query).mappings():
+        target = (sub["channel"], sub["address"])
+        if target in told:
+            continue  # subscribed to two affected components: told once per update
+        told.add(target)
+        key = f"incident:{incident_id}:update:{update_id}"
+        if sub["channel"] == "inbox" and sub["customer_id"]:
+            insert_ignore(
+                uow.conn,
+                tables.inbox_messages,
+                {
+                    "id": new_id("msg"),
+                    "tenant_id": sub["tenant_id"],
+                    "customer_id": sub["customer_id"],
+                    "order_id": None,
+                    "event_id": None,
+                    "dedupe_key": key,
+                    "title": title,
+                    "body": message,
+                    "created_at": now,
+                },
+            )
+        insert_ignore(
+            uow.conn,
+            tables.notifications,
+            {
+                "id": new_id("ntf"),
+                "tenant_id": sub["tenant_id"],
+                "recipient": f"subscriber:{sub['id']}",
+                "address": sub["address"],
+                "customer_id": sub["customer_id"],
+                "order_id": None,
+                "anomaly_id": None,
+                "incident_id": incident_id,
+                "dedupe_key": key,
+                "language": "en",
+                "title": title,
+                "body": message,
+                "priority": 500,  # platform news goes before single-order trouble
+                "channels": [sub["channel"]],
+                "channel_index": 0,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+
+
+def subscribe(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    component: str,
+    channel: str,
+    address: str | None,
+    customer_id: str | None,
+) -> str:
+    try:
+        Component(component)
+    except ValueError:
+        raise Invalid(f"no component {component!r}", code="unknown_component") from None
+    if channel == "inbox":
+        if customer_id is None:
+            raise Invalid("in-app subscriptions are for customers", code="customer_only")
+        address = customer_id
+    elif channel == "webhook":
+        if not address or not address.startswith(("http://", "https://")):
+            raise Invalid("a webhook subscription needs an http(s) URL", code="bad_address")
+    elif channel == "email":
+        if not address or "@" not in address:
+            raise Invalid("an email subscription needs an address", code="bad_address")
+    else:
+        raise Invalid("channel is inbox, email or webhook", code="bad_channel")
+    sub_id = new_id("sub")
+    created = insert_ignore(
+        uow.conn,
+        tables.status_subscribers,
+        {
+            "id": sub_id,
+            "tenant_id": tenant_id,
+            "component": component,
+            "channel": channel,
+            "address": address,
+            "customer_id": customer_id,
+            "created_at": uow.clock.now(),
+        },
+    )
+    if not created:
+        s = tables.status_subscribers.c
+        sub_id = uow.conn.execute(
+            select(s.id).where(s.component == component, s.channel == channel, s.address == address)
+        ).scalar_one()
+    return sub_id
