@@ -12,7 +12,7 @@ themselves; those past their SLA go to the operator queue.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -25,15 +25,25 @@ from tiffin.anomalies.facts_db import facts_for
 from tiffin.anomalies.model import Detection, Liability
 from tiffin.anomalies.playbook import ONE_SHOT, Step
 from tiffin.care.reasons import Reason
+from tiffin.domain.events import (
+    Actor,
+    DomainEvent,
+    OrderCancelled,
+    OrderDelivered,
+    OrderFailed,
+    OrderRejected,
+    OrderUnassigned,
+)
 from tiffin.domain.order import TERMINAL, OrderStatus
+from tiffin.domain.principals import ActorRole
 from tiffin.incidents.model import Component
 from tiffin.incidents.service import open_in_force
 from tiffin.store import tables
-from tiffin.store.outbox import OutboxEvent
+from tiffin.store.outbox import Envelope
 from tiffin.store.uow import UnitOfWork
 
 IN_FLIGHT = tuple(s.value for s in OrderStatus if s not in TERMINAL)
-FINISHING = ("deliver", "cancel", "reject", "fail")
+FINISHING = (OrderDelivered, OrderCancelled, OrderRejected, OrderFailed)
 
 
 @dataclass
@@ -44,40 +54,37 @@ class AnomalyConsumer:
     name: str = "anomalies.events"
     # Each event runs a whole playbook; ten per transaction lets the first customers' messages
     # leave while a burst (a kitchen fire, an outage) is still being worked through.
-    batch: int = 10
+    batch: int | None = 10
+    wants: tuple[type[DomainEvent], ...] = (*FINISHING, OrderUnassigned)
 
-    def wants(self, topic: str) -> bool:
-        return topic in {f"order.{a}" for a in (*FINISHING, "unassign")}
-
-    def handle(self, uow: UnitOfWork, event: OutboxEvent) -> None:
-        detection = detect_from_event(uow, event)
-        if detection is not None:
-            handle(uow, self.engine, detection)
+    def handle_batch(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            detection = detect_from_event(uow, envelope.event)
+            if detection is not None:
+                handle(uow, self.engine, detection)
 
 
-def detect_from_event(uow: UnitOfWork, event: OutboxEvent) -> Detection | None:
+def detect_from_event(uow: UnitOfWork, event: DomainEvent) -> Detection | None:
     order = uow.orders.get(event.aggregate_id)
     if order is None:
         return None
-    payload = event.payload
-    action = payload.get("action", "")
-    role = (payload.get("actor") or {}).get("role", "")
     now = uow.clock.now()
-    if action == "unassign":
-        if role != "rider":
-            return None  # the engine itself unassigned (it already handles that anomaly)
-        rider_id = (payload.get("data") or {}).get("rider_id")
-        return handed_back(
-            order.id, now, since=event.occurred_at, rider_id=rider_id, why=payload.get("reason", "")
-        )
-    if action in FINISHING and order.is_terminal:
-        at = order.finished_at or now
-        weather = records.in_force_majeure(uow, order.tenant_id, at)
-        facts = facts_for(uow, [order], weather=weather)[0]
-        thresholds = records.playbook_for(uow, order.tenant_id).thresholds
-        return on_finished(
-            facts, now, thresholds, actor_role=role, reason_text=payload.get("reason", "")
-        )
+    match event:
+        case OrderUnassigned(actor=Actor(role=ActorRole.RIDER)):
+            return handed_back(
+                order.id, now, since=event.at, rider_id=event.rider_id, why=event.reason
+            )
+        case OrderDelivered() | OrderCancelled() | OrderRejected() | OrderFailed() if (
+            order.is_terminal
+        ):
+            at = order.finished_at or now
+            weather = records.in_force_majeure(uow, order.tenant_id, at)
+            facts = facts_for(uow, [order], weather=weather)[0]
+            thresholds = records.playbook_for(uow, order.tenant_id).thresholds
+            return on_finished(
+                facts, now, thresholds, actor_role=event.actor.role, reason_text=event.reason
+            )
+    # Anything else is no anomaly here: an unassignment by the platform is the engine's own.
     return None
 
 

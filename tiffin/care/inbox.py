@@ -12,66 +12,79 @@ from collections.abc import Sequence
 
 from sqlalchemy import bindparam, select
 
+from tiffin.domain.events import (
+    DomainEvent,
+    OrderAccepted,
+    OrderAssigned,
+    OrderCancelled,
+    OrderDelivered,
+    OrderMarkedReady,
+    OrderPickedUp,
+    OrderPlaced,
+    OrderStatusChanged,
+)
 from tiffin.domain.ids import new_id
+from tiffin.domain.principals import ActorRole
 from tiffin.store import tables
-from tiffin.store.outbox import OutboxEvent
+from tiffin.store.outbox import Envelope
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_all_ignoring
 
-TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+TEMPLATES: dict[str, dict[type[OrderStatusChanged], tuple[str, str]]] = {
     "en": {
-        "placed": ("Order placed", "{merchant} has your order. We promise it by {promise}."),
-        "accept": ("Order accepted", "{merchant} accepted your order and is cooking it."),
-        "mark_ready": ("Food ready", "Your food is ready at {merchant}."),
-        "assign": ("Rider on the way", "A rider is heading to {merchant} for your order."),
-        "pick_up": ("Picked up", "Your rider has your food and is on the way."),
-        "deliver": ("Delivered", "Your order was delivered. Enjoy!"),
-        "cancel": ("Order cancelled", "Your order was cancelled: {reason}."),
+        OrderPlaced: ("Order placed", "{merchant} has your order. We promise it by {promise}."),
+        OrderAccepted: ("Order accepted", "{merchant} accepted your order and is cooking it."),
+        OrderMarkedReady: ("Food ready", "Your food is ready at {merchant}."),
+        OrderAssigned: ("Rider on the way", "A rider is heading to {merchant} for your order."),
+        OrderPickedUp: ("Picked up", "Your rider has your food and is on the way."),
+        OrderDelivered: ("Delivered", "Your order was delivered. Enjoy!"),
+        OrderCancelled: ("Order cancelled", "Your order was cancelled: {reason}."),
     },
     "zh-CN": {
-        "placed": ("下单成功", "{merchant}已收到您的订单，预计{promise}前送达。"),
-        "accept": ("商家已接单", "{merchant}已接单，正在为您备餐。"),
-        "mark_ready": ("出餐完成", "{merchant}已出餐。"),
-        "assign": ("骑手已接单", "骑手正前往{merchant}取餐。"),
-        "pick_up": ("骑手已取餐", "骑手已取餐，正在赶来。"),
-        "deliver": ("已送达", "您的订单已送达，祝您用餐愉快！"),
-        "cancel": ("订单已取消", "您的订单已取消：{reason}。"),
+        OrderPlaced: ("下单成功", "{merchant}已收到您的订单，预计{promise}前送达。"),
+        OrderAccepted: ("商家已接单", "{merchant}已接单，正在为您备餐。"),
+        OrderMarkedReady: ("出餐完成", "{merchant}已出餐。"),
+        OrderAssigned: ("骑手已接单", "骑手正前往{merchant}取餐。"),
+        OrderPickedUp: ("骑手已取餐", "骑手已取餐，正在赶来。"),
+        OrderDelivered: ("已送达", "您的订单已送达，祝您用餐愉快！"),
+        OrderCancelled: ("订单已取消", "您的订单已取消：{reason}。"),
     },
 }
 
 
 class InboxConsumer:
+    """Tells each customer every step of their order, once per outbox event."""
+
     name = "care.inbox"
+    wants: tuple[type[DomainEvent], ...] = (OrderStatusChanged,)
+    batch: int | None = None
 
-    def wants(self, topic: str) -> bool:
-        return topic.startswith("order.")
-
-    def handle(self, uow: UnitOfWork, event: OutboxEvent) -> None:
-        self.handle_batch(uow, [event])
-
-    def handle_batch(self, uow: UnitOfWork, events: Sequence[OutboxEvent]) -> None:
+    def handle_batch(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
         """Every order event passes through here, so a batch costs two statements: one read
         of what the messages need, one multi-row insert (each row ignored if already there)."""
-        speaking = [e for e in events if _speaks_for(e)]
+        speaking = [
+            (e.id, e.event)
+            for e in envelopes
+            if isinstance(e.event, OrderStatusChanged) and _speaks_for(e.event)
+        ]
         if not speaking:
             return
-        ids = sorted({e.aggregate_id for e in speaking})
+        ids = sorted({event.aggregate_id for _, event in speaking})
         found = {r.order_id: r for r in uow.conn.execute(_ADDRESSEES, {"order_ids": ids})}
         now = uow.clock.now()
         rows = []
-        for event in speaking:
+        for event_id, event in speaking:
             to = found.get(event.aggregate_id)
             if to is None:
                 continue
             templates = TEMPLATES.get(to.language, TEMPLATES["en"])
-            action = event.payload.get("action", "")
-            if action not in templates:
+            if type(event) not in templates:
                 continue
-            title, body = templates[action]
+            title, body = templates[type(event)]
             text = body.format(
                 merchant=to.merchant,
                 promise=to.promised_at.strftime("%H:%M UTC"),
-                reason=event.payload.get("reason") or "-",
+                reason=event.reason or "-",
             )
             rows.append(
                 {
@@ -79,7 +92,7 @@ class InboxConsumer:
                     "tenant_id": to.tenant_id,
                     "customer_id": to.customer_id,
                     "order_id": event.aggregate_id,
-                    "event_id": event.id,
+                    "event_id": event_id,
                     "title": title,
                     "body": text,
                     "created_at": now,
@@ -88,11 +101,9 @@ class InboxConsumer:
         insert_all_ignoring(uow.conn, tables.inbox_messages, rows)
 
 
-def _speaks_for(event: OutboxEvent) -> bool:
+def _speaks_for(event: OrderStatusChanged) -> bool:
     """A cancellation by anyone but the customer is the anomaly engine's to tell."""
-    if event.payload.get("action") != "cancel":
-        return True
-    return bool(event.payload.get("actor", {}).get("role") == "customer")
+    return not isinstance(event, OrderCancelled) or event.actor.role is ActorRole.CUSTOMER
 
 
 _o, _c, _m = tables.orders.c, tables.customers.c, tables.merchants.c

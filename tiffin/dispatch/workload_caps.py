@@ -2,7 +2,7 @@
 
 A campus with short lunch rushes and a city with long evenings need different limits; the
 defaults (``WorkloadCaps()``) hold until an operator sets the tenant's own. Every change is an
-event (``dispatch.caps_changed``, with who and why) in the outbox, like every other decision.
+event (``WorkloadCapsChanged``, with who and why) in the outbox, like every other decision.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tiffin.accounts.model import Principal
-from tiffin.domain.events import Happened
+from tiffin.domain.events import WorkloadCapsChanged
 from tiffin.errors import Invalid
 from tiffin.optimiser.caps import WorkloadCaps
 from tiffin.store import tables
@@ -51,13 +51,14 @@ def set_caps(uow: UnitOfWork, principal: Principal, caps: WorkloadCaps, reason: 
         .on_conflict_do_update(index_elements=[_c.tenant_id], set_=values)
     )
     uow.emit(
-        Happened(
-            what="dispatch.caps_changed",
+        WorkloadCapsChanged(
             aggregate_id=principal.tenant_id,
             tenant_id=principal.tenant_id,
             at=now,
             actor=principal.actor,
             reason=reason,
-            data={k: v for k, v in values.items() if k.startswith("max_")},
+            max_orders_per_hour=caps.max_orders_per_hour,
+            max_continuous_minutes=caps.max_continuous_minutes,
+            max_carried=caps.max_carried,
         )
     )

@@ -6,44 +6,21 @@ legal from ``accepted`` too; food readiness is then recorded as a fact (``ready_
 order stays ``assigned``, and ``pick_up`` requires it. ``cancelled`` and ``failed`` are terminal.
 
 Each transition checks who may do it (``RULES``), records a ``Transition`` in the history and
-emits an ``OrderStatusChanged`` event. Anything else raises ``IllegalTransition``.
+emits the action's event (one ``OrderStatusChanged`` class per action, ``ORDER_EVENTS``).
+Anything else raises ``IllegalTransition``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
-from tiffin.domain.events import DomainEvent, OrderStatusChanged
+from tiffin.domain.events import ORDER_EVENTS, DomainEvent, OrderPlaced
 from tiffin.domain.geo import LatLon
+from tiffin.domain.order_status import TERMINAL as TERMINAL
+from tiffin.domain.order_status import Action as Action
+from tiffin.domain.order_status import OrderStatus as OrderStatus
 from tiffin.domain.principals import Actor, ActorRole
-
-
-class OrderStatus(StrEnum):
-    PLACED = "placed"
-    ACCEPTED = "accepted"
-    READY = "ready"
-    ASSIGNED = "assigned"
-    PICKED_UP = "picked_up"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-
-TERMINAL = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.FAILED})
-
-
-class Action(StrEnum):
-    ACCEPT = "accept"
-    REJECT = "reject"
-    MARK_READY = "mark_ready"
-    ASSIGN = "assign"
-    UNASSIGN = "unassign"
-    PICK_UP = "pick_up"
-    DELIVER = "deliver"
-    CANCEL = "cancel"
-    FAIL = "fail"
 
 
 class IllegalTransition(Exception):
@@ -156,7 +133,7 @@ class Order:
         promised_at: datetime,
         discount_cents: int = 0,
     ) -> Order:
-        """Create a new order; emits ``order.placed``."""
+        """Create a new order; emits ``OrderPlaced``."""
         if not lines:
             raise IllegalTransition("an order needs at least one line", code="empty_order")
         if promised_at < placed_at:
@@ -177,15 +154,13 @@ class Order:
             discount_cents=discount_cents,
         )
         order.events.append(
-            OrderStatusChanged(
+            OrderPlaced(
                 aggregate_id=id,
                 tenant_id=tenant_id,
                 at=placed_at,
                 actor=Actor(R.CUSTOMER, customer_id),
-                action="placed",
-                from_status="",
-                to_status=S.PLACED,
-                data={"total_cents": order.total_cents, "merchant_id": merchant_id},
+                merchant_id=merchant_id,
+                total_cents=order.total_cents,
             )
         )
         return order
@@ -267,34 +242,32 @@ class Order:
         rider_id: str | None,
     ) -> None:
         source = self.status
-        data: dict[str, object] = {}
+        # The rider the step names (if its event names one): the new one for an assignment,
+        # otherwise the one holding the order before the step.
+        named_rider = rider_id if action is Action.ASSIGN else self.rider_id
         if action is Action.ASSIGN:
             self.rider_id = rider_id
-            data["rider_id"] = rider_id
         elif action is Action.UNASSIGN:
-            data["rider_id"] = self.rider_id
             self.rider_id = None
         elif action is Action.MARK_READY:
             self.ready_at = at
         elif action is Action.PICK_UP:
             self.picked_up_at = at
-            data["rider_id"] = self.rider_id
         if target in TERMINAL:
             self.finished_at = at
-            data["rider_id"] = self.rider_id
         self.status = target
         self.history.append(Transition(action, source, target, actor, reason, at))
+        event = ORDER_EVENTS[action]
         self.events.append(
-            OrderStatusChanged(
+            event(
                 aggregate_id=self.id,
                 tenant_id=self.tenant_id,
                 at=at,
                 actor=actor,
                 reason=reason,
-                action=action.value,
-                from_status=source.value,
-                to_status=target.value,
-                data=data,
+                from_status=source,
+                to_status=target,
+                rider_id=named_rider if event.names_rider else None,
             )
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tiffin.accounts.model import Principal, Role
-from tiffin.domain.events import Happened
+from tiffin.domain.events import OfferMade, OfferRejected, RiderShiftEnded, RiderShiftStarted
 from tiffin.domain.geo import LatLon, distance_m
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, OrderStatus
@@ -43,8 +43,7 @@ def start_shift(uow: UnitOfWork, principal: Principal, *, location: LatLon) -> R
     uow.riders.save(rider)
     uow.shifts.add(shift)
     uow.emit(
-        Happened(
-            what="rider.shift_started",
+        RiderShiftStarted(
             aggregate_id=rider.id,
             tenant_id=rider.tenant_id,
             at=now,
@@ -79,8 +78,7 @@ def end_shift(uow: UnitOfWork, principal: Principal) -> RiderShift:
         offer.withdraw(now, reason="shift ended")
         uow.offers.save(offer)
     uow.emit(
-        Happened(
-            what="rider.shift_ended",
+        RiderShiftEnded(
             aggregate_id=rider.id,
             tenant_id=rider.tenant_id,
             at=now,
@@ -154,12 +152,12 @@ def offer_order(
     )
     uow.offers.add(offer)
     uow.emit(
-        Happened(
-            what="offer.made",
+        OfferMade(
             aggregate_id=order.id,
             tenant_id=tenant_id,
             at=now,
-            data={"offer_id": offer.id, "rider_id": rider.id},
+            offer_id=offer.id,
+            rider_id=rider.id,
         )
     )
     return offer
@@ -214,14 +212,14 @@ def reject_offer(uow: UnitOfWork, principal: Principal, offer_id: str, *, reason
         raise Conflict(exc.detail, code=exc.code) from None
     uow.offers.save(offer)
     uow.emit(
-        Happened(
-            what="offer.rejected",
+        OfferRejected(
             aggregate_id=offer.order_id,
             tenant_id=offer.tenant_id,
             at=now,
             actor=principal.actor,
             reason=reason,
-            data={"offer_id": offer.id, "rider_id": offer.rider_id},
+            offer_id=offer.id,
+            rider_id=offer.rider_id,
         )
     )
     return offer

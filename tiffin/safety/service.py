@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tiffin.accounts.model import Principal
-from tiffin.domain.events import Happened
+from tiffin.domain.events import RiskZoneClosed
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import served
@@ -51,14 +51,14 @@ def close_zone(
         raise Invalid("the hand-off point is outside every zone we serve", code="bad_risk_zone")
     uow.risk_zones.add(zone)
     uow.emit(
-        Happened(
-            what="safety.zone_closed",
+        RiskZoneClosed(
             aggregate_id=zone.id,
             tenant_id=zone.tenant_id,
             at=now,
             actor=principal.actor,
             reason=reason,
-            data={"name": name, "until": closed_until.isoformat()},
+            name=name,
+            closed_until=closed_until,
         )
     )
     return zone

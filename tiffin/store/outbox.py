@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from tiffin.domain.events import DomainEvent
+from tiffin.domain.events import DomainEvent, decode
 from tiffin.store import staging, tables
 
 
@@ -59,6 +59,19 @@ class OutboxEvent:
     @property
     def position(self) -> Position:
         return Position(self.txid or 0, self.id)
+
+    def decoded(self) -> Envelope:
+        """The typed event this row stores; ``UnknownEvent`` if its topic has no class."""
+        return Envelope(self.id, decode(self.topic, self.payload))
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A typed event as a consumer receives it, with its outbox id: the key that keeps a
+    consumer's side effects single however often the event is replayed."""
+
+    id: int
+    event: DomainEvent
 
 
 # PostgreSQL: the writing transaction's id, computed by the server for every new event.

@@ -18,25 +18,36 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tiffin.clock import Clock
+from tiffin.domain.events import EVENT_TYPES, DomainEvent
 from tiffin.store import outbox, tables
 from tiffin.store.db import READ_ONLY, Database
-from tiffin.store.outbox import OutboxEvent, Position
+from tiffin.store.outbox import Envelope, OutboxEvent, Position
 from tiffin.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 class Consumer(Protocol):
-    """A named reader of the outbox. A consumer may also set ``batch`` (events it handles per
-    transaction): small batches commit, and so release their side effects, sooner. One that
-    can do a batch's work in a few statements instead of a few per event defines
-    ``handle_batch(uow, events)``, which the runner then calls instead of ``handle``."""
+    """A named reader of the outbox.
 
-    name: str
+    ``wants`` names the event classes it handles (a base class stands for all of its
+    subclasses, ``OrderStatusChanged`` for every step of an order); the runner passes over the
+    rest, and over topics no class is registered for (no consumer can want those). ``batch``
+    caps the events it handles per transaction (``None``: the runner's): small batches commit,
+    and so release their side effects, sooner. ``handle_batch`` gets the wanted events, typed
+    and in order, inside the transaction that also advances the consumer's offset.
+    """
 
-    def wants(self, topic: str) -> bool: ...
+    @property
+    def name(self) -> str: ...
 
-    def handle(self, uow: UnitOfWork, event: OutboxEvent) -> None: ...
+    @property
+    def wants(self) -> tuple[type[DomainEvent], ...]: ...
+
+    @property
+    def batch(self) -> int | None: ...
+
+    def handle_batch(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None: ...
 
 
 class OutboxRunner:
@@ -46,6 +57,7 @@ class OutboxRunner:
         self.db = db
         self.clock = clock
         self.consumers = list(consumers)
+        self._topics = {c.name: wanted_topics(c) for c in self.consumers}
         self.batch = batch
         self.failures = 0
         self.behind = False  # the last round stopped at a batch limit: more is waiting
@@ -118,24 +130,21 @@ class OutboxRunner:
             # A consumer's own batch caps the events it *handles* per transaction; events it
             # does not want are passed over in the same transaction, so a narrow consumer in a
             # busy outbox does not spend a commit on every few unrelated events.
-            limit = getattr(consumer, "batch", self.batch)
+            limit = consumer.batch or self.batch
+            topics = self._topics[consumer.name]
             passed: list[OutboxEvent] = []
-            wanted: list[OutboxEvent] = []
+            wanted: list[Envelope] = []
             for event in events:
-                if consumer.wants(event.topic):
+                if event.topic in topics:
                     if len(wanted) == limit:
                         self.behind = True
                         break
-                    wanted.append(event)
+                    wanted.append(event.decoded())
                 passed.append(event)
             if not passed:
                 return 0
-            handle_batch = getattr(consumer, "handle_batch", None)
-            if handle_batch is not None:
-                handle_batch(uow, wanted)
-            else:
-                for event in wanted:
-                    consumer.handle(uow, event)
+            if wanted:
+                consumer.handle_batch(uow, wanted)
             uow.conn.execute(
                 update(tables.consumer_offsets)
                 .where(tables.consumer_offsets.c.consumer == consumer.name)
@@ -179,3 +188,8 @@ def _claim(conn: Connection, name: str) -> Position | None:
         query = query.with_for_update(skip_locked=True)
     row = conn.execute(query).first()
     return None if row is None else Position(int(row.last_txid), int(row.last_id))
+
+
+def wanted_topics(consumer: Consumer) -> frozenset[str]:
+    """The topics whose events ``consumer`` wants: those of its classes and their subclasses."""
+    return frozenset(t for t, cls in EVENT_TYPES.items() if issubclass(cls, consumer.wants))
