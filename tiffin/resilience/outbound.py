@@ -92,7 +92,7 @@ class OutboundPolicy:
 
     allowed_hosts: Mapping[str, Sequence[str]] = field(default_factory=dict)
     allow_private: bool = False
-    resolver: Resolver = resolve
+    resolver: Resolver | None = None  # None: the system resolver (``resolve``)
 
     def check(self, url: str, *, tenant: str | None = None) -> Destination:
         """The destination ``url`` names, or ``UnsafeDestination`` saying why not."""
@@ -103,7 +103,7 @@ class OutboundPolicy:
             raise UnsafeDestination(f"{host!r} is not on this tenant's webhook allow-list")
         port = parts.port or (443 if parts.scheme == "https" else 80)
         literal = literal_address(host)
-        addresses = [str(literal)] if literal is not None else self.resolver(host, port)
+        addresses = [str(literal)] if literal is not None else self._resolve(host, port)
         if not addresses:
             raise UnsafeDestination(f"{host!r} does not resolve", code="unresolvable_host")
         for text in addresses:
@@ -113,6 +113,9 @@ class OutboundPolicy:
                     f"webhooks may not point at {reason} addresses ({host} is {text})"
                 )
         return Destination(url=url, host=host, address=addresses[0], port=port)
+
+    def _resolve(self, host: str, port: int) -> list[str]:
+        return (self.resolver or resolve)(host, port)
 
 
 def _split(url: str) -> SplitResult:
