@@ -158,6 +158,7 @@ def test_logout_revokes_the_token_at_once_even_when_cached(world: World) -> None
 
 
 def test_a_password_change_revokes_every_token_of_the_account(world: World) -> None:
+    world.seed("north")  # a second tenant with its own student1
     seeded = world.auth("student1")
     assert world.client.get("/v1/me", headers=seeded).status_code == 200
     path = "/v1/auth/password"
@@ -178,6 +179,8 @@ def test_a_password_change_revokes_every_token_of_the_account(world: World) -> N
     assert world.client.get("/v1/me", headers=seeded).status_code == 401
     assert world.client.get("/v1/me", headers=_bearer(changed.json()["access_token"])).is_success
     assert world.client.get("/v1/me", headers=world.auth("student2")).status_code == 200
+    assert world.client.get("/v1/me", headers=world.auth("student1@north")).status_code == 200
+    assert _login(world, "student1@north.test", DEMO_PASSWORD, tenant="north").is_success
     assert _login(world, "student1@campus.test", DEMO_PASSWORD).status_code == 401
     assert _login(world, "student1@campus.test", "a new secret").status_code == 200
 

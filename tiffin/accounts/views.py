@@ -83,7 +83,9 @@ def _sign_up(
     return SignupAccepted(detail=signup.ACCEPTED_DETAIL)
 
 
-@router.post("/auth/customers", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/auth/customers", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
+)
 def sign_up_customer(
     body: CustomerSignup, request: Request, platform: PlatformDep
 ) -> SignupAccepted:
@@ -110,7 +112,9 @@ def sign_up_customer(
     return _sign_up(platform, request, body, Role.CUSTOMER, customer)
 
 
-@router.post("/auth/merchants", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/auth/merchants", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
+)
 def sign_up_merchant(
     body: MerchantSignup, request: Request, platform: PlatformDep
 ) -> SignupAccepted:
@@ -126,7 +130,7 @@ def sign_up_merchant(
     return _sign_up(platform, request, body, Role.MERCHANT, merchant)
 
 
-@router.post("/auth/riders", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/auth/riders", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429))
 def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) -> SignupAccepted:
     def rider(uow: UnitOfWork, tenant_id: str) -> str:
         return register_rider(uow, tenant_id=tenant_id, name=body.name, vehicle=body.vehicle).id
