@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -171,3 +173,29 @@ def test_a_webhook_that_never_answers_does_not_hold_up_customer_messages(
         assert {a["ok"] for a in _attempts(world) if a["channel"] == "webhook"} == {False}
     finally:
         sink.close()
+
+
+def test_a_redirect_is_a_failed_attempt_never_followed(world: World, provider: Provider) -> None:
+    world.platform.settings.allow_private_webhooks = True  # test only: both servers are local
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(302)
+            self.send_header("Location", provider.url)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        assert world.client.post(SUBSCRIBE, json=_hook(url), headers=world.auth("ops")).is_success
+        _incident(world)
+        world.platform.webhook_sender().run_once()
+        assert provider.calls == []
+        assert [a["status_code"] for a in _attempts(world)] == [302]
+    finally:
+        server.shutdown()

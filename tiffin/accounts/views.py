@@ -142,13 +142,14 @@ def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) ->
 def create_operator(
     body: OperatorCreate, platform: PlatformDep, principal: OperatorPrincipal
 ) -> AccountRead:
+    password_hash = service.hash_password(body.password)  # before the write lock, not in it
     with platform.uow() as uow:
         user = service.create_user(
             uow,
             tenant_id=principal.tenant_id,
             role=Role.OPERATOR,
             email=body.email,
-            password=body.password,
+            password_hash=password_hash,
             display_name=body.name,
             subject_id=None,
             now=uow.clock.now(),
