@@ -30,6 +30,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tiffin.resilience.drill import LOAD_TEST_LIMITS
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN = os.environ.get(
@@ -145,7 +147,7 @@ Measure = Callable[[float], Run]  # one measurement of the given seconds on a ru
 @contextmanager
 def tiffin_server(url: str, label: str, clients: int) -> Iterator[Measure]:
     tiffin = str(ROOT / ".venv" / "bin" / "tiffin") if (ROOT / ".venv").exists() else "tiffin"
-    env = {"TIFFIN_DATABASE_URL": url}
+    env = {"TIFFIN_DATABASE_URL": url, **LOAD_TEST_LIMITS}
     subprocess.run([tiffin, "migrate"], env={**os.environ, **env}, check=True, capture_output=True)
     subprocess.run(
         [tiffin, "seed", "--demo", "--if-empty"],

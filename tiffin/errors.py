@@ -61,3 +61,15 @@ class Forbidden(TiffinError):
     code = "forbidden"
     status = 403
     title = "Not allowed"
+
+
+class TooManyRequests(TiffinError):
+    """Refused for volume (rate limit or lockout); ``retry_after`` is in whole seconds."""
+
+    code = "rate_limited"
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code, retry_after=retry_after)
+        self.retry_after = max(1, retry_after)

@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from anyio import CapacityLimiter
+from sqlalchemy import select
 
+from tiffin.accounts.credentials import Lockout
+from tiffin.accounts.revocation import revocations_for
 from tiffin.accounts.service import TokenCache
 from tiffin.anomalies.dispatch_priorities import anomaly_priorities
 from tiffin.anomalies.engine import Engine
 from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
+from tiffin.care.webhooks import CUSTOMER_LANE, WEBHOOK_LANE, CheckedWebhookChannel
 from tiffin.clock import Clock, SystemClock
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
@@ -25,8 +29,11 @@ from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.resilience.leases import hold, process_identity
 from tiffin.resilience.metrics import Metrics
+from tiffin.resilience.outbound import OutboundPolicy
+from tiffin.resilience.ratelimit import RateLimits
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
+from tiffin.store import tables
 from tiffin.store.db import Database
 from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
@@ -53,6 +60,9 @@ class Platform:
     dispatch_params: DispatchParams = field(default_factory=DispatchParams)
     failures: dict[str, int] = field(default_factory=dict)  # background rounds that failed
     sender: NotificationSender | None = None
+    webhooks: NotificationSender | None = None  # status-page webhooks, a lane of their own
+    limits: RateLimits = field(init=False)  # login, sign-up and placement rates
+    lockout: Lockout = field(init=False)  # after failed logins in a row
     http: HttpStats = field(default_factory=HttpStats)
     heartbeats: dict[str, datetime] = field(default_factory=dict)  # last good round per loop
     health: HealthWatch = field(default_factory=HealthWatch)
@@ -91,6 +101,49 @@ class Platform:
         PostgreSQL takes several, but past a few the GIL, not the database, is the limit."""
         return 1 if self.db.is_sqlite else self.settings.postgres_write_slots
 
+    def __post_init__(self) -> None:
+        """The abuse guards (docs/security.md), built from settings like everything else."""
+        s = self.settings
+        self.tokens.revocations = revocations_for(s.rate_limit_storage_url)
+        self.limits = RateLimits(
+            {
+                "login": s.rate_limit_login,
+                "signup": s.rate_limit_signup,
+                "orders": s.rate_limit_orders,
+                "orders_per_ip": s.rate_limit_orders_per_ip,
+            },
+            s.rate_limit_storage_url,
+        )
+        self.lockout = Lockout(
+            s.lockout_after_failures, s.lockout_base_seconds, s.lockout_max_seconds
+        )
+
+    @property
+    def outbound(self) -> OutboundPolicy:
+        """What webhook URLs may point at (read from settings on every use; tenants by id)."""
+        s = self.settings
+        allowed = dict(s.webhook_allowed_hosts)
+        if allowed:  # the setting may name tenants by slug: key them by id as callers do
+            t = tables.tenants.c
+            with self.uow(read_only=True) as uow:
+                rows = uow.conn.execute(select(t.id, t.slug).where(t.slug.in_(list(allowed))))
+                allowed.update({r.id: allowed[r.slug] for r in rows})
+        return OutboundPolicy(allowed, allow_private=s.allow_private_webhooks)
+
+    def webhook_sender(self) -> NotificationSender:
+        """The sender of status-page webhooks: its own lane, so slow subscribers never delay
+        customers' messages."""
+        if self.webhooks is None:
+            timeout = self.settings.webhook_timeout_seconds
+
+            def channel(url: str, tenant_id: str) -> CheckedWebhookChannel:
+                return CheckedWebhookChannel(url, self.outbound, tenant_id, timeout)
+
+            self.webhooks = NotificationSender(
+                self.db, self.clock, {}, lane=WEBHOOK_LANE, webhook_channel=channel
+            )
+        return self.webhooks
+
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         """A unit of work; ``read_only=True`` for queries (never blocks on writers)."""
         return UnitOfWork(self.db, self.clock, read_only=read_only)
@@ -110,6 +163,7 @@ class Platform:
                 self.db,
                 self.clock,
                 channels,
+                lane=CUSTOMER_LANE,
                 on_delivered=lambda channel, seconds: self.metrics.notification_delay.labels(
                     channel
                 ).observe(seconds),
@@ -120,6 +174,7 @@ class Platform:
         s = self.settings
         self._start("tiffin-outbox", self.outbox_runner().run_forever, s.worker_poll_seconds)
         self._start("tiffin-notify", self.notification_sender().run_forever, s.notify_poll_seconds)
+        self._start("tiffin-webhooks", self.webhook_sender().run_forever, s.notify_poll_seconds)
         self._start("tiffin-dispatch", self._every(self.dispatch_once), s.dispatch_seconds)
         self._start("tiffin-anomalies", self._every(self.scan_anomalies), s.anomaly_scan_seconds)
         self._start("tiffin-health", self._every(self.watch_health), s.health_seconds)
@@ -197,6 +252,7 @@ class Platform:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
-        if self.sender is not None:
-            self.sender.close()
+        for sender in (self.sender, self.webhooks):
+            if sender is not None:
+                sender.close()
         self.db.dispose()

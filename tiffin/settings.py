@@ -50,6 +50,30 @@ class Settings(BaseSettings):
     sms_webhook_url: str | None = Field(
         default=None, description="SMS provider webhook; unset: SMS falls back to the inbox."
     )
+    # --- abuse and request forgery (docs/security.md) ---
+    allow_private_webhooks: bool = Field(
+        default=False,
+        description="TESTS ONLY: let webhook subscriptions reach loopback and private addresses.",
+    )
+    webhook_allowed_hosts: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per tenant (slug or id): the only hosts its webhooks may reach "
+        "('.example.com' takes subdomains). A tenant not listed may use any public host.",
+    )
+    webhook_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    max_subscriptions_per_person: int = Field(default=5, ge=1)
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description="Shared counters and token revocations, e.g. redis://127.0.0.1:6379; "
+        "unset: in-process (one process only).",
+    )
+    rate_limit_login: str = Field(default="10/minute", description="Per IP and per account.")
+    rate_limit_signup: str = Field(default="5/minute", description="Per IP and per address.")
+    rate_limit_orders: str = Field(default="30/minute", description="Per account.")
+    rate_limit_orders_per_ip: str = Field(default="600/minute")
+    lockout_after_failures: int = Field(default=5, ge=1)
+    lockout_base_seconds: float = Field(default=30.0, gt=0)
+    lockout_max_seconds: float = Field(default=3600.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

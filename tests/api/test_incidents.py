@@ -7,7 +7,6 @@ from datetime import timedelta
 from tests.api.helpers import merchant_of, place
 from tests.conftest import World
 from tests.providers import Provider
-from tiffin.care.channels import NotificationSender
 from tiffin.incidents.make_good import make_good
 
 
@@ -20,6 +19,7 @@ def test_an_incident_from_first_report_to_make_good(world: World, provider: Prov
         json={"reason": "wrong address"},
         headers=world.auth("student1"),
     )
+    world.platform.settings.allow_private_webhooks = True  # the provider listens on 127.0.0.1
     world.platform.clock.advance(timedelta(minutes=10))
     started = world.platform.clock.now()
     inbox_sub = c.post(
@@ -85,8 +85,7 @@ def test_an_incident_from_first_report_to_make_good(world: World, provider: Prov
         "[identified] Dispatch delays on campus",
         "[investigating] Dispatch delays on campus",
     ]
-    sender = NotificationSender(world.platform.db, world.platform.clock, {})
-    sender.run_until_idle()
+    world.platform.webhook_sender().run_until_idle()
     assert len(provider.calls) == 2  # the webhook subscriber heard both public updates
     assert "rollback owner" not in str(provider.calls)
 

@@ -53,6 +53,18 @@ class LoginIn(Strict):
     password: str = Field(min_length=1, max_length=200)
 
 
+class PasswordChange(Strict):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Password
+
+
+class SignupAccepted(BaseModel):
+    """The same answer whether the address was new or already had an account."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
 class AccountRead(BaseModel):
     user_id: str
     tenant_id: str

@@ -10,17 +10,24 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select
 
 from tiffin.accounts.model import Principal, Role, User
+from tiffin.accounts.revocation import LocalRevocations, Revocations
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Tenant
 from tiffin.errors import Conflict, NotFound, Unauthorized
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
+from tiffin.store.upsert import insert_ignore
 
 _hasher = PasswordHasher()
+
+
+class EmailTaken(Conflict):
+    """The e-mail already has an account in the tenant (found, or taken by a concurrent insert)."""
+
+    code = "email_taken"
 
 
 def hash_password(password: str) -> str:
@@ -60,7 +67,7 @@ def create_user(
         )
     ).first()
     if existing:
-        raise Conflict(f"{email} already has an account here", code="email_taken")
+        raise EmailTaken(f"{email} already has an account here", code="email_taken")
     user = User(
         id=new_id("usr"),
         tenant_id=tenant_id,
@@ -71,49 +78,23 @@ def create_user(
         subject_id=subject_id,
         created_at=now,
     )
-    uow.conn.execute(
-        insert(tables.users).values(
-            id=user.id,
-            tenant_id=user.tenant_id,
-            role=user.role.value,
-            email=user.email,
-            password_hash=user.password_hash,
-            display_name=user.display_name,
-            subject_id=user.subject_id,
-            created_at=user.created_at,
-        )
+    created = insert_ignore(
+        uow.conn,
+        tables.users,
+        {
+            "id": user.id,
+            "tenant_id": user.tenant_id,
+            "role": user.role.value,
+            "email": user.email,
+            "password_hash": user.password_hash,
+            "display_name": user.display_name,
+            "subject_id": user.subject_id,
+            "created_at": user.created_at,
+        },
     )
+    if not created:  # a concurrent sign-up took the address after our check: the same answer
+        raise EmailTaken(f"{email} already has an account here", code="email_taken")
     return user
-
-
-def login(
-    uow: UnitOfWork, *, tenant_slug: str, email: str, password: str, now: datetime, ttl: timedelta
-) -> tuple[str, datetime, User]:
-    """Check a password and issue a bearer token valid for ``ttl``."""
-    refused = Unauthorized("e-mail or password is wrong", code="bad_credentials")
-    tenant = uow.tenants.find(tables.tenants.c.slug == tenant_slug)
-    if not tenant:
-        raise refused
-    row = (
-        uow.conn.execute(
-            select(tables.users).where(
-                tables.users.c.tenant_id == tenant[0].id,
-                tables.users.c.email == email.strip().lower(),
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        _hasher.hash(password)  # spend the same time as a real check: no user enumeration
-        raise refused
-    try:
-        _hasher.verify(row["password_hash"], password)
-    except (VerificationError, InvalidHashError):
-        raise refused from None
-    token, expires_at = issue_token(uow, row["id"], now=now, ttl=ttl)
-    user = User(**{**dict(row), "role": Role(row["role"])})
-    return token, expires_at, user
 
 
 def issue_token(
@@ -129,6 +110,23 @@ def issue_token(
         )
     )
     return token, expires_at
+
+
+def delete_tokens(
+    uow: UnitOfWork, *, user_id: str, token: str | None = None
+) -> dict[str, datetime]:
+    """Delete one token of a user (``token``) or all of them; returns digest: expiry of each,
+    for ``TokenCache.revoke`` once the caller has committed."""
+    t = tables.tokens.c
+    where = t.user_id == user_id
+    if token is not None:
+        where = where & (t.token_hash == _digest(token))
+    gone = {
+        r.token_hash: r.expires_at
+        for r in uow.conn.execute(select(t.token_hash, t.expires_at).where(where))
+    }
+    uow.conn.execute(delete(tables.tokens).where(where))
+    return gone
 
 
 def _lookup(uow: UnitOfWork, digest: str, now: datetime) -> tuple[Principal, datetime]:
@@ -157,19 +155,36 @@ def _digest(token: str) -> str:
 
 class TokenCache:
     """Principals of recently seen tokens, kept for ``ttl`` (default 30 s) to spare a database
-    round trip per request. Expiry is still checked on every use; the price is that a token
-    deleted from the database keeps working for up to ``ttl``."""
+    round trip per request. Expiry and revocation (``revoke``: logout, password change) are
+    checked on every use, so a revoked token fails on the next request."""
 
-    def __init__(self, ttl: timedelta = timedelta(seconds=30), max_entries: int = 50_000) -> None:
+    def __init__(
+        self,
+        ttl: timedelta = timedelta(seconds=30),
+        max_entries: int = 50_000,
+        revocations: Revocations | None = None,
+    ) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
+        self.revocations: Revocations = revocations or LocalRevocations()
         self._entries: dict[str, tuple[Principal, datetime, datetime]] = {}
         self._lock = threading.Lock()
 
+    def revoke(self, digests: dict[str, datetime], now: datetime) -> None:
+        """Forget these token digests here and record them for every process (digest: expiry)."""
+        for digest, expires_at in digests.items():
+            self.revocations.revoke(digest, expires_at, now)
+            with self._lock:
+                self._entries.pop(digest, None)
+
     def cached(self, token: str, now: datetime) -> Principal | None:
-        """The cached principal, ``None`` on a miss; raises if the token has expired."""
+        """The cached principal, ``None`` on a miss; raises if the token has expired or was
+        revoked."""
+        digest = _digest(token)
         with self._lock:
-            entry = self._entries.get(_digest(token))
+            entry = self._entries.get(digest)
+        if entry is not None and self.revocations.is_revoked(digest):
+            raise Unauthorized("the bearer token is not valid", code="invalid_token")
         if entry is None or now >= entry[2]:
             return None
         if entry[1] <= now:

@@ -1,12 +1,16 @@
-"""/v1/auth: sign-up per role, login, and who-am-I; operators create operators."""
+"""/v1/auth: sign-up per role, login, logout, password change, and who-am-I; operators create
+operators. Abuse guards: docs/security.md."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from sqlalchemy import select, update
 
-from tiffin.accounts import service
+from tiffin.accounts import credentials, service, signup
 from tiffin.accounts.model import Principal, Role
 from tiffin.accounts.schemas import (
     AccountRead,
@@ -14,17 +18,21 @@ from tiffin.accounts.schemas import (
     LoginIn,
     MerchantSignup,
     OperatorCreate,
+    PasswordChange,
     RiderSignup,
+    SignupAccepted,
     SignupBase,
     TokenRead,
 )
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep, client_ip
 from tiffin.api.problems import error_responses
 from tiffin.catalog.service import register_merchant
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Customer, served
-from tiffin.errors import Invalid
+from tiffin.errors import Forbidden, Invalid
+from tiffin.platform import Platform
 from tiffin.riders.service import register_rider
+from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import zones_of
 
@@ -42,34 +50,56 @@ def _account(principal: Principal) -> AccountRead:
     )
 
 
-def _signup(
-    uow: UnitOfWork, body: SignupBase, role: Role, subject_id: str | None, tenant_id: str
-) -> AccountRead:
-    user = service.create_user(
-        uow,
-        tenant_id=tenant_id,
-        role=role,
-        email=body.email,
-        password=body.password,
-        display_name=body.name,
-        subject_id=subject_id,
-        now=uow.clock.now(),
-    )
-    return AccountRead(user_id=user.id, tenant_id=tenant_id, role=role, subject_id=subject_id)
+def _sign_up(
+    platform: Platform,
+    request: Request,
+    body: SignupBase,
+    role: Role,
+    subject: Callable[[UnitOfWork, str], str],
+) -> SignupAccepted:
+    """Create ``subject`` and its login, or tell the address owner: the caller cannot tell
+    which. The password is hashed before the writing unit of work opens (the write lock)."""
+    email = body.email.strip().lower()
+    platform.limits.hit("signup", f"ip:{client_ip(request)}", f"address:{body.tenant}:{email}")
+    password_hash = service.hash_password(body.password)
+    try:
+        with platform.uow() as uow:
+            tenant = service.tenant_by_slug(uow, body.tenant)
+            service.create_user(
+                uow,
+                tenant_id=tenant.id,
+                role=role,
+                email=email,
+                password_hash=password_hash,
+                display_name=body.name,
+                subject_id=subject(uow, tenant.id),
+                now=uow.clock.now(),
+            )
+            uow.commit()
+    except service.EmailTaken:
+        with platform.uow() as uow:
+            signup.tell_owner(uow, tenant_slug=body.tenant, email=email)
+            uow.commit()
+    return SignupAccepted(detail=signup.ACCEPTED_DETAIL)
 
 
-@router.post("/auth/customers", status_code=status.HTTP_201_CREATED)
-def sign_up_customer(body: CustomerSignup, platform: PlatformDep) -> AccountRead:
-    with platform.uow() as uow:
-        tenant = service.tenant_by_slug(uow, body.tenant)
+@router.post(
+    "/auth/customers", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
+)
+def sign_up_customer(
+    body: CustomerSignup, request: Request, platform: PlatformDep
+) -> SignupAccepted:
+    """Sign up as a customer; log in afterwards (the answer never says if the address was new)."""
+
+    def customer(uow: UnitOfWork, tenant_id: str) -> str:
         address = body.address.to_domain()
-        if not served(zones_of(uow, tenant.id), address):
+        if not served(zones_of(uow, tenant_id), address):
             raise Invalid(
                 "this address is outside every zone we serve", code="address_outside_zones"
             )
         customer = Customer(
             id=new_id("cus"),
-            tenant_id=tenant.id,
+            tenant_id=tenant_id,
             name=body.name,
             address=address,
             address_note=body.address_note,
@@ -77,48 +107,49 @@ def sign_up_customer(body: CustomerSignup, platform: PlatformDep) -> AccountRead
             phone=body.phone,
         )
         uow.customers.add(customer)
-        account = _signup(uow, body, Role.CUSTOMER, customer.id, tenant.id)
-        uow.commit()
-    return account
+        return customer.id
+
+    return _sign_up(platform, request, body, Role.CUSTOMER, customer)
 
 
-@router.post("/auth/merchants", status_code=status.HTTP_201_CREATED)
-def sign_up_merchant(body: MerchantSignup, platform: PlatformDep) -> AccountRead:
-    with platform.uow() as uow:
-        tenant = service.tenant_by_slug(uow, body.tenant)
-        merchant = register_merchant(
+@router.post(
+    "/auth/merchants", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
+)
+def sign_up_merchant(
+    body: MerchantSignup, request: Request, platform: PlatformDep
+) -> SignupAccepted:
+    def merchant(uow: UnitOfWork, tenant_id: str) -> str:
+        return register_merchant(
             uow,
-            tenant_id=tenant.id,
+            tenant_id=tenant_id,
             name=body.merchant_name,
             location=body.location.to_domain(),
             prep_minutes=body.prep_minutes,
-        )
-        account = _signup(uow, body, Role.MERCHANT, merchant.id, tenant.id)
-        uow.commit()
-    return account
+        ).id
+
+    return _sign_up(platform, request, body, Role.MERCHANT, merchant)
 
 
-@router.post("/auth/riders", status_code=status.HTTP_201_CREATED)
-def sign_up_rider(body: RiderSignup, platform: PlatformDep) -> AccountRead:
-    with platform.uow() as uow:
-        tenant = service.tenant_by_slug(uow, body.tenant)
-        rider = register_rider(uow, tenant_id=tenant.id, name=body.name, vehicle=body.vehicle)
-        account = _signup(uow, body, Role.RIDER, rider.id, tenant.id)
-        uow.commit()
-    return account
+@router.post("/auth/riders", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429))
+def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) -> SignupAccepted:
+    def rider(uow: UnitOfWork, tenant_id: str) -> str:
+        return register_rider(uow, tenant_id=tenant_id, name=body.name, vehicle=body.vehicle).id
+
+    return _sign_up(platform, request, body, Role.RIDER, rider)
 
 
 @router.post("/operators", status_code=status.HTTP_201_CREATED)
 def create_operator(
     body: OperatorCreate, platform: PlatformDep, principal: OperatorPrincipal
 ) -> AccountRead:
+    password_hash = service.hash_password(body.password)  # before the write lock, not in it
     with platform.uow() as uow:
         user = service.create_user(
             uow,
             tenant_id=principal.tenant_id,
             role=Role.OPERATOR,
             email=body.email,
-            password=body.password,
+            password_hash=password_hash,
             display_name=body.name,
             subject_id=None,
             now=uow.clock.now(),
@@ -127,27 +158,75 @@ def create_operator(
     return AccountRead(user_id=user.id, tenant_id=user.tenant_id, role=user.role, subject_id=None)
 
 
-@router.post("/auth/login")
-def log_in(body: LoginIn, platform: PlatformDep) -> TokenRead:
-    ttl = timedelta(minutes=platform.settings.token_ttl_minutes)
-    with platform.uow() as uow:
-        token, expires_at, user = service.login(
-            uow,
-            tenant_slug=body.tenant,
-            email=body.email,
-            password=body.password,
-            now=uow.clock.now(),
-            ttl=ttl,
-        )
-        uow.commit()
+def _token_read(user: dict[str, Any], token: str, expires_at: datetime) -> TokenRead:
     return TokenRead(
-        user_id=user.id,
-        tenant_id=user.tenant_id,
-        role=user.role,
-        subject_id=user.subject_id,
+        user_id=user["id"],
+        tenant_id=user["tenant_id"],
+        role=Role(user["role"]),
+        subject_id=user["subject_id"],
         access_token=token,
         expires_at=expires_at,
     )
+
+
+@router.post("/auth/login", responses=error_responses(429))
+def log_in(body: LoginIn, request: Request, platform: PlatformDep) -> TokenRead:
+    """Unknown tenant, unknown user and wrong password answer alike, in about the same time;
+    failures in a row lock the login name out for a time that doubles with each."""
+    key = credentials.account_key(body.tenant, body.email)
+    platform.limits.hit("login", f"ip:{client_ip(request)}", f"account:{key}")
+    with platform.uow(read_only=True) as uow:
+        credentials.check_not_locked(uow, key, uow.clock.now())
+        user = credentials.find_login(uow, body.tenant, body.email)
+    if user is None or not credentials.password_matches(user["password_hash"], body.password):
+        if user is None:
+            credentials.password_matches(None, body.password)  # the same time as a real check
+        with platform.uow() as uow:
+            credentials.record_failure(uow, key, uow.clock.now(), platform.lockout)
+            uow.commit()
+        raise credentials.refused()
+    ttl = timedelta(minutes=platform.settings.token_ttl_minutes)
+    with platform.uow() as uow:
+        credentials.clear_failures(uow, key)
+        token, expires_at = service.issue_token(uow, user["id"], now=uow.clock.now(), ttl=ttl)
+        uow.commit()
+    return _token_read(user, token, expires_at)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def log_out(request: Request, platform: PlatformDep, principal: CurrentPrincipal) -> None:
+    """Revoke the token this request carries, at once (every process sees it)."""
+    token = request.headers["Authorization"].split(" ", 1)[1].strip()
+    with platform.uow() as uow:
+        gone = service.delete_tokens(uow, user_id=principal.user_id, token=token)
+        uow.commit()
+    platform.tokens.revoke(gone, platform.clock.now())
+
+
+@router.post("/auth/password", responses=error_responses(429))
+def change_password(
+    body: PasswordChange, request: Request, platform: PlatformDep, principal: CurrentPrincipal
+) -> TokenRead:
+    """A new password revokes every token of the account; the answer carries a fresh one."""
+    platform.limits.hit("login", f"ip:{client_ip(request)}", f"user:{principal.user_id}")
+    u = tables.users.c
+    with platform.uow(read_only=True) as uow:
+        user = dict(
+            uow.conn.execute(select(tables.users).where(u.id == principal.user_id)).mappings().one()
+        )
+    if not credentials.password_matches(user["password_hash"], body.current_password):
+        raise Forbidden("the current password is wrong", code="wrong_password")
+    new_hash = service.hash_password(body.new_password)
+    ttl = timedelta(minutes=platform.settings.token_ttl_minutes)
+    with platform.uow() as uow:
+        uow.conn.execute(
+            update(tables.users).where(u.id == principal.user_id).values(password_hash=new_hash)
+        )
+        gone = service.delete_tokens(uow, user_id=principal.user_id)
+        token, expires_at = service.issue_token(uow, user["id"], now=uow.clock.now(), ttl=ttl)
+        uow.commit()
+    platform.tokens.revoke(gone, platform.clock.now())
+    return _token_read(user, token, expires_at)
 
 
 @router.get("/me")

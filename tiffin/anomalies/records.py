@@ -147,16 +147,23 @@ def save_document(uow: UnitOfWork, operator: Principal, kind: str, document: dic
             f"version must go up: the current {kind} is version {current.version}",
             code="stale_version",
         )
-    uow.conn.execute(
-        insert(tables.tenant_policies).values(
-            tenant_id=operator.tenant_id,
-            kind=kind,
-            version=parsed.version,
-            document=parsed.model_dump(mode="json"),
-            created_by=operator.user_id,
-            created_at=uow.clock.now(),
-        )
+    stored = insert_ignore(
+        uow.conn,
+        tables.tenant_policies,
+        {
+            "tenant_id": operator.tenant_id,
+            "kind": kind,
+            "version": parsed.version,
+            "document": parsed.model_dump(mode="json"),
+            "created_by": operator.user_id,
+            "created_at": uow.clock.now(),
+        },
     )
+    if not stored:  # a concurrent upload took this version first: the serial path's answer
+        raise Invalid(
+            f"version must go up: version {parsed.version} of the {kind} is already stored",
+            code="stale_version",
+        )
     return parsed.version
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from tiffin.accounts.model import Principal, Role
 from tiffin.anomalies import records
@@ -32,6 +32,7 @@ from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import visible_order
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
+from tiffin.store.upsert import insert_ignore
 
 a = tables.anomalies.c
 
@@ -226,15 +227,19 @@ def give_feedback(
     f = tables.feedback.c
     if uow.conn.execute(select(f.anomaly_id).where(f.anomaly_id == anomaly_id)).first():
         raise Conflict("you already rated this", code="already_rated")
-    uow.conn.execute(
-        insert(tables.feedback).values(
-            anomaly_id=anomaly_id,
-            customer_id=customer.subject_id,
-            rating=rating,
-            comment=comment,
-            created_at=uow.clock.now(),
-        )
+    rated = insert_ignore(
+        uow.conn,
+        tables.feedback,
+        {
+            "anomaly_id": anomaly_id,
+            "customer_id": customer.subject_id,
+            "rating": rating,
+            "comment": comment,
+            "created_at": uow.clock.now(),
+        },
     )
+    if not rated:  # a concurrent rating won the race: the answer the serial path gives
+        raise Conflict("you already rated this", code="already_rated")
 
 
 def anomalies_of_customer(uow: UnitOfWork, customer: Principal) -> list[dict[str, Any]]:

@@ -38,9 +38,10 @@ async def current_principal(
             "send 'Authorization: Bearer <token>' (log in first)", code="missing_token"
         )
     now = platform.clock.now()
-    cached = platform.tokens.cached(credentials.credentials, now)
-    if cached is not None:
-        return cached
+    if not platform.tokens.revocations.shared:  # a shared check is a network call: not here
+        cached = platform.tokens.cached(credentials.credentials, now)
+        if cached is not None:
+            return cached
     return await run_in_threadpool(
         platform.tokens.principal,
         lambda: platform.uow(read_only=True),
@@ -50,6 +51,11 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def client_ip(request: Request) -> str:
+    """The peer address rate limits count by (behind a proxy, see docs/security.md)."""
+    return request.client.host if request.client else "unknown"
 
 
 async def operator(principal: CurrentPrincipal) -> Principal:

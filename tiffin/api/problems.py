@@ -8,10 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tiffin.errors import TiffinError
+from tiffin.errors import TiffinError, TooManyRequests
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -28,12 +28,16 @@ class Problem(BaseModel):
 RETRY_AFTER_SECONDS = 5
 
 
-def _problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def _problem(
+    status: int, code: str, title: str, detail: str, retry_after: int | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -48,7 +52,19 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(TiffinError)
     async def _tiffin(_: Request, exc: TiffinError) -> JSONResponse:
-        return _problem(exc.status, exc.code, exc.title, exc.detail)
+        retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else None
+        return _problem(exc.status, exc.code, exc.title, exc.detail, retry_after)
+
+    @app.exception_handler(IntegrityError)
+    async def _race(_: Request, exc: IntegrityError) -> JSONResponse:
+        """A unique key taken by a concurrent request between our check and our insert: the
+        serial path would have refused it as a conflict, and so does this one (never a 500)."""
+        return _problem(
+            409,
+            "conflict",
+            "Conflict with the current state",
+            "another request changed the same record at the same moment; nothing was written",
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import httpx
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 
 from tiffin.clock import Clock
 from tiffin.store import tables
@@ -100,6 +100,12 @@ class NotificationSender:
     lease_seconds: float = 30.0
     parallel: int = 8
     on_delivered: Callable[[str, float], None] | None = None  # (channel, seconds queued)
+    # Which notifications this sender claims: "webhook" (subscribers' URLs only), "customer"
+    # (everything else) or None (all). Webhooks get a sender of their own: see care/webhooks.py.
+    lane: str | None = None
+    # Builds the channel for a subscriber's URL (url, tenant id); without it webhooks are not
+    # sent: an unchecked URL is a request forgery waiting to happen (tiffin.resilience.outbound).
+    webhook_channel: Callable[[str, str], Channel] | None = None
     _pool: ThreadPoolExecutor = field(init=False)
     _webhooks: dict[str, Channel] = field(init=False, default_factory=dict)
 
@@ -145,11 +151,16 @@ class NotificationSender:
             conn = uow.conn
             query = (
                 select(n.id, n.recipient, n.address, n.customer_id, n.title, n.body, n.channels)
-                .add_columns(n.channel_index, n.attempts, n.created_at)
+                .add_columns(n.channel_index, n.attempts, n.created_at, n.tenant_id)
                 .where(n.status.in_(("pending", "sending")), n.next_attempt_at <= now)
                 .order_by(n.priority.desc(), n.created_at)
                 .limit(self.batch)
             )
+            webhook = n.address.like("http%")
+            if self.lane == "webhook":
+                query = query.where(webhook)
+            elif self.lane is not None:
+                query = query.where(or_(n.address.is_(None), ~webhook))
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = [dict(r) for r in conn.execute(query).mappings()]
@@ -194,10 +205,12 @@ class NotificationSender:
 
     def _channel(self, name: str, row: dict[str, object]) -> Channel | None:
         """The provider for a channel; a webhook subscriber's channel is their own URL."""
-        if name == "webhook" and row["address"]:
+        if name == "webhook":
+            if not row["address"] or self.webhook_channel is None:
+                return None
             url = str(row["address"])
             if url not in self._webhooks:
-                self._webhooks[url] = WebhookChannel("webhook", url)
+                self._webhooks[url] = self.webhook_channel(url, str(row["tenant_id"]))
             return self._webhooks[url]
         return self.channels.get(name)
 

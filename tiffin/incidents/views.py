@@ -16,7 +16,7 @@ from tiffin.api.common import Instant, Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
 from tiffin.errors import NotFound
-from tiffin.incidents import service, subscribers
+from tiffin.incidents import service, subscribers, subscriptions
 from tiffin.incidents.model import State
 from tiffin.incidents.status import review_markdown, status_html
 from tiffin.incidents.status import status as status_page
@@ -150,8 +150,11 @@ def review(incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
 def subscribe(
     body: SubscriptionIn, platform: PlatformDep, principal: CurrentPrincipal
 ) -> dict[str, str]:
-    """Hear of every update on a component: in the app (customers), by email or by webhook."""
+    """Hear of every update on a component: in the app (customers), by email or by webhook
+    (public http(s) URLs only; a few subscriptions per person: docs/security.md)."""
     customer_id = principal.subject_id if principal.role is Role.CUSTOMER else None
+    if body.channel == "webhook" and body.address:  # resolved here, outside any transaction
+        platform.outbound.check(body.address, tenant=principal.tenant_id)
     with platform.uow() as uow:
         sub_id = subscribers.subscribe(
             uow,
@@ -160,6 +163,12 @@ def subscribe(
             channel=body.channel,
             address=body.address,
             customer_id=customer_id,
+        )
+        subscriptions.own(
+            uow,
+            subscription_id=sub_id,
+            user_id=principal.user_id,
+            cap=platform.settings.max_subscriptions_per_person,
         )
         uow.commit()
     return {"id": sub_id}

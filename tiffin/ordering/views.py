@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from tiffin.accounts.model import Principal
 from tiffin.api.common import ReasonIn
-from tiffin.api.deps import CurrentPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, PlatformDep, client_ip
 from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
@@ -34,7 +34,12 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderRead)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderRead,
+    responses=error_responses(429),
+)
 async def place_order(
     body: OrderCreate,
     request: Request,
@@ -42,6 +47,8 @@ async def place_order(
     principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
+    await platform.limits.ahit("orders", f"user:{principal.user_id}")
+    await platform.limits.ahit("orders_per_ip", f"ip:{client_ip(request)}")
     lines = [service.LineRequest(x.item_id, x.quantity) for x in body.items]
 
     def work(uow: UnitOfWork) -> OrderRead:

@@ -557,3 +557,23 @@ leases = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+# --- issue 20, security (helper h5): login lockouts and who owns a status subscription. -------
+# Kept in one block at the end so the split of this module can move it whole.
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("account_key", String(64), primary_key=True),  # sha256 of tenant slug and e-mail
+    Column("failures", Integer, nullable=False),  # in a row, since the last good login
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+status_subscription_owners = Table(
+    "status_subscription_owners",
+    metadata,
+    Column("subscription_id", ID, ForeignKey("status_subscribers.id"), primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), primary_key=True, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

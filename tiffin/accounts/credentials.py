@@ -1,0 +1,120 @@
+"""Checking passwords without giving anything away and without holding the write lock.
+
+Argon2 takes a few hundred milliseconds on purpose, so it runs between units of work, never
+inside a writing one (on SQLite that would stall every write behind it). An unknown tenant or
+user is checked against a dummy hash, so every refusal costs the same time and says the same
+thing. Failures in a row lock the account out for a time that doubles with each one; unknown
+accounts lock out the same way, so the lockout tells nothing either.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
+
+from tiffin.accounts.service import _hasher, hash_password
+from tiffin.errors import TooManyRequests, Unauthorized
+from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
+from tiffin.store.upsert import insert_ignore
+
+
+def refused() -> Unauthorized:
+    """The one answer to every failed login: unknown tenant, unknown user, wrong password."""
+    return Unauthorized("e-mail or password is wrong", code="bad_credentials")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not anybody's password")
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """Verify ``password``; with no account, verify against a dummy hash (same time, False)."""
+    try:
+        _hasher.verify(stored_hash or _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored_hash is not None
+
+
+def account_key(tenant_slug: str, email: str) -> str:
+    """The lockout key of a login name, whether or not such an account exists."""
+    return hashlib.sha256(f"{tenant_slug}\n{email.strip().lower()}".encode()).hexdigest()
+
+
+def find_login(uow: UnitOfWork, tenant_slug: str, email: str) -> dict[str, Any] | None:
+    """The user row behind a login name, or ``None`` (unknown tenant or user alike)."""
+    u, t = tables.users.c, tables.tenants.c
+    row = (
+        uow.conn.execute(
+            select(tables.users)
+            .join(tables.tenants, t.id == u.tenant_id)
+            .where(t.slug == tenant_slug, u.email == email.strip().lower())
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Failures in a row before a lockout, its first length, and the longest it gets."""
+
+    after: int = 5
+    base_seconds: float = 30.0
+    max_seconds: float = 3600.0
+
+    def seconds(self, failures: int) -> float:
+        """How long ``failures`` in a row lock the account: none below ``after``, then
+        ``base_seconds`` doubling with each further failure, up to ``max_seconds``."""
+        if failures < self.after:
+            return 0.0
+        return float(min(self.max_seconds, self.base_seconds * 2 ** (failures - self.after)))
+
+
+def check_not_locked(uow: UnitOfWork, key: str, now: datetime) -> None:
+    """Refuse (429, ``account_locked``) while the login name is locked out."""
+    f = tables.login_failures.c
+    until = uow.conn.execute(
+        select(f.locked_until).where(f.account_key == key)
+    ).scalar_one_or_none()
+    if until is not None and until > now:
+        raise TooManyRequests(
+            "too many failed logins; try again later",
+            code="account_locked",
+            retry_after=int((until - now).total_seconds()) + 1,
+        )
+
+
+def record_failure(uow: UnitOfWork, key: str, now: datetime, policy: Lockout) -> None:
+    """Count a failed login and lock the name out when the policy says so."""
+    f = tables.login_failures.c
+    row = {"account_key": key, "failures": 0, "locked_until": None, "updated_at": now}
+    insert_ignore(uow.conn, tables.login_failures, row)
+    uow.conn.execute(
+        update(tables.login_failures)
+        .where(f.account_key == key)
+        .values(failures=f.failures + 1, updated_at=now)
+    )
+    failures = uow.conn.execute(select(f.failures).where(f.account_key == key)).scalar_one()
+    lock = policy.seconds(int(failures))
+    if lock:
+        uow.conn.execute(
+            update(tables.login_failures)
+            .where(f.account_key == key)
+            .values(locked_until=now + timedelta(seconds=lock))
+        )
+
+
+def clear_failures(uow: UnitOfWork, key: str) -> None:
+    uow.conn.execute(
+        delete(tables.login_failures).where(tables.login_failures.c.account_key == key)
+    )

@@ -1,0 +1,55 @@
+"""Rate limits on the doors an attacker leans on: login, sign-up and order placement.
+
+Counted by the ``limits`` library over a moving window, in process by default or in Redis when
+``rate_limit_storage_url`` is set (then several processes share the counters). A refusal is
+``TooManyRequests``: 429 with ``Retry-After`` saying when the window lets the caller in again.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+
+import anyio.to_thread
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from tiffin.errors import TooManyRequests
+
+
+class RateLimits:
+    """Named limits (``{"login": "10/minute"}``), each counted per key (an IP, an account)."""
+
+    def __init__(
+        self, rules: Mapping[str, str], storage_url: str | None = None, *, prefix: str = "tiffin"
+    ) -> None:
+        self.shared = storage_url is not None
+        storage = storage_from_string(storage_url, key_prefix=prefix) if storage_url else None
+        if storage is not None and not isinstance(storage, Storage):
+            raise ValueError(f"{storage_url!r} is an async storage; give a synchronous one")
+        self.storage: Storage = storage or MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(self.storage)
+        self._rules: dict[str, RateLimitItem] = {name: parse(text) for name, text in rules.items()}
+
+    def hit(self, rule: str, *keys: str) -> None:
+        """Count one request against ``rule`` for each key; refuse if any key is over."""
+        item = self._rules[rule]
+        for key in keys:
+            if not self._limiter.hit(item, rule, key):
+                reset = self._limiter.get_window_stats(item, rule, key).reset_time
+                raise TooManyRequests(
+                    f"too many {rule} requests; try again in a moment",
+                    retry_after=math.ceil(reset - time.time()),
+                )
+
+    async def ahit(self, rule: str, *keys: str) -> None:
+        """``hit`` from async code: a shared store is a network call, so not on the loop."""
+        if self.shared:
+            await anyio.to_thread.run_sync(lambda: self.hit(rule, *keys))
+        else:
+            self.hit(rule, *keys)
+
+    def reset(self) -> None:
+        self.storage.reset()
