@@ -25,7 +25,7 @@ from tiffin.dispatch.live import run_cycle
 from tiffin.dispatch.model import DispatchParams
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.observability import Metrics
-from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 
 from tiffin.accounts.model import Principal, Role
-from tiffin.anomalies import records
+from tiffin.anomalies import queries
 from tiffin.anomalies.service import care_report
 from tiffin.api.common import Instant, ReasonIn, Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
@@ -142,7 +142,7 @@ def force_majeure(
 ) -> dict[str, str]:
     """Declare a storm or a flood: delays inside the window are nobody's fault."""
     with platform.uow() as uow:
-        window_id = records.declare_force_majeure(
+        window_id = queries.declare_force_majeure(
             uow, principal, starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason
         )
         uow.commit()
@@ -213,9 +213,9 @@ def get_document(
     """The tenant's playbook or compensation policy in force (the defaults until one is saved)."""
     with platform.uow(read_only=True) as uow:
         doc = (
-            records.playbook_for(uow, principal.tenant_id)
+            queries.playbook_for(uow, principal.tenant_id)
             if kind == "playbook"
-            else records.policy_for(uow, principal.tenant_id)
+            else queries.policy_for(uow, principal.tenant_id)
         )
     return doc.model_dump(mode="json")
 
@@ -229,6 +229,6 @@ def put_document(
 ) -> Versioned:
     """Save a new version; it is validated first and refused with every problem named."""
     with platform.uow() as uow:
-        version = records.save_document(uow, principal, kind, document)
+        version = queries.save_document(uow, principal, kind, document)
         uow.commit()
     return Versioned(kind=kind, version=version)

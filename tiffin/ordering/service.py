@@ -15,7 +15,7 @@ from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
 from tiffin.domain.people import OfferStatus, served
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
-from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.promise import promised_at
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork

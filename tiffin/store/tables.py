@@ -54,7 +54,7 @@ zones = Table(
 # One counter per tenant, bumped by database triggers (migration 0006) on every change to what
 # checkout reads: the tenant, its zones, merchants, menu items and customers. Placement may price
 # an order from a cached copy of those rows and commits only if the counter still has the value
-# the copy was read at (``tiffin.ordering.catalog``).
+# the copy was read at (``tiffin.ordering.checkout_cache``).
 catalog_versions = Table(
     "catalog_versions",
     metadata,
