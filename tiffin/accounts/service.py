@@ -11,13 +11,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, insert, select
 
 from tiffin.accounts.model import Principal, Role, User
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Tenant
 from tiffin.errors import Conflict, NotFound, Unauthorized
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -28,10 +26,10 @@ def hash_password(password: str) -> str:
 
 
 def tenant_by_slug(uow: UnitOfWork, slug: str) -> Tenant:
-    found = uow.tenants.find(tables.tenants.c.slug == slug)
-    if not found:
+    found = uow.tenants.with_slug(slug)
+    if found is None:
         raise NotFound(f"no tenant called {slug!r}", resource="tenant")
-    return found[0]
+    return found
 
 
 def create_user(
@@ -54,12 +52,7 @@ def create_user(
     if (password is None) == (password_hash is None):
         raise ValueError("give exactly one of password and password_hash")
     email = email.strip().lower()
-    existing = uow.conn.execute(
-        select(tables.users.c.id).where(
-            tables.users.c.tenant_id == tenant_id, tables.users.c.email == email
-        )
-    ).first()
-    if existing:
+    if uow.users.with_email(tenant_id, email) is not None:
         raise Conflict(f"{email} already has an account here", code="email_taken")
     user = User(
         id=new_id("usr"),
@@ -71,17 +64,17 @@ def create_user(
         subject_id=subject_id,
         created_at=now,
     )
-    uow.conn.execute(
-        insert(tables.users).values(
-            id=user.id,
-            tenant_id=user.tenant_id,
-            role=user.role.value,
-            email=user.email,
-            password_hash=user.password_hash,
-            display_name=user.display_name,
-            subject_id=user.subject_id,
-            created_at=user.created_at,
-        )
+    uow.users.add(
+        {
+            "id": user.id,
+            "tenant_id": user.tenant_id,
+            "role": user.role.value,
+            "email": user.email,
+            "password_hash": user.password_hash,
+            "display_name": user.display_name,
+            "subject_id": user.subject_id,
+            "created_at": user.created_at,
+        }
     )
     return user
 
@@ -91,19 +84,10 @@ def login(
 ) -> tuple[str, datetime, User]:
     """Check a password and issue a bearer token valid for ``ttl``."""
     refused = Unauthorized("e-mail or password is wrong", code="bad_credentials")
-    tenant = uow.tenants.find(tables.tenants.c.slug == tenant_slug)
-    if not tenant:
+    tenant = uow.tenants.with_slug(tenant_slug)
+    if tenant is None:
         raise refused
-    row = (
-        uow.conn.execute(
-            select(tables.users).where(
-                tables.users.c.tenant_id == tenant[0].id,
-                tables.users.c.email == email.strip().lower(),
-            )
-        )
-        .mappings()
-        .first()
-    )
+    row = uow.users.with_email(tenant.id, email.strip().lower())
     if row is None:
         _hasher.hash(password)  # spend the same time as a real check: no user enumeration
         raise refused
@@ -112,7 +96,7 @@ def login(
     except (VerificationError, InvalidHashError):
         raise refused from None
     token, expires_at = issue_token(uow, row["id"], now=now, ttl=ttl)
-    user = User(**{**dict(row), "role": Role(row["role"])})
+    user = User(**{**row, "role": Role(row["role"])})
     return token, expires_at, user
 
 
@@ -122,33 +106,22 @@ def issue_token(
     """A new bearer token for an already verified user; expired tokens are swept on the way."""
     token = secrets.token_urlsafe(32)
     expires_at = now + ttl
-    uow.conn.execute(delete(tables.tokens).where(tables.tokens.c.expires_at < now))
-    uow.conn.execute(
-        insert(tables.tokens).values(
-            token_hash=_digest(token), user_id=user_id, created_at=now, expires_at=expires_at
-        )
+    uow.tokens.sweep_expired(now)
+    uow.tokens.add(
+        token_hash=_digest(token), user_id=user_id, created_at=now, expires_at=expires_at
     )
     return token, expires_at
 
 
 def _lookup(uow: UnitOfWork, digest: str, now: datetime) -> tuple[Principal, datetime]:
     """The principal behind a token digest, or ``Unauthorized`` (unknown or expired)."""
-    row = uow.conn.execute(
-        select(
-            tables.tokens.c.expires_at,
-            tables.users.c.id,
-            tables.users.c.tenant_id,
-            tables.users.c.role,
-            tables.users.c.subject_id,
-        )
-        .join(tables.users, tables.users.c.id == tables.tokens.c.user_id)
-        .where(tables.tokens.c.token_hash == digest)
-    ).first()
+    row = uow.tokens.holder(digest)
     if row is None:
         raise Unauthorized("the bearer token is not valid", code="invalid_token")
-    if row.expires_at <= now:
+    if row["expires_at"] <= now:
         raise Unauthorized("the bearer token has expired; log in again", code="token_expired")
-    return Principal(row.id, row.tenant_id, Role(row.role), row.subject_id), row.expires_at
+    principal = Principal(row["id"], row["tenant_id"], Role(row["role"]), row["subject_id"])
+    return principal, row["expires_at"]
 
 
 def _digest(token: str) -> str:

@@ -92,13 +92,11 @@ def look(uow: UnitOfWork, engine: Engine, tenant_id: str) -> ScanResult:
     """The read half of a scan: what is new, what cleared, what is overdue. Writes nothing."""
     now = uow.clock.now()
     playbook = queries.playbook_for(uow, tenant_id)
-    o = tables.orders.c
     # An order still waiting for its merchant can only be late to be accepted, and not before
     # the threshold: leaving the young ones out keeps a lunch rush (hundreds placed a minute)
     # from making every one-second scan read them all.
     accept_due = now - timedelta(minutes=playbook.thresholds.accept_minutes)
-    young = (o.status == OrderStatus.PLACED.value) & (o.placed_at > accept_due)
-    orders = uow.orders.find(o.tenant_id == tenant_id, o.status.in_(IN_FLIGHT), ~young)
+    orders = uow.orders.in_flight(tenant_id, IN_FLIGHT, placed_since=accept_due)
     weather = queries.in_force_majeure(uow, tenant_id, now)
     found = [
         d
@@ -153,7 +151,7 @@ def act_on(uow: UnitOfWork, engine: Engine, result: ScanResult) -> list[str]:
 def scan_all(open_uow: Callable[..., UnitOfWork], engine: Engine) -> list[str]:
     """One timer tick over every tenant. On PostgreSQL one process scans a tenant at a time."""
     with open_uow(read_only=True) as uow:
-        tenant_ids = [t.id for t in uow.tenants.find()]
+        tenant_ids = [t.id for t in uow.tenants.every()]
         looks = {t: look(uow, engine, t) for t in tenant_ids}
     handled: list[str] = []
     for tenant_id, result in looks.items():
