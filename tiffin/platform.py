@@ -26,7 +26,7 @@ from tiffin.clock import Clock, SystemClock
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
-from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.resilience.leases import hold, process_identity
 from tiffin.resilience.metrics import Metrics
 from tiffin.resilience.outbound import OutboundPolicy

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from tests.api.helpers import count_rows, menu, place
 from tests.conftest import World
 from tiffin.errors import CatalogChanged
-from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.store import tables
 
 

@@ -1,4 +1,4 @@
-"""Checkout's read copies (tiffin/ordering/catalog.py): triggers keep a per-tenant catalog
+"""Checkout's read copies (tiffin/ordering/checkout_cache.py): triggers keep a per-tenant catalog
 version, placement reuses copies, and a stale copy never gets an order written."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from tests.integration.helpers import DemoIds, place_from, seeded, warm_catalog
 from tests.integration.test_staging import count, statements
 from tiffin.errors import CatalogChanged
-from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.platform import Platform
 from tiffin.seed import seed_demo
 from tiffin.store import tables

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.integration.helpers import DemoIds, place_demo_order, place_from, seeded
 from tiffin.domain.order import OrderStatus
-from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.platform import Platform
 from tiffin.store import staging, tables
 from tiffin.store.uow import UnitOfWork

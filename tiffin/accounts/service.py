@@ -10,16 +10,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, insert, select
 
 from tiffin.accounts.model import Principal, Role, User
 from tiffin.accounts.revocation import LocalRevocations, Revocations
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Tenant
 from tiffin.errors import Conflict, NotFound, Unauthorized
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
-from tiffin.store.upsert import insert_ignore
 
 _hasher = PasswordHasher()
 
@@ -35,10 +32,10 @@ def hash_password(password: str) -> str:
 
 
 def tenant_by_slug(uow: UnitOfWork, slug: str) -> Tenant:
-    found = uow.tenants.find(tables.tenants.c.slug == slug)
-    if not found:
+    found = uow.tenants.with_slug(slug)
+    if found is None:
         raise NotFound(f"no tenant called {slug!r}", resource="tenant")
-    return found[0]
+    return found
 
 
 def create_user(
@@ -61,12 +58,7 @@ def create_user(
     if (password is None) == (password_hash is None):
         raise ValueError("give exactly one of password and password_hash")
     email = email.strip().lower()
-    existing = uow.conn.execute(
-        select(tables.users.c.id).where(
-            tables.users.c.tenant_id == tenant_id, tables.users.c.email == email
-        )
-    ).first()
-    if existing:
+    if uow.users.with_email(tenant_id, email) is not None:
         raise EmailTaken(f"{email} already has an account here", code="email_taken")
     user = User(
         id=new_id("usr"),
@@ -78,9 +70,7 @@ def create_user(
         subject_id=subject_id,
         created_at=now,
     )
-    created = insert_ignore(
-        uow.conn,
-        tables.users,
+    created = uow.users.add(
         {
             "id": user.id,
             "tenant_id": user.tenant_id,
@@ -90,7 +80,7 @@ def create_user(
             "display_name": user.display_name,
             "subject_id": user.subject_id,
             "created_at": user.created_at,
-        },
+        }
     )
     if not created:  # a concurrent sign-up took the address after our check: the same answer
         raise EmailTaken(f"{email} already has an account here", code="email_taken")
@@ -103,11 +93,9 @@ def issue_token(
     """A new bearer token for an already verified user; expired tokens are swept on the way."""
     token = secrets.token_urlsafe(32)
     expires_at = now + ttl
-    uow.conn.execute(delete(tables.tokens).where(tables.tokens.c.expires_at < now))
-    uow.conn.execute(
-        insert(tables.tokens).values(
-            token_hash=_digest(token), user_id=user_id, created_at=now, expires_at=expires_at
-        )
+    uow.tokens.sweep_expired(now)
+    uow.tokens.add(
+        token_hash=_digest(token), user_id=user_id, created_at=now, expires_at=expires_at
     )
     return token, expires_at
 
@@ -117,36 +105,18 @@ def delete_tokens(
 ) -> dict[str, datetime]:
     """Delete one token of a user (``token``) or all of them; returns digest: expiry of each,
     for ``TokenCache.revoke`` once the caller has committed."""
-    t = tables.tokens.c
-    where = t.user_id == user_id
-    if token is not None:
-        where = where & (t.token_hash == _digest(token))
-    gone = {
-        r.token_hash: r.expires_at
-        for r in uow.conn.execute(select(t.token_hash, t.expires_at).where(where))
-    }
-    uow.conn.execute(delete(tables.tokens).where(where))
-    return gone
+    return uow.tokens.delete_for(user_id, None if token is None else _digest(token))
 
 
 def _lookup(uow: UnitOfWork, digest: str, now: datetime) -> tuple[Principal, datetime]:
     """The principal behind a token digest, or ``Unauthorized`` (unknown or expired)."""
-    row = uow.conn.execute(
-        select(
-            tables.tokens.c.expires_at,
-            tables.users.c.id,
-            tables.users.c.tenant_id,
-            tables.users.c.role,
-            tables.users.c.subject_id,
-        )
-        .join(tables.users, tables.users.c.id == tables.tokens.c.user_id)
-        .where(tables.tokens.c.token_hash == digest)
-    ).first()
+    row = uow.tokens.holder(digest)
     if row is None:
         raise Unauthorized("the bearer token is not valid", code="invalid_token")
-    if row.expires_at <= now:
+    if row["expires_at"] <= now:
         raise Unauthorized("the bearer token has expired; log in again", code="token_expired")
-    return Principal(row.id, row.tenant_id, Role(row.role), row.subject_id), row.expires_at
+    principal = Principal(row["id"], row["tenant_id"], Role(row["role"]), row["subject_id"])
+    return principal, row["expires_at"]
 
 
 def _digest(token: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from tiffin.anomalies.records import active_for_orders
+from tiffin.anomalies.queries import active_for_orders
 from tiffin.dispatch.service import Priorities
 from tiffin.store.uow import UnitOfWork
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tiffin.anomalies import records
+from tiffin.anomalies import queries
 from tiffin.anomalies.detectors import NEEDS_RIDER
 from tiffin.anomalies.dispatch_priorities import anomaly_priorities
 from tiffin.anomalies.eta import EtaModel
-from tiffin.anomalies.facts_db import facts_for
+from tiffin.anomalies.fact_queries import facts_for
 from tiffin.anomalies.model import AnomalyType, Detection
 from tiffin.anomalies.playbook import Playbook, Step
 from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
@@ -57,8 +57,8 @@ def handle(
     anomaly's id, or None when it merged into an earlier one."""
     order = uow.orders.require(detection.order_id, for_update=True)
     tenant_id = order.tenant_id
-    playbook = playbook or records.playbook_for(uow, tenant_id)
-    opened = records.open_or_merge(
+    playbook = playbook or queries.playbook_for(uow, tenant_id)
+    opened = queries.open_or_merge(
         uow, tenant_id, detection, playbook_version=playbook.version, t=playbook.thresholds
     )
     if not opened.new:
@@ -100,13 +100,13 @@ class DatabasePorts:
         tell_merchant(self.uow, self.order, d, key, anomaly_id=self.anomaly_id)
 
     def record(self, step: Step, outcome: str, data: dict[str, Any]) -> None:
-        records.log_action(self.uow, self.anomaly_id, step.value, outcome, data=data)
+        queries.log_action(self.uow, self.anomaly_id, step.value, outcome, data=data)
 
     def escalate(self) -> None:
-        records.set_status(self.uow, self.anomaly_id, records.ESCALATED)
+        queries.set_status(self.uow, self.anomaly_id, queries.ESCALATED)
 
     def mark_handled(self) -> None:
-        records.set_status(self.uow, self.anomaly_id, records.HANDLED)
+        queries.set_status(self.uow, self.anomaly_id, queries.HANDLED)
 
 
 def redispatch(uow: UnitOfWork, engine: Engine, order: Order, d: Detection) -> tuple[str, bool]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from tiffin.accounts.model import Principal, Role
-from tiffin.anomalies import records
+from tiffin.anomalies import queries
 from tiffin.anomalies.detectors import ITEM_PROBLEMS, item_problem
 from tiffin.anomalies.engine import (
     Engine,
@@ -62,7 +62,7 @@ def detection_of(row: Any) -> Detection:
 
 def queue(uow: UnitOfWork, operator: Principal, *, status: str | None) -> list[dict[str, Any]]:
     """Anomalies that still need someone, soonest SLA first (or all of one status)."""
-    statuses = (status,) if status else records.ACTIVE
+    statuses = (status,) if status else queries.ACTIVE
     query = (
         select(tables.anomalies)
         .where(a.tenant_id == operator.tenant_id, a.status.in_(statuses))
@@ -129,19 +129,19 @@ def detail(uow: UnitOfWork, operator: Principal, anomaly_id: str) -> dict[str, A
 
 def take(uow: UnitOfWork, operator: Principal, anomaly_id: str) -> None:
     row = _row(uow, operator, anomaly_id, lock=True)
-    if row["status"] == records.CLOSED:
+    if row["status"] == queries.CLOSED:
         raise Conflict("this anomaly is closed", code="anomaly_closed")
     if row["taken_by"] not in (None, operator.user_id):
         raise Conflict("another operator has taken this anomaly", code="already_taken")
     uow.conn.execute(
         update(tables.anomalies).where(a.id == anomaly_id).values(taken_by=operator.user_id)
     )
-    records.log_action(uow, anomaly_id, "take", "taken", actor=str(operator.actor))
+    queries.log_action(uow, anomaly_id, "take", "taken", actor=str(operator.actor))
 
 
 def note(uow: UnitOfWork, operator: Principal, anomaly_id: str, text: str) -> None:
     _row(uow, operator, anomaly_id)
-    records.log_action(uow, anomaly_id, "note", text, actor=str(operator.actor))
+    queries.log_action(uow, anomaly_id, "note", text, actor=str(operator.actor))
 
 
 def trigger(
@@ -151,7 +151,7 @@ def trigger(
     dedupe key (the operator meant to send another), a hand-made grant does not (still one per
     anomaly)."""
     row = _row(uow, operator, anomaly_id, lock=True)
-    if row["status"] == records.CLOSED:
+    if row["status"] == queries.CLOSED:
         raise Conflict("this anomaly is closed; nothing more to do", code="anomaly_closed")
     d = detection_of(row)
     order = uow.orders.require(d.order_id, for_update=True)
@@ -173,17 +173,17 @@ def trigger(
         tell_merchant(uow, order, d, key, anomaly_id=anomaly_id)
         outcome = "merchant told"
     else:
-        records.set_status(uow, anomaly_id, records.ESCALATED)
+        queries.set_status(uow, anomaly_id, queries.ESCALATED)
         outcome = "escalated"
-    records.log_action(uow, anomaly_id, step.value, outcome, actor=actor)
+    queries.log_action(uow, anomaly_id, step.value, outcome, actor=actor)
     return outcome
 
 
 def close(uow: UnitOfWork, operator: Principal, anomaly_id: str, resolution: str) -> None:
     row = _row(uow, operator, anomaly_id, lock=True)
-    if row["status"] == records.CLOSED:
+    if row["status"] == queries.CLOSED:
         raise Conflict("this anomaly is already closed", code="anomaly_closed")
-    records.close(uow, anomaly_id, by=str(operator.actor), resolution=resolution)
+    queries.close(uow, anomaly_id, by=str(operator.actor), resolution=resolution)
 
 
 def report_problem(

@@ -3,77 +3,28 @@ how an anomaly was handled."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
 
 from tiffin.anomalies import service
-from tiffin.anomalies.playbook import Step
-from tiffin.api.common import Strict
+from tiffin.anomalies.schemas import (
+    ActionIn,
+    AnomalyDetail,
+    AnomalyRead,
+    CloseIn,
+    CustomerAnomalyRead,
+    Done,
+    FeedbackIn,
+    NoteIn,
+    ProblemIn,
+)
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
 
 router = APIRouter(
     prefix="/v1", tags=["anomalies"], responses=error_responses(400, 401, 403, 404, 409, 422)
 )
-
-
-class AnomalyRead(BaseModel):
-    id: str
-    order_id: str
-    type: str
-    severity: int
-    status: str
-    liable: str
-    reason: str
-    facts: dict[str, Any]
-    since_at: datetime
-    detected_at: datetime
-    sla_due_at: datetime
-    occurrences: int
-    playbook_version: int
-    taken_by: str | None
-    closed_at: datetime | None
-    resolution: str | None
-
-
-class AnomalyDetail(AnomalyRead):
-    actions: list[dict[str, Any]]
-    messages: list[dict[str, Any]]
-    grants: list[dict[str, Any]]
-    feedback: dict[str, Any] | None
-
-
-class NoteIn(Strict):
-    text: str = Field(min_length=1, max_length=2000, pattern=r"\S")
-
-
-class ActionIn(Strict):
-    step: Step
-
-
-class CloseIn(Strict):
-    resolution: str = Field(min_length=1, max_length=2000, pattern=r"\S")
-
-
-class ProblemIn(Strict):
-    problem: Literal["missing", "wrong", "damaged"]
-    photo_ref: str | None = Field(
-        default=None, max_length=500, description="an uploaded photo's reference"
-    )
-    note: str = Field(default="", max_length=2000)
-
-
-class FeedbackIn(Strict):
-    rating: int = Field(ge=1, le=5)
-    comment: str = Field(default="", max_length=2000)
-
-
-class Done(BaseModel):
-    id: str
-    outcome: str
 
 
 @router.get("/anomalies")
@@ -158,10 +109,11 @@ def report_problem(
 
 
 @router.get("/me/anomalies")
-def my_anomalies(platform: PlatformDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def my_anomalies(platform: PlatformDep, principal: CurrentPrincipal) -> list[CustomerAnomalyRead]:
     """A customer's own anomalies: what happened to their orders, and what they can rate."""
     with platform.uow(read_only=True) as uow:
-        return service.anomalies_of_customer(uow, principal)
+        found = service.anomalies_of_customer(uow, principal)
+    return [CustomerAnomalyRead.model_validate(a) for a in found]
 
 
 @router.post(

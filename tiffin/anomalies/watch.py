@@ -18,10 +18,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from tiffin.anomalies import records
+from tiffin.anomalies import queries
 from tiffin.anomalies.detectors import handed_back, on_finished, scan
 from tiffin.anomalies.engine import Engine, handle
-from tiffin.anomalies.facts_db import facts_for
+from tiffin.anomalies.fact_queries import facts_for
 from tiffin.anomalies.model import Detection, Liability
 from tiffin.anomalies.playbook import ONE_SHOT, Step
 from tiffin.care.reasons import Reason
@@ -78,9 +78,9 @@ def detect_from_event(uow: UnitOfWork, event: DomainEvent) -> Detection | None:
             order.is_terminal
         ):
             at = order.finished_at or now
-            weather = records.in_force_majeure(uow, order.tenant_id, at)
+            weather = queries.in_force_majeure(uow, order.tenant_id, at)
             facts = facts_for(uow, [order], weather=weather)[0]
-            thresholds = records.playbook_for(uow, order.tenant_id).thresholds
+            thresholds = queries.playbook_for(uow, order.tenant_id).thresholds
             return on_finished(
                 facts, now, thresholds, actor_role=event.actor.role, reason_text=event.reason
             )
@@ -98,15 +98,13 @@ class ScanResult:
 def look(uow: UnitOfWork, engine: Engine, tenant_id: str) -> ScanResult:
     """The read half of a scan: what is new, what cleared, what is overdue. Writes nothing."""
     now = uow.clock.now()
-    playbook = records.playbook_for(uow, tenant_id)
-    o = tables.orders.c
+    playbook = queries.playbook_for(uow, tenant_id)
     # An order still waiting for its merchant can only be late to be accepted, and not before
     # the threshold: leaving the young ones out keeps a lunch rush (hundreds placed a minute)
     # from making every one-second scan read them all.
     accept_due = now - timedelta(minutes=playbook.thresholds.accept_minutes)
-    young = (o.status == OrderStatus.PLACED.value) & (o.placed_at > accept_due)
-    orders = uow.orders.find(o.tenant_id == tenant_id, o.status.in_(IN_FLIGHT), ~young)
-    weather = records.in_force_majeure(uow, tenant_id, now)
+    orders = uow.orders.in_flight(tenant_id, IN_FLIGHT, placed_since=accept_due)
+    weather = queries.in_force_majeure(uow, tenant_id, now)
     found = [
         d
         for f in facts_for(uow, orders, weather=weather)
@@ -118,7 +116,7 @@ def look(uow: UnitOfWork, engine: Engine, tenant_id: str) -> ScanResult:
         for r in uow.conn.execute(
             select(a.id, a.order_id, a.type, a.status).where(
                 a.tenant_id == tenant_id,
-                (a.status == records.OPEN) | a.order_id.in_([x.id for x in orders]),
+                (a.status == queries.OPEN) | a.order_id.in_([x.id for x in orders]),
             )
         )
     }
@@ -128,13 +126,13 @@ def look(uow: UnitOfWork, engine: Engine, tenant_id: str) -> ScanResult:
         found = [_platform_fault(d) for d in found]
         late: list[str] = []
     else:
-        late = records.overdue(uow, tenant_id, now)
+        late = queries.overdue(uow, tenant_id, now)
     seen = {(d.order_id, d.type.value) for d in found}
     new = [d for d in found if (d.order_id, d.type.value) not in known]
     cleared = [
         anomaly_id
         for key, (anomaly_id, status) in known.items()
-        if status == records.OPEN and key not in seen and key[1] not in ONE_SHOT
+        if status == queries.OPEN and key not in seen and key[1] not in ONE_SHOT
     ]
     return ScanResult(new, cleared, late)
 
@@ -149,18 +147,18 @@ def act_on(uow: UnitOfWork, engine: Engine, result: ScanResult) -> list[str]:
     """The write half: handle what is new, close what cleared, escalate what is overdue."""
     handled = [h for d in result.new if (h := handle(uow, engine, d)) is not None]
     for anomaly_id in result.cleared:
-        records.set_status(uow, anomaly_id, records.CLOSED, resolution="cleared by itself")
-        records.log_action(uow, anomaly_id, "close", "the trouble cleared")
+        queries.set_status(uow, anomaly_id, queries.CLOSED, resolution="cleared by itself")
+        queries.log_action(uow, anomaly_id, "close", "the trouble cleared")
     for anomaly_id in result.overdue:
-        records.set_status(uow, anomaly_id, records.ESCALATED)
-        records.log_action(uow, anomaly_id, Step.ESCALATE.value, "SLA timer ran out")
+        queries.set_status(uow, anomaly_id, queries.ESCALATED)
+        queries.log_action(uow, anomaly_id, Step.ESCALATE.value, "SLA timer ran out")
     return handled
 
 
 def scan_all(open_uow: Callable[..., UnitOfWork], engine: Engine) -> list[str]:
     """One timer tick over every tenant. On PostgreSQL one process scans a tenant at a time."""
     with open_uow(read_only=True) as uow:
-        tenant_ids = [t.id for t in uow.tenants.find()]
+        tenant_ids = [t.id for t in uow.tenants.every()]
         looks = {t: look(uow, engine, t) for t in tenant_ids}
     handled: list[str] = []
     for tenant_id, result in looks.items():

@@ -33,7 +33,7 @@ def fingerprint(path: str, body: BaseModel | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# Attempts at work whose catalog copy went stale (``tiffin.ordering.catalog``): each stale
+# Attempts at work whose catalog copy went stale (``tiffin.ordering.checkout_cache``): each stale
 # attempt drops the copies, so a second one fails only if the catalog changed again meanwhile.
 CATALOG_ATTEMPTS = 3
 

@@ -1,4 +1,5 @@
-"""The tenant's care documents in the database: the newest version of each kind."""
+"""The care desk and the tenant's care documents, read from the database: the newest policy
+version, the call list and the engine's notices."""
 
 from __future__ import annotations
 
@@ -29,3 +30,28 @@ def policy_for(uow: UnitOfWork, tenant_id: str) -> CompensationPolicy:
     """The tenant's compensation policy in force (the default until they save one)."""
     document = latest_document(uow, tenant_id, "compensation")
     return load_policy(document) if document else DEFAULT_POLICY
+
+
+def open_calls(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
+    """Customers still waiting for a phone call, most urgent first, with what they were told."""
+    c = tables.call_list.c
+    n = tables.notifications.c
+    query = (
+        select(c.id, c.customer_id, c.phone, c.priority, c.created_at, n.title, n.body, n.order_id)
+        .join(tables.notifications, n.id == c.notification_id)
+        .where(c.tenant_id == tenant_id, c.done_at.is_(None))
+        .order_by(c.priority.desc(), c.created_at)
+    )
+    return [dict(r) for r in uow.conn.execute(query).mappings()]
+
+
+def recent_notices(uow: UnitOfWork, tenant_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest notices the engine left for the tenant's operators."""
+    t = tables.operator_notices.c
+    query = (
+        select(t.id, t.kind, t.text, t.created_at)
+        .where(t.tenant_id == tenant_id)
+        .order_by(t.created_at.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in uow.conn.execute(query).mappings()]

@@ -8,7 +8,6 @@ from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import MenuItem, Merchant, served
 from tiffin.errors import Forbidden, Invalid, NotFound
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import zones_of
 
@@ -43,16 +42,11 @@ def own_merchant(uow: UnitOfWork, principal: Principal) -> Merchant:
 
 
 def list_merchants(uow: UnitOfWork, principal: Principal) -> list[Merchant]:
-    return uow.merchants.find(
-        tables.merchants.c.tenant_id == principal.tenant_id, order_by=tables.merchants.c.name
-    )
+    return uow.merchants.of_tenant(principal.tenant_id)
 
 
 def menu_of(uow: UnitOfWork, merchant_id: str, *, only_available: bool = False) -> list[MenuItem]:
-    where = [tables.menu_items.c.merchant_id == merchant_id]
-    if only_available:
-        where.append(tables.menu_items.c.available.is_(True))
-    return uow.menu_items.find(*where, order_by=tables.menu_items.c.name)
+    return uow.menu_items.of_merchant(merchant_id, only_available=only_available)
 
 
 def add_menu_item(

@@ -2,7 +2,7 @@
 write path, and on PostgreSQL each round trip costs more CPU than the work it carries.
 
 Each read also returns the tenant's catalog version as of the same snapshot, so that
-``tiffin.ordering.catalog`` can keep a copy and know when it is stale."""
+``tiffin.ordering.checkout_cache`` can keep a copy and know when it is stale."""
 
 from __future__ import annotations
 

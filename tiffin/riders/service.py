@@ -13,7 +13,6 @@ from tiffin.domain.order import Action, IllegalTransition, OrderStatus
 from tiffin.domain.people import Offer, OfferStatus, Rider, RiderShift, VehicleType
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import withdraw_open_offers
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
 OFFER_TTL = timedelta(minutes=2)
@@ -57,19 +56,16 @@ def end_shift(uow: UnitOfWork, principal: Principal) -> RiderShift:
     rider = own_rider(uow, principal, for_update=True)
     if not rider.on_shift:
         raise Conflict("you are not on shift", code="not_on_shift")
-    carrying = uow.orders.find(
-        tables.orders.c.rider_id == rider.id,
-        tables.orders.c.status.in_([OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value]),
-    )
+    carrying = uow.orders.carried_by(rider.id)
     if carrying:
         raise Conflict(
             f"finish or hand back your {len(carrying)} order(s) before ending the shift",
             code="orders_in_hand",
         )
     now = uow.clock.now()
-    shift = uow.shifts.find(
-        tables.rider_shifts.c.rider_id == rider.id, tables.rider_shifts.c.ended_at.is_(None)
-    )[0]
+    shift = uow.shifts.open_of(rider.id)
+    if shift is None:  # on shift by the rider's record, but its shift row was never opened
+        raise Conflict("you are not on shift", code="not_on_shift")
     shift.ended_at = now
     rider.shift_started_at = None
     uow.shifts.save(shift)
@@ -103,12 +99,7 @@ def report_location(uow: UnitOfWork, principal: Principal, *, location: LatLon) 
 
 def pending_offers(uow: UnitOfWork, rider_id: str) -> list[Offer]:
     now = uow.clock.now()
-    offers = uow.offers.find(
-        tables.offers.c.rider_id == rider_id,
-        tables.offers.c.status == OfferStatus.PENDING.value,
-        order_by=tables.offers.c.created_at,
-    )
-    return [o for o in offers if o.is_open(now)]
+    return [o for o in uow.offers.pending_for_rider(rider_id) if o.is_open(now)]
 
 
 def offer_order(
@@ -134,9 +125,7 @@ def offer_order(
         )
     if not rider.on_shift:
         raise Conflict(f"{rider.name} is not on shift", code="rider_off_shift")
-    earlier = uow.offers.find(
-        tables.offers.c.order_id == order.id, tables.offers.c.rider_id == rider.id
-    )
+    earlier = uow.offers.between(order.id, rider.id)
     if any(o.status in (OfferStatus.PENDING, OfferStatus.REJECTED) for o in earlier):
         raise Conflict(f"{rider.name} already has or refused this order", code="already_offered")
     now = uow.clock.now()

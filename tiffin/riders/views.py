@@ -10,7 +10,6 @@ from tiffin.api.problems import error_responses
 from tiffin.domain.people import RiderShift
 from tiffin.riders import service
 from tiffin.riders.schemas import LocationIn, OfferCreate, OfferRead, RiderRead, ShiftRead
-from tiffin.store import tables
 
 router = APIRouter(
     prefix="/v1", tags=["riders"], responses=error_responses(400, 401, 403, 404, 409, 422)
@@ -24,9 +23,7 @@ def _shift(s: RiderShift) -> ShiftRead:
 @router.get("/riders")
 def list_riders(platform: PlatformDep, principal: OperatorPrincipal) -> list[RiderRead]:
     with platform.uow(read_only=True) as uow:
-        riders = uow.riders.find(
-            tables.riders.c.tenant_id == principal.tenant_id, order_by=tables.riders.c.name
-        )
+        riders = uow.riders.of_tenant(principal.tenant_id)
     return [RiderRead.of(r) for r in riders]
 
 

@@ -12,7 +12,6 @@ from tiffin.domain.ids import new_id
 from tiffin.domain.people import served
 from tiffin.domain.zones import RiskZone
 from tiffin.errors import Invalid
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import zones_of
 
@@ -66,7 +65,5 @@ def close_zone(
 
 def closures(uow: UnitOfWork, tenant_id: str, *, now: datetime | None = None) -> list[RiskZone]:
     """Closures of the tenant; with ``now``, only those in force or still to come."""
-    found = uow.risk_zones.find(
-        tables.risk_zones.c.tenant_id == tenant_id, order_by=tables.risk_zones.c.closed_from
-    )
+    found = uow.risk_zones.of_tenant(tenant_id)
     return [z for z in found if now is None or z.closed_until > now]

@@ -23,7 +23,7 @@ from tiffin.clock import Clock
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.errors import TiffinError
-from tiffin.ordering.catalog import CheckoutCatalog
+from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.service import LineRequest, act, place_order
 from tiffin.riders.service import accept_offer, own_rider, pending_offers, report_location
 from tiffin.riders.service import start_shift as begin_shift

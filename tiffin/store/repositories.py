@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Insert, Table, insert, select, update
 
 from tiffin.domain.events import DomainEvent
-from tiffin.domain.order import Order
+from tiffin.domain.order import Order, OrderStatus
+from tiffin.domain.people import (
+    Customer,
+    MenuItem,
+    Merchant,
+    Offer,
+    OfferStatus,
+    Rider,
+    RiderShift,
+    Tenant,
+    Zone,
+)
 from tiffin.errors import Conflict, NotFound
+from tiffin.safety.model import RiskZone
 from tiffin.store import mapping, tables
 
 T = TypeVar("T")
@@ -73,6 +86,91 @@ class Records(Generic[T]):
         return [self.from_row(dict(r)) for r in self.conn.execute(query).mappings()]
 
 
+class Tenants(Records[Tenant]):
+    def with_slug(self, slug: str) -> Tenant | None:
+        found = self.find(tables.tenants.c.slug == slug)
+        return found[0] if found else None
+
+    def every(self) -> list[Tenant]:
+        return self.find()
+
+
+class Zones(Records[Zone]):
+    def of_tenant(self, tenant_id: str) -> list[Zone]:
+        return self.find(tables.zones.c.tenant_id == tenant_id)
+
+
+class Merchants(Records[Merchant]):
+    def of_tenant(self, tenant_id: str) -> list[Merchant]:
+        """The tenant's merchants by name."""
+        m = tables.merchants.c
+        return self.find(m.tenant_id == tenant_id, order_by=m.name)
+
+    def with_ids(self, ids: Iterable[str]) -> list[Merchant]:
+        return self.find(tables.merchants.c.id.in_(list(ids)))
+
+
+class MenuItems(Records[MenuItem]):
+    def of_merchant(self, merchant_id: str, *, only_available: bool = False) -> list[MenuItem]:
+        """The merchant's menu by name (only what is not sold out, if asked)."""
+        i = tables.menu_items.c
+        where = [i.merchant_id == merchant_id]
+        if only_available:
+            where.append(i.available.is_(True))
+        return self.find(*where, order_by=i.name)
+
+
+class Customers(Records[Customer]):
+    pass
+
+
+class Riders(Records[Rider]):
+    def of_tenant(self, tenant_id: str) -> list[Rider]:
+        """The tenant's riders by name."""
+        r = tables.riders.c
+        return self.find(r.tenant_id == tenant_id, order_by=r.name)
+
+    def with_ids(self, ids: Iterable[str]) -> list[Rider]:
+        return self.find(tables.riders.c.id.in_(list(ids)))
+
+
+class Shifts(Records[RiderShift]):
+    def open_of(self, rider_id: str) -> RiderShift | None:
+        """The rider's shift that has not ended, if any."""
+        s = tables.rider_shifts.c
+        found = self.find(s.rider_id == rider_id, s.ended_at.is_(None))
+        return found[0] if found else None
+
+
+class Offers(Records[Offer]):
+    def pending_for(self, order_id: str) -> list[Offer]:
+        """Offers of the order still waiting for an answer (expired or not)."""
+        o = tables.offers.c
+        return self.find(o.order_id == order_id, o.status == OfferStatus.PENDING.value)
+
+    def pending_for_rider(self, rider_id: str) -> list[Offer]:
+        """Offers to the rider still waiting for an answer, oldest first (expired or not)."""
+        o = tables.offers.c
+        return self.find(
+            o.rider_id == rider_id, o.status == OfferStatus.PENDING.value, order_by=o.created_at
+        )
+
+    def between(self, order_id: str, rider_id: str) -> list[Offer]:
+        """Every offer of this order to this rider, whatever its answer."""
+        o = tables.offers.c
+        return self.find(o.order_id == order_id, o.rider_id == rider_id)
+
+    def for_orders(self, order_ids: Iterable[str]) -> list[Offer]:
+        return self.find(tables.offers.c.order_id.in_(list(order_ids)))
+
+
+class RiskZones(Records[RiskZone]):
+    def of_tenant(self, tenant_id: str) -> list[RiskZone]:
+        """The tenant's closures, earliest first."""
+        z = tables.risk_zones.c
+        return self.find(z.tenant_id == tenant_id, order_by=z.closed_from)
+
+
 class Orders:
     """Orders with their lines and transition history; saves use optimistic versioning."""
 
@@ -110,6 +208,45 @@ class Orders:
         for_update: bool = False,
     ) -> list[Order]:
         return self._load(list(where), order_by=order_by, limit=limit, for_update=for_update)
+
+    def carried_by(self, rider_id: str) -> list[Order]:
+        """Orders assigned to the rider or in their bag."""
+        o = tables.orders.c
+        carrying = [OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value]
+        return self.find(o.rider_id == rider_id, o.status.in_(carrying))
+
+    def newest(
+        self,
+        tenant_id: str,
+        *,
+        customer_id: str | None = None,
+        merchant_id: str | None = None,
+        rider_id: str | None = None,
+        status: OrderStatus | None = None,
+        limit: int = 100,
+    ) -> list[Order]:
+        """The tenant's latest orders, newest first, narrowed to one customer, merchant, rider
+        or status when given."""
+        o = tables.orders.c
+        where: list[ColumnElement[bool]] = [o.tenant_id == tenant_id]
+        for column, value in (
+            (o.customer_id, customer_id),
+            (o.merchant_id, merchant_id),
+            (o.rider_id, rider_id),
+            (o.status, status.value if status else None),
+        ):
+            if value is not None:
+                where.append(column == value)
+        return self.find(*where, order_by=o.placed_at.desc(), limit=limit)
+
+    def in_flight(
+        self, tenant_id: str, statuses: Iterable[str], *, placed_since: datetime
+    ) -> list[Order]:
+        """The tenant's orders in ``statuses``, leaving out those still waiting for their
+        merchant that were placed after ``placed_since`` (too young to be late)."""
+        o = tables.orders.c
+        young = (o.status == OrderStatus.PLACED.value) & (o.placed_at > placed_since)
+        return self.find(o.tenant_id == tenant_id, o.status.in_(list(statuses)), ~young)
 
     def _load(
         self,

@@ -18,7 +18,7 @@ a simulator's batch) the rows go per table instead, so shapes stay few.
 
 A write may carry an idempotency *claim* (a row that must not collide with a unique key) and a
 catalog *guard* (the tenant's catalog version the caller read its prices at, see
-``tiffin.ordering.catalog``). With either, PostgreSQL's statement is *gated*: the guard is a
+``tiffin.ordering.checkout_cache``). With either, PostgreSQL's statement is *gated*: the guard is a
 CTE that yields a row only while the version is unchanged, the claim inserts from it, and every
 other row inserts from the claim, so a stale catalog or a lost claim writes nothing at all.
 SQLite, whose writers are serialised by the unit of work's lock, puts the guard on the claim's

@@ -18,36 +18,39 @@ from sqlalchemy import Connection, Table
 
 from tiffin.clock import Clock
 from tiffin.domain.events import DomainEvent
-from tiffin.domain.people import (
-    Customer,
-    MenuItem,
-    Merchant,
-    Offer,
-    Rider,
-    RiderShift,
-    Tenant,
-    Zone,
-)
-from tiffin.domain.zones import RiskZone
 from tiffin.errors import CatalogChanged
 from tiffin.store import mapping, outbox, staging, tables
+from tiffin.store.credentials import Tokens, Users
 from tiffin.store.db import READ_ONLY, Database
-from tiffin.store.repositories import Orders, Records
+from tiffin.store.repositories import (
+    Customers,
+    MenuItems,
+    Merchants,
+    Offers,
+    Orders,
+    Riders,
+    RiskZones,
+    Shifts,
+    Tenants,
+    Zones,
+)
 from tiffin.store.staging import PENDING, CatalogGuard, Row, Staged, Written
 
 
 class UnitOfWork:
     conn: Connection
-    tenants: Records[Tenant]
-    zones: Records[Zone]
-    merchants: Records[Merchant]
-    menu_items: Records[MenuItem]
-    customers: Records[Customer]
-    riders: Records[Rider]
-    shifts: Records[RiderShift]
-    offers: Records[Offer]
+    tenants: Tenants
+    zones: Zones
+    merchants: Merchants
+    menu_items: MenuItems
+    customers: Customers
+    riders: Riders
+    shifts: Shifts
+    offers: Offers
     orders: Orders
-    risk_zones: Records[RiskZone]
+    risk_zones: RiskZones
+    users: Users
+    tokens: Tokens
 
     def __init__(self, db: Database, clock: Clock, *, read_only: bool = False) -> None:
         self.db = db
@@ -81,26 +84,26 @@ class UnitOfWork:
         self._guard = self._on_stale = None
         c = self.conn
         c.info[PENDING] = self._staged
-        self.tenants = Records(c, tables.tenants, mapping.tenant_row, mapping.tenant_from, "tenant")
-        self.zones = Records(c, tables.zones, mapping.zone_row, mapping.zone_from, "zone")
-        self.merchants = Records(
+        self.tenants = Tenants(c, tables.tenants, mapping.tenant_row, mapping.tenant_from, "tenant")
+        self.zones = Zones(c, tables.zones, mapping.zone_row, mapping.zone_from, "zone")
+        self.merchants = Merchants(
             c, tables.merchants, mapping.merchant_row, mapping.merchant_from, "merchant"
         )
-        self.menu_items = Records(
+        self.menu_items = MenuItems(
             c, tables.menu_items, mapping.menu_item_row, mapping.menu_item_from, "menu item"
         )
-        self.customers = Records(
+        self.customers = Customers(
             c, tables.customers, mapping.customer_row, mapping.customer_from, "customer"
         )
-        self.riders = Records(c, tables.riders, mapping.rider_row, mapping.rider_from, "rider")
-        self.shifts = Records(
-            c, tables.rider_shifts, mapping.shift_row, mapping.shift_from, "shift"
-        )
-        self.offers = Records(c, tables.offers, mapping.offer_row, mapping.offer_from, "offer")
+        self.riders = Riders(c, tables.riders, mapping.rider_row, mapping.rider_from, "rider")
+        self.shifts = Shifts(c, tables.rider_shifts, mapping.shift_row, mapping.shift_from, "shift")
+        self.offers = Offers(c, tables.offers, mapping.offer_row, mapping.offer_from, "offer")
         self.orders = Orders(c, self.stage)
-        self.risk_zones = Records(
+        self.risk_zones = RiskZones(
             c, tables.risk_zones, mapping.risk_zone_row, mapping.risk_zone_from, "risk zone"
         )
+        self.users = Users(c)
+        self.tokens = Tokens(c)
         return self
 
     def stage(self, table: Table, rows: list[Row]) -> None:

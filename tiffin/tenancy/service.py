@@ -8,14 +8,13 @@ from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Tenant, Zone
 from tiffin.errors import Conflict
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
 
 def create_tenant(
     uow: UnitOfWork, *, slug: str, name: str, delivery_fee_cents: int = 300
 ) -> Tenant:
-    if uow.tenants.find(tables.tenants.c.slug == slug):
+    if uow.tenants.with_slug(slug) is not None:
         raise Conflict(f"a tenant called {slug!r} exists already", code="tenant_exists")
     tenant = Tenant(id=new_id("ten"), slug=slug, name=name, delivery_fee_cents=delivery_fee_cents)
     uow.tenants.add(tenant)
@@ -36,4 +35,4 @@ def add_zone(
 
 
 def zones_of(uow: UnitOfWork, tenant_id: str) -> list[Zone]:
-    return uow.zones.find(tables.zones.c.tenant_id == tenant_id)
+    return uow.zones.of_tenant(tenant_id)

@@ -1,4 +1,5 @@
-"""Anomaly records in the database: open or merge, log actions, and the tenant's documents.
+"""Anomaly records and the tenant's care documents in the database: open or merge anomalies, log
+actions, read and save playbooks, policies and force-majeure windows.
 
 One row per (order, type): a second detection of the same trouble merges into the first
 (``occurrences`` goes up, the facts and severity are refreshed) and does not run the playbook

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from tiffin.anomalies.facts import OrderFacts, RiderFacts
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import Merchant, Rider
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
 S = OrderStatus
@@ -72,19 +71,14 @@ def facts_for(uow: UnitOfWork, orders: list[Order], *, weather: bool) -> list[Or
     """Facts for many orders of one tenant, in bulk."""
     if not orders:
         return []
-    merchants = {
-        m.id: m
-        for m in uow.merchants.find(tables.merchants.c.id.in_({o.merchant_id for o in orders}))
-    }
+    merchants = {m.id: m for m in uow.merchants.with_ids({o.merchant_id for o in orders})}
     rider_ids = {o.rider_id for o in orders if o.rider_id}
-    riders = (
-        {r.id: r for r in uow.riders.find(tables.riders.c.id.in_(rider_ids))} if rider_ids else {}
-    )
+    riders = {r.id: r for r in uow.riders.with_ids(rider_ids)} if rider_ids else {}
     offers = Counter[tuple[str, datetime]]()
     waiting = [o for o in orders if o.status in (S.ACCEPTED, S.READY)]
     since = {o.id: waiting_since(o) for o in waiting}
     if waiting:
-        for offer in uow.offers.find(tables.offers.c.order_id.in_([o.id for o in waiting])):
+        for offer in uow.offers.for_orders(o.id for o in waiting):
             start = since.get(offer.order_id)
             if start is not None and offer.created_at >= start:
                 offers[(offer.order_id, start)] += 1

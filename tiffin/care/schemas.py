@@ -1,0 +1,125 @@
+"""What the care endpoints take and answer: the customer's inbox, wallet and notifications; the
+operator's grants, call list, notices, care report and documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tiffin.anomalies.playbook import Playbook
+from tiffin.api.common import Instant, Strict
+from tiffin.care.policy import CompensationPolicy
+
+
+class MessageRead(BaseModel):
+    id: str
+    order_id: str | None
+    title: str
+    body: str
+    created_at: datetime
+
+
+class GrantRead(BaseModel):
+    """A grant as its customer or an operator sees it (``ledger.Grant`` without internal ids)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    order_id: str
+    cause: str
+    instrument: str | None
+    tier: str | None
+    amount_cents: int
+    refund_cents: int
+    points_multiplier: int
+    liable: str
+    payer: str
+    policy_version: int
+    reason: str
+    status: str
+    created_at: datetime
+    reversed_at: datetime | None = None
+    reversal_reason: str | None = None
+
+
+class WalletRead(BaseModel):
+    credit_cents: int
+    refunded_cents: int
+    coupons: list[dict[str, Any]]
+    grants: list[GrantRead]
+
+
+class NotificationRead(BaseModel):
+    """A notice sent to a customer or a merchant, with its delivery state."""
+
+    id: str
+    order_id: str | None
+    anomaly_id: str | None
+    title: str
+    body: str
+    status: str
+    created_at: datetime
+
+
+class CareReportRead(BaseModel):
+    """One anomaly type under one compensation policy version (None: nothing was granted)."""
+
+    type: str
+    policy_version: int | None
+    anomalies: int
+    rated: int
+    satisfaction: float | None
+    cost_cents: int
+    cost_per_anomaly_cents: int
+
+
+class CallRead(BaseModel):
+    """A customer waiting for a phone call, with the notification that asked for it."""
+
+    id: str
+    customer_id: str
+    phone: str
+    priority: int
+    created_at: datetime
+    title: str
+    body: str
+    order_id: str | None
+
+
+class CallDoneRead(BaseModel):
+    id: str
+    outcome: str
+
+
+class NoticeRead(BaseModel):
+    id: str
+    kind: str
+    text: str
+    created_at: datetime
+
+
+class CreatedRead(BaseModel):
+    """The id of what was just created."""
+
+    id: str
+
+
+class ForceMajeureIn(Strict):
+    starts_at: Instant
+    ends_at: Instant
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+
+
+class CallDoneIn(Strict):
+    outcome: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+
+
+class Versioned(BaseModel):
+    kind: str
+    version: int
+
+
+# The tenant's playbook or compensation policy in force, exactly as saved.
+CareDocumentRead = Playbook | CompensationPolicy

@@ -1,0 +1,95 @@
+"""What the incident endpoints and the public status page take and answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tiffin.api.common import Instant, Strict
+from tiffin.incidents.model import State
+
+ImpactName = Literal["none", "minor", "major", "critical"]
+ComponentName = Literal["ordering", "dispatch", "notifications", "payments"]
+
+
+class IncidentIn(Strict):
+    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    components: dict[ComponentName, ImpactName] = Field(min_length=1)
+    message: str = Field(min_length=1, max_length=4000, pattern=r"\S")
+    started_at: Instant | None = Field(
+        default=None, description="when the trouble began, if before now (for make-good)"
+    )
+
+
+class UpdateIn(Strict):
+    state: State
+    message: str = Field(min_length=1, max_length=4000, pattern=r"\S")
+    components: dict[ComponentName, ImpactName] | None = None
+    internal: bool = Field(default=False, description="an operator note, not on the status page")
+
+
+class IncidentRead(BaseModel):
+    id: str
+    tenant_id: str | None
+    title: str
+    state: str
+    components: dict[str, str]
+    source: str
+    started_at: datetime
+    opened_at: datetime
+    resolved_at: datetime | None
+    opened_by: str
+    made_good_at: datetime | None
+    made_good_orders: int
+    made_good_cents: int
+
+
+class SubscriptionIn(Strict):
+    component: ComponentName
+    channel: Literal["inbox", "email", "webhook"]
+    address: str | None = Field(default=None, max_length=500)
+
+
+class SubscriptionRead(BaseModel):
+    """The id of the subscription just made."""
+
+    id: str
+
+
+class StatusUpdateRead(BaseModel):
+    """One public update of an incident (times as ISO 8601 strings, as the page was built)."""
+
+    at: str
+    state: str
+    message: str
+
+
+class PublicIncidentRead(BaseModel):
+    id: str
+    title: str
+    state: str
+    components: dict[str, str]
+    started_at: str
+    resolved_at: str | None
+    updates: list[StatusUpdateRead]
+
+
+class StatusDayRead(BaseModel):
+    """One day of history: each component's worst impact and the incidents touching it."""
+
+    date: str
+    worst: dict[str, str]
+    incidents: list[str]
+
+
+class StatusRead(BaseModel):
+    """The public status page: each component now, open and past incidents, 90 days of history."""
+
+    status: str
+    components: dict[str, str]
+    open_incidents: list[PublicIncidentRead]
+    past_incidents: list[PublicIncidentRead]
+    history: list[StatusDayRead]
+    generated_at: str
