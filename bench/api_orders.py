@@ -30,7 +30,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tiffin.resilience.drill_load import LOAD_TEST_LIMITS
+from tiffin.drills.load import LOAD_TEST_LIMITS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

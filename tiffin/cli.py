@@ -299,7 +299,7 @@ def drill_crash(
     import os
     import tempfile
 
-    from tiffin.resilience import drill
+    from tiffin.drills import scenarios as drill
 
     if kills < 1:
         _fail("--kills must be at least 1")
@@ -335,7 +335,7 @@ def drill_failover(
     import json
     import tempfile
 
-    from tiffin.resilience import drill
+    from tiffin.drills import scenarios as drill
 
     url = _settings(database_url).database_url
     if not url.startswith("postgresql"):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tiffin.cli import app
-from tiffin.resilience import drill
+from tiffin.drills import scenarios as drill
 
 
 def test_killing_the_server_loses_and_doubles_nothing(database_url: str, tmp_path: Path) -> None:

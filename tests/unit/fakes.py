@@ -252,6 +252,14 @@ class FakeUsers:
         self._rows.append(dict(row))
         return True
 
+    def get(self, user_id: str) -> Row | None:
+        return next((dict(u) for u in self._rows if u["id"] == user_id), None)
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        for u in self._rows:
+            if u["id"] == user_id:
+                u["password_hash"] = password_hash
+
     def with_email(self, tenant_id: str, email: str) -> Row | None:
         return next(
             (dict(u) for u in self._rows if u["tenant_id"] == tenant_id and u["email"] == email),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,8 +19,8 @@ from typing import Any
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 
-from tiffin.accounts.service import _hasher, hash_password
-from tiffin.errors import TooManyRequests, Unauthorized
+from tiffin.accounts.service import _hasher, delete_tokens, hash_password, issue_token
+from tiffin.errors import Forbidden, TooManyRequests, Unauthorized
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
@@ -51,17 +52,69 @@ def account_key(tenant_slug: str, email: str) -> str:
 
 def find_login(uow: UnitOfWork, tenant_slug: str, email: str) -> dict[str, Any] | None:
     """The user row behind a login name, or ``None`` (unknown tenant or user alike)."""
-    u, t = tables.users.c, tables.tenants.c
-    row = (
-        uow.conn.execute(
-            select(tables.users)
-            .join(tables.tenants, t.id == u.tenant_id)
-            .where(t.slug == tenant_slug, u.email == email.strip().lower())
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
+    tenant = uow.tenants.with_slug(tenant_slug)
+    return None if tenant is None else uow.users.with_email(tenant.id, email.strip().lower())
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """A fresh bearer token and the user row it belongs to."""
+
+    user: dict[str, Any]
+    token: str
+    expires_at: datetime
+
+
+def log_in(
+    open_uow: Callable[..., UnitOfWork],
+    *,
+    tenant: str,
+    email: str,
+    password: str,
+    lockout: Lockout,
+    ttl: timedelta,
+) -> LoggedIn:
+    """Check a login name and password and issue a token. Three short units of work: a read,
+    the hash check with none open, then the write; every refusal is the same ``refused()``."""
+    key = account_key(tenant, email)
+    with open_uow(read_only=True) as uow:
+        check_not_locked(uow, key, uow.clock.now())
+        user = find_login(uow, tenant, email)
+    if not password_matches(None if user is None else user["password_hash"], password):
+        with open_uow() as uow:
+            record_failure(uow, key, uow.clock.now(), lockout)
+            uow.commit()
+        raise refused()
+    assert user is not None  # password_matches is False without an account
+    with open_uow() as uow:
+        clear_failures(uow, key)
+        token, expires_at = issue_token(uow, user["id"], now=uow.clock.now(), ttl=ttl)
+        uow.commit()
+    return LoggedIn(user, token, expires_at)
+
+
+def change_password(
+    open_uow: Callable[..., UnitOfWork],
+    *,
+    user_id: str,
+    current: str,
+    new: str,
+    ttl: timedelta,
+) -> tuple[LoggedIn, dict[str, datetime]]:
+    """Set a new password, delete every token of the account and issue a fresh one; returns it
+    with the deleted tokens (for the token cache to forget once committed). Hashing runs with
+    no unit of work open."""
+    with open_uow(read_only=True) as uow:
+        user = uow.users.get(user_id)
+    if user is None or not password_matches(user["password_hash"], current):
+        raise Forbidden("the current password is wrong", code="wrong_password")
+    new_hash = hash_password(new)
+    with open_uow() as uow:
+        uow.users.set_password_hash(user_id, new_hash)
+        gone = delete_tokens(uow, user_id=user_id)
+        token, expires_at = issue_token(uow, user_id, now=uow.clock.now(), ttl=ttl)
+        uow.commit()
+    return LoggedIn(user, token, expires_at), gone
 
 
 @dataclass(frozen=True)

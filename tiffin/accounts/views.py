@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, status
-from sqlalchemy import select, update
 
 from tiffin.accounts import credentials, service, signup
 from tiffin.accounts.model import Principal, Role
@@ -29,10 +28,9 @@ from tiffin.api.problems import error_responses
 from tiffin.catalog.service import register_merchant
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Customer, served
-from tiffin.errors import Forbidden, Invalid
+from tiffin.errors import Invalid
 from tiffin.platform import Platform
 from tiffin.riders.service import register_rider
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import zones_of
 
@@ -175,22 +173,15 @@ def log_in(body: LoginIn, request: Request, platform: PlatformDep) -> TokenRead:
     failures in a row lock the login name out for a time that doubles with each."""
     key = credentials.account_key(body.tenant, body.email)
     platform.limits.hit("login", f"ip:{client_ip(request)}", f"account:{key}")
-    with platform.uow(read_only=True) as uow:
-        credentials.check_not_locked(uow, key, uow.clock.now())
-        user = credentials.find_login(uow, body.tenant, body.email)
-    if user is None or not credentials.password_matches(user["password_hash"], body.password):
-        if user is None:
-            credentials.password_matches(None, body.password)  # the same time as a real check
-        with platform.uow() as uow:
-            credentials.record_failure(uow, key, uow.clock.now(), platform.lockout)
-            uow.commit()
-        raise credentials.refused()
-    ttl = timedelta(minutes=platform.settings.token_ttl_minutes)
-    with platform.uow() as uow:
-        credentials.clear_failures(uow, key)
-        token, expires_at = service.issue_token(uow, user["id"], now=uow.clock.now(), ttl=ttl)
-        uow.commit()
-    return _token_read(user, token, expires_at)
+    done = credentials.log_in(
+        platform.uow,
+        tenant=body.tenant,
+        email=body.email,
+        password=body.password,
+        lockout=platform.lockout,
+        ttl=timedelta(minutes=platform.settings.token_ttl_minutes),
+    )
+    return _token_read(done.user, done.token, done.expires_at)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -209,24 +200,15 @@ def change_password(
 ) -> TokenRead:
     """A new password revokes every token of the account; the answer carries a fresh one."""
     platform.limits.hit("login", f"ip:{client_ip(request)}", f"user:{principal.user_id}")
-    u = tables.users.c
-    with platform.uow(read_only=True) as uow:
-        user = dict(
-            uow.conn.execute(select(tables.users).where(u.id == principal.user_id)).mappings().one()
-        )
-    if not credentials.password_matches(user["password_hash"], body.current_password):
-        raise Forbidden("the current password is wrong", code="wrong_password")
-    new_hash = service.hash_password(body.new_password)
-    ttl = timedelta(minutes=platform.settings.token_ttl_minutes)
-    with platform.uow() as uow:
-        uow.conn.execute(
-            update(tables.users).where(u.id == principal.user_id).values(password_hash=new_hash)
-        )
-        gone = service.delete_tokens(uow, user_id=principal.user_id)
-        token, expires_at = service.issue_token(uow, user["id"], now=uow.clock.now(), ttl=ttl)
-        uow.commit()
+    done, gone = credentials.change_password(
+        platform.uow,
+        user_id=principal.user_id,
+        current=body.current_password,
+        new=body.new_password,
+        ttl=timedelta(minutes=platform.settings.token_ttl_minutes),
+    )
     platform.tokens.revoke(gone, platform.clock.now())
-    return _token_read(user, token, expires_at)
+    return _token_read(done.user, done.token, done.expires_at)
 
 
 @router.get("/me")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from tiffin.store import tables
 from tiffin.store.upsert import insert_ignore
@@ -23,6 +23,22 @@ class Users:
         one with that e-mail; True when inserted. A concurrent sign-up that took the address
         after the caller's check is a collision here, never a unique-key error."""
         return insert_ignore(self.conn, tables.users, row)
+
+    def get(self, user_id: str) -> Row | None:
+        """The user row with this id."""
+        found = (
+            self.conn.execute(select(tables.users).where(tables.users.c.id == user_id))
+            .mappings()
+            .first()
+        )
+        return dict(found) if found else None
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.conn.execute(
+            update(tables.users)
+            .where(tables.users.c.id == user_id)
+            .values(password_hash=password_hash)
+        )
 
     def with_email(self, tenant_id: str, email: str) -> Row | None:
         """The tenant's user with this (already normalised) e-mail address."""

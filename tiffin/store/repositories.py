@@ -22,8 +22,8 @@ from tiffin.domain.people import (
     Tenant,
     Zone,
 )
+from tiffin.domain.zones import RiskZone
 from tiffin.errors import Conflict, NotFound
-from tiffin.safety.model import RiskZone
 from tiffin.store import mapping, tables
 
 T = TypeVar("T")

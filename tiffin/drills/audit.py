@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tiffin.resilience.drill_load import Ledger
+from tiffin.drills.load import Ledger
 from tiffin.settings import Settings
 from tiffin.store import tables
 

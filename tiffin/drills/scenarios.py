@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tiffin.resilience.drill_audit import Report, audit
-from tiffin.resilience.drill_load import Ledger, Server, start_load
+from tiffin.drills.audit import Report, audit
+from tiffin.drills.load import Ledger, Server, start_load
 from tiffin.seed import seed_demo
 from tiffin.settings import Settings
 from tiffin.store import tables
