@@ -8,7 +8,7 @@ import threading
 import weakref
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from anyio import CapacityLimiter
@@ -63,6 +63,14 @@ class Platform:
     write_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = field(
         default_factory=weakref.WeakKeyDictionary
     )
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.health.limits = replace(
+            self.health.limits,
+            min_requests=s.error_incident_min_requests,
+            min_errors=s.error_incident_min_errors,
+        )
 
     @property
     def metrics(self) -> Metrics:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, status
 
-from tiffin.accounts import service
+from tiffin.accounts import service, vetting
 from tiffin.accounts.model import Principal, Role
 from tiffin.accounts.schemas import (
     AccountRead,
@@ -92,6 +92,10 @@ def sign_up_merchant(body: MerchantSignup, platform: PlatformDep) -> AccountRead
             name=body.merchant_name,
             location=body.location.to_domain(),
             prep_minutes=body.prep_minutes,
+            is_open=False,  # closed, and invisible to customers, until an operator approves
+        )
+        vetting.start_review(
+            uow, tenant_id=tenant.id, kind=vetting.AccountKind.MERCHANT, subject_id=merchant.id
         )
         account = _signup(uow, body, Role.MERCHANT, merchant.id, tenant.id)
         uow.commit()
@@ -103,6 +107,9 @@ def sign_up_rider(body: RiderSignup, platform: PlatformDep) -> AccountRead:
     with platform.uow() as uow:
         tenant = service.tenant_by_slug(uow, body.tenant)
         rider = register_rider(uow, tenant_id=tenant.id, name=body.name, vehicle=body.vehicle)
+        vetting.start_review(
+            uow, tenant_id=tenant.id, kind=vetting.AccountKind.RIDER, subject_id=rider.id
+        )
         account = _signup(uow, body, Role.RIDER, rider.id, tenant.id)
         uow.commit()
     return account

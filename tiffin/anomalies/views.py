@@ -13,6 +13,7 @@ from tiffin.anomalies import service
 from tiffin.anomalies.playbook import Step
 from tiffin.api.common import Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 
 router = APIRouter(
@@ -80,11 +81,12 @@ class Done(BaseModel):
 def list_anomalies(
     platform: PlatformDep,
     principal: OperatorPrincipal,
+    page: PageDep,
     status: Literal["open", "escalated", "handled", "closed"] | None = None,
 ) -> list[AnomalyRead]:
     """Open and escalated anomalies, soonest SLA first (or every anomaly of one status)."""
     with platform.uow(read_only=True) as uow:
-        return [AnomalyRead(**r) for r in service.queue(uow, principal, status=status)]
+        return [AnomalyRead(**r) for r in page.of(service.queue(uow, principal, status=status))]
 
 
 @router.get("/anomalies/{anomaly_id}")
@@ -158,10 +160,12 @@ def report_problem(
 
 
 @router.get("/me/anomalies")
-def my_anomalies(platform: PlatformDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def my_anomalies(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[dict[str, Any]]:
     """A customer's own anomalies: what happened to their orders, and what they can rate."""
     with platform.uow(read_only=True) as uow:
-        return service.anomalies_of_customer(uow, principal)
+        return page.of(service.anomalies_of_customer(uow, principal))
 
 
 @router.post(

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from tiffin.api.deps import PlatformDep
+from tiffin.platform import Platform
 
 router = APIRouter(tags=["health"])
 
@@ -18,6 +19,13 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _notifications(platform: Platform) -> str:
+    """A configuration state, not a health signal: with no push or SMS provider, customers hear
+    through the in-app inbox and nothing counts as a failed message."""
+    s = platform.settings
+    return "configured" if (s.push_webhook_url or s.sms_webhook_url) else "not configured"
+
+
 @router.get("/readyz")
 def readyz(platform: PlatformDep) -> JSONResponse:
     checks: dict[str, object] = {}
@@ -25,6 +33,7 @@ def readyz(platform: PlatformDep) -> JSONResponse:
     try:
         platform.db.ping()
         checks["database"] = "ok"
+        checks["notifications"] = _notifications(platform)
         current = platform.db.schema_is_current()
         checks["migrations"] = "current" if current else "behind"
         ready = ready and current

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tiffin.api.deps import PlatformDep
+from tiffin.api.guards import metrics_access
 from tiffin.platform import Platform
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, dependencies=[Depends(metrics_access)])
 def metrics(platform: PlatformDep) -> Response:
     """Orders by state, open anomalies, outbox lag, dispatch decision time, notification delay,
     HTTP latency, background loops' heartbeats."""
@@ -48,7 +49,8 @@ class CountAnswers:
         try:
             await self.app(scope, receive, send_counting)
         finally:
-            self.platform.http.record(self.platform.clock.now(), status)
+            tenant_id = scope.get("state", {}).get("tenant_id")  # set once the caller is known
+            self.platform.http.record(self.platform.clock.now(), status, tenant_id)
             self._observe(scope, status, time.perf_counter() - began)
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:

@@ -15,6 +15,7 @@ from tiffin.anomalies import records
 from tiffin.anomalies.service import care_report
 from tiffin.api.common import Instant, ReasonIn, Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.care import ledger
 from tiffin.care.inbox import messages_for
@@ -87,10 +88,11 @@ def _customer_id(principal: Principal) -> str:
 
 
 @router.get("/me/inbox")
-def inbox(platform: PlatformDep, principal: CurrentPrincipal) -> list[MessageRead]:
+def inbox(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[MessageRead]:
     customer_id = _customer_id(principal)
     with platform.uow(read_only=True) as uow:
-        return [MessageRead(**m) for m in messages_for(uow, customer_id)]  # type: ignore[arg-type]
+        found = page.of(messages_for(uow, customer_id))
+    return [MessageRead(**m) for m in found]  # type: ignore[arg-type]
 
 
 @router.get("/me/wallet")
@@ -108,13 +110,15 @@ def my_wallet(platform: PlatformDep, principal: CurrentPrincipal) -> WalletRead:
 
 
 @router.get("/me/notifications")
-def my_notifications(platform: PlatformDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def my_notifications(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[dict[str, Any]]:
     """Notices sent to the caller: a customer's trouble messages and their delivery state, a
     merchant's order alerts."""
     if principal.role not in (Role.CUSTOMER, Role.MERCHANT) or principal.subject_id is None:
         raise Forbidden("only customers and merchants receive notifications", code="no_inbox")
     with platform.uow(read_only=True) as uow:
-        return notifications_for(uow, f"{principal.role.value}:{principal.subject_id}")
+        return page.of(notifications_for(uow, f"{principal.role.value}:{principal.subject_id}"))
 
 
 @router.post("/grants/{grant_id}/reverse", responses=error_responses(404, 409))
@@ -129,11 +133,11 @@ def reverse_grant(
 
 @router.get("/care/report")
 def report(
-    platform: PlatformDep, principal: OperatorPrincipal, since: Instant | None = None
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep, since: Instant | None = None
 ) -> list[dict[str, Any]]:
     """Satisfaction and cost per anomaly type and compensation policy version."""
     with platform.uow(read_only=True) as uow:
-        return care_report(uow, principal, since=since)
+        return page.of(care_report(uow, principal, since=since))
 
 
 @router.post("/care/force-majeure", status_code=status.HTTP_201_CREATED)
@@ -150,7 +154,9 @@ def force_majeure(
 
 
 @router.get("/care/call-list")
-def call_list(platform: PlatformDep, principal: OperatorPrincipal) -> list[dict[str, Any]]:
+def call_list(
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+) -> list[dict[str, Any]]:
     """Customers who want a phone call, most urgent first."""
     c = tables.call_list.c
     n = tables.notifications.c
@@ -158,10 +164,12 @@ def call_list(platform: PlatformDep, principal: OperatorPrincipal) -> list[dict[
         select(c.id, c.customer_id, c.phone, c.priority, c.created_at, n.title, n.body, n.order_id)
         .join(tables.notifications, n.id == c.notification_id)
         .where(c.tenant_id == principal.tenant_id, c.done_at.is_(None))
-        .order_by(c.priority.desc(), c.created_at)
+        .order_by(c.priority.desc(), c.created_at, c.id)
+        .limit(page.rows)
+        .offset(page.offset)
     )
     with platform.uow(read_only=True) as uow:
-        return [dict(r) for r in uow.conn.execute(query).mappings()]
+        return page.window([dict(r) for r in uow.conn.execute(query).mappings()])
 
 
 @router.post("/care/call-list/{call_id}/done", responses=error_responses(404, 409))
@@ -192,17 +200,20 @@ def call_done(
 
 
 @router.get("/care/notices")
-def notices(platform: PlatformDep, principal: OperatorPrincipal) -> list[dict[str, Any]]:
+def notices(
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+) -> list[dict[str, Any]]:
     """Things the engine wants an operator to know (the daily budget reached, ...)."""
     t = tables.operator_notices.c
     query = (
         select(t.id, t.kind, t.text, t.created_at)
         .where(t.tenant_id == principal.tenant_id)
-        .order_by(t.created_at.desc())
-        .limit(100)
+        .order_by(t.created_at.desc(), t.id)
+        .limit(page.rows)
+        .offset(page.offset)
     )
     with platform.uow(read_only=True) as uow:
-        return [dict(r) for r in uow.conn.execute(query).mappings()]
+        return page.window([dict(r) for r in uow.conn.execute(query).mappings()])
 
 
 # Last: /care/{kind} would otherwise shadow /care/call-list and /care/notices.

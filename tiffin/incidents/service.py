@@ -3,7 +3,8 @@
 An incident belongs to a tenant (an operator opened it) or to the whole platform (a health
 signal opened it). Every public update goes to the subscribers of the affected components, through
 the notification queue (so a provider outage delays them, never loses them). Resolving runs the
-make-good: every order the incident touched is compensated once under the tenant's policy
+make-good: every order the incident touched, in the tenants whose operator confirmed it
+(``confirmation``), is compensated once under the tenant's policy
 (cause ``incident:<id>``, so a second resolve or a crash-and-retry grants nothing more), and its
 customer is told, with the incident as the reason.
 """
@@ -23,6 +24,7 @@ from tiffin.care.policy import CompensationPolicy, Context, decide_make_good
 from tiffin.care.reasons import Reason, plain_words
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
+from tiffin.incidents import confirmation
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -81,6 +83,8 @@ def open_incident(
         )
     )
     _add_update(uow, incident_id, State.INVESTIGATING, parsed, message, author)
+    if source == "operator" and tenant_id is not None:  # an operator's word confirms it
+        confirmation.confirm(uow, incident_id, tenant_id=tenant_id, by=author)
     return incident_id
 
 
@@ -256,7 +260,12 @@ def subscribe(
     if not created:
         s = tables.status_subscribers.c
         sub_id = uow.conn.execute(
-            select(s.id).where(s.component == component, s.channel == channel, s.address == address)
+            select(s.id).where(
+                s.tenant_id == tenant_id,
+                s.component == component,
+                s.channel == channel,
+                s.address == address,
+            )
         ).scalar_one()
     return sub_id
 
@@ -292,15 +301,19 @@ def affected_orders(uow: UnitOfWork, incident: dict[str, Any]) -> list[Any]:
 
 
 def make_good(uow: UnitOfWork, incident_id: str) -> MadeGood:
-    """Compensate every affected order once and tell its customer (idempotent)."""
+    """Compensate every affected order of the tenants whose operators confirmed the incident
+    once, and tell its customer (idempotent)."""
     incident = dict(
         uow.conn.execute(select(tables.incidents).where(i.id == incident_id)).mappings().one()
     )
+    confirmed = confirmation.confirmed_tenants(uow, incident_id)
     cause = f"incident:{incident_id}"
     orders, cents = 0, 0
     now = uow.clock.now()
     policies: dict[str, CompensationPolicy] = {}  # per tenant, read (and budget locked) once
     for row in affected_orders(uow, incident):
+        if row["tenant_id"] not in confirmed:
+            continue  # nobody vouched for it there: a signal alone grants nothing
         if row["tenant_id"] not in policies:
             policies[row["tenant_id"]] = records.policy_for(uow, row["tenant_id"])
             ledger.lock_budget(uow, row["tenant_id"])

@@ -14,14 +14,16 @@ from sqlalchemy import select
 from tiffin.accounts.model import Role
 from tiffin.api.common import Instant, Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.errors import NotFound
-from tiffin.incidents import service
+from tiffin.incidents import confirmation, service
 from tiffin.incidents.model import State
 from tiffin.incidents.status import review_markdown, status_html
 from tiffin.incidents.status import status as status_page
 from tiffin.platform import Platform
 from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
 
 router = APIRouter(
     prefix="/v1", tags=["incidents"], responses=error_responses(400, 401, 403, 404, 409, 422)
@@ -62,6 +64,10 @@ class IncidentRead(BaseModel):
     made_good_at: datetime | None
     made_good_orders: int
     made_good_cents: int
+    confirmed: bool = Field(
+        default=False,
+        description="an operator of your tenant confirmed it: resolving it makes good for you",
+    )
 
 
 class SubscriptionIn(Strict):
@@ -84,28 +90,43 @@ def open_incident(
             author=str(principal.actor),
             started_at=body.started_at,
         )
-        row = service.get(uow, incident_id, tenant_id=principal.tenant_id)
+        row = _read(uow, incident_id, principal.tenant_id)
         uow.commit()
-    return IncidentRead(**row)
+    return row
+
+
+def _read(uow: UnitOfWork, incident_id: str, tenant_id: str) -> IncidentRead:
+    row = service.get(uow, incident_id, tenant_id=tenant_id)
+    return IncidentRead(**row, confirmed=confirmation.is_confirmed(uow, incident_id, tenant_id))
 
 
 @router.get("/incidents")
 def list_incidents(
     platform: PlatformDep,
     principal: OperatorPrincipal,
+    page: PageDep,
     state: State | None = None,
 ) -> list[IncidentRead]:
     i = tables.incidents.c
     query = (
         select(tables.incidents)
         .where((i.tenant_id.is_(None)) | (i.tenant_id == principal.tenant_id))
-        .order_by(i.opened_at.desc())
-        .limit(200)
+        .order_by(i.opened_at.desc(), i.id)
+        .limit(page.rows)
+        .offset(page.offset)
     )
     if state is not None:
         query = query.where(i.state == state.value)
     with platform.uow(read_only=True) as uow:
-        return [IncidentRead(**r) for r in uow.conn.execute(query).mappings()]
+        rows = page.window(list(uow.conn.execute(query).mappings()))
+        confirmed = _confirmed_here(uow, [r["id"] for r in rows], principal.tenant_id)
+    return [IncidentRead(**r, confirmed=r["id"] in confirmed) for r in rows]
+
+
+def _confirmed_here(uow: UnitOfWork, incident_ids: list[str], tenant_id: str) -> set[str]:
+    c = tables.incident_confirmations.c
+    query = select(c.incident_id).where(c.tenant_id == tenant_id, c.incident_id.in_(incident_ids))
+    return {str(r) for r in uow.conn.execute(query).scalars()}
 
 
 @router.get("/incidents/{incident_id}")
@@ -113,7 +134,7 @@ def get_incident(
     incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
 ) -> IncidentRead:
     with platform.uow(read_only=True) as uow:
-        return IncidentRead(**service.get(uow, incident_id, tenant_id=principal.tenant_id))
+        return _read(uow, incident_id, principal.tenant_id)
 
 
 @router.post("/incidents/{incident_id}/updates", status_code=status.HTTP_201_CREATED)
@@ -134,9 +155,27 @@ def post_update(
             else None,
             internal=body.internal,
         )
-        row = service.get(uow, incident_id, tenant_id=principal.tenant_id)
+        row = _read(uow, incident_id, principal.tenant_id)
         uow.commit()
-    return IncidentRead(**row)
+    return row
+
+
+@router.post("/incidents/{incident_id}/confirm")
+def confirm_incident(
+    incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
+) -> IncidentRead:
+    """Vouch that an incident (one a health signal opened) really hurt your tenant's customers:
+    its make-good then covers them, at once if it is already resolved."""
+    with platform.uow() as uow:
+        row = service.get(uow, incident_id, tenant_id=principal.tenant_id)
+        new = confirmation.confirm(
+            uow, incident_id, tenant_id=principal.tenant_id, by=str(principal.actor)
+        )
+        if new and row["state"] == State.RESOLVED.value:
+            service.make_good(uow, incident_id)
+        read = _read(uow, incident_id, principal.tenant_id)
+        uow.commit()
+    return read
 
 
 @router.get("/incidents/{incident_id}/review", response_class=PlainTextResponse)

@@ -12,7 +12,7 @@ from tiffin.accounts.model import Principal, Role
 from tiffin.care.coupons import redeem
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
-from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
+from tiffin.domain.order import TERMINAL, Action, IllegalTransition, Order, OrderLine, OrderStatus
 from tiffin.domain.people import OfferStatus, served
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.catalog import CheckoutCatalog
@@ -111,11 +111,13 @@ def can_see(uow: UnitOfWork, principal: Principal, order: Order) -> bool:
         case Role.MERCHANT:
             return order.merchant_id == principal.subject_id
         case Role.RIDER:
+            # Only while holding it (or offered it): the drop-off is a customer's address.
             if order.rider_id == principal.subject_id:
-                return True
+                return not order.is_terminal
             offers = uow.offers.find(
                 tables.offers.c.order_id == order.id,
                 tables.offers.c.rider_id == principal.subject_id,
+                tables.offers.c.status == OfferStatus.PENDING.value,
             )
             return bool(offers)
     return False
@@ -136,6 +138,7 @@ def visible_orders(
     *,
     status: OrderStatus | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[Order]:
     c = tables.orders.c
     where: list[ColumnElement[bool]] = [c.tenant_id == principal.tenant_id]
@@ -143,11 +146,12 @@ def visible_orders(
         where.append(c.customer_id == principal.subject_id)
     elif principal.role is Role.MERCHANT:
         where.append(c.merchant_id == principal.subject_id)
-    elif principal.role is Role.RIDER:
+    elif principal.role is Role.RIDER:  # the orders they hold now, as ``can_see``
         where.append(c.rider_id == principal.subject_id)
+        where.append(c.status.not_in([s.value for s in TERMINAL]))
     if status is not None:
         where.append(c.status == status.value)
-    return uow.orders.find(*where, order_by=c.placed_at.desc(), limit=limit)
+    return uow.orders.find(*where, order_by=c.placed_at.desc(), limit=limit, offset=offset)
 
 
 def act(

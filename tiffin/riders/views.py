@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from tiffin.api.common import ReasonIn
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.people import RiderShift
 from tiffin.riders import service
@@ -22,12 +23,18 @@ def _shift(s: RiderShift) -> ShiftRead:
 
 
 @router.get("/riders")
-def list_riders(platform: PlatformDep, principal: OperatorPrincipal) -> list[RiderRead]:
+def list_riders(
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+) -> list[RiderRead]:
+    r = tables.riders.c
     with platform.uow(read_only=True) as uow:
         riders = uow.riders.find(
-            tables.riders.c.tenant_id == principal.tenant_id, order_by=tables.riders.c.name
+            r.tenant_id == principal.tenant_id,
+            order_by=(r.name, r.id),
+            limit=page.rows,
+            offset=page.offset,
         )
-    return [RiderRead.of(r) for r in riders]
+    return [RiderRead.of(r) for r in page.window(riders)]
 
 
 @router.get("/riders/me")
@@ -63,10 +70,10 @@ def report_location(
 
 
 @router.get("/riders/me/offers")
-def my_offers(platform: PlatformDep, principal: CurrentPrincipal) -> list[OfferRead]:
+def my_offers(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[OfferRead]:
     with platform.uow(read_only=True) as uow:
         rider = service.own_rider(uow, principal)
-        return [OfferRead.of(o) for o in service.pending_offers(uow, rider.id)]
+        return [OfferRead.of(o) for o in page.of(service.pending_offers(uow, rider.id))]
 
 
 @router.post("/riders/me/orders/{order_id}/hand-back", status_code=status.HTTP_204_NO_CONTENT)

@@ -63,13 +63,21 @@ class Records(Generic[T]):
         self.conn.execute(update(self.table).where(self.table.c.id == row["id"]).values(row))
 
     def find(
-        self, *where: ColumnElement[bool], order_by: Any = None, limit: int | None = None
+        self,
+        *where: ColumnElement[bool],
+        order_by: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[T]:
         query = select(self.table).where(*where)
-        if order_by is not None:
+        if isinstance(order_by, tuple):
+            query = query.order_by(*order_by)
+        elif order_by is not None:
             query = query.order_by(order_by)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         return [self.from_row(dict(r)) for r in self.conn.execute(query).mappings()]
 
 
@@ -107,9 +115,12 @@ class Orders:
         *where: ColumnElement[bool],
         order_by: Any = None,
         limit: int | None = None,
+        offset: int = 0,
         for_update: bool = False,
     ) -> list[Order]:
-        return self._load(list(where), order_by=order_by, limit=limit, for_update=for_update)
+        return self._load(
+            list(where), order_by=order_by, limit=limit, offset=offset, for_update=for_update
+        )
 
     def _load(
         self,
@@ -117,12 +128,15 @@ class Orders:
         *,
         order_by: Any = None,
         limit: int | None = None,
+        offset: int = 0,
         for_update: bool = False,
     ) -> list[Order]:
         query = select(tables.orders).where(*where)
         query = query.order_by(order_by if order_by is not None else tables.orders.c.placed_at)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         if for_update:
             query = query.with_for_update()
         rows = [dict(r) for r in self.conn.execute(query).mappings()]

@@ -546,7 +546,9 @@ status_subscribers = Table(
     Column("address", String(500), nullable=False),  # customer id, email address, or URL
     Column("customer_id", ID, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
-    UniqueConstraint("component", "channel", "address", name="uq_status_subscribers_target"),
+    UniqueConstraint(
+        "tenant_id", "component", "channel", "address", name="uq_status_subscribers_target"
+    ),
 )
 
 leases = Table(
@@ -556,4 +558,34 @@ leases = Table(
     Column("holder", String(120), nullable=False),  # host:pid:nonce of the process leading
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# --- issue 20 (H6): operator confirmation of incidents, vetting of riders and merchants --------
+# (the lead moves this block when tables.py becomes a package; migration 0009 creates it)
+
+# A tenant's operator confirmed an incident is real: only then does resolving it make good for
+# that tenant's customers (a health signal alone never grants money).
+incident_confirmations = Table(
+    "incident_confirmations",
+    metadata,
+    Column("incident_id", ID, ForeignKey("incidents.id"), primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
+    Column("confirmed_by", String(60), nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=False),
+)
+
+# Riders and merchants who signed up wait here for an operator: ``pending`` until approved or
+# refused. An account with no row predates vetting and counts as approved.
+account_reviews = Table(
+    "account_reviews",
+    metadata,
+    Column("subject_id", ID, primary_key=True),  # rider or merchant id
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # rider or merchant
+    Column("status", String(10), nullable=False),  # pending, approved or refused
+    Column("note", String(1000), nullable=False, server_default=""),
+    Column("reviewed_by", String(60), nullable=True),
+    Column("reviewed_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_account_reviews_tenant_status", "tenant_id", "status"),
 )
