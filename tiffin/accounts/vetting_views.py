@@ -16,7 +16,7 @@ from tiffin.api.problems import error_responses
 router = APIRouter(
     prefix="/v1/account-reviews",
     tags=["accounts"],
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(400, 401, 403, 404, 409, 413, 422),
 )
 
 

@@ -10,12 +10,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tiffin.api.deps import PlatformDep
 from tiffin.api.guards import metrics_access
+from tiffin.api.problems import error_responses
 from tiffin.platform import Platform
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", response_class=Response, dependencies=[Depends(metrics_access)])
+@router.get(
+    "/metrics",
+    response_class=Response,
+    dependencies=[Depends(metrics_access)],
+    responses=error_responses(401, 403),
+)
 def metrics(platform: PlatformDep) -> Response:
     """Orders by state, open anomalies, outbox lag, dispatch decision time, notification delay,
     HTTP latency, background loops' heartbeats."""
