@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from tiffin.errors import TiffinError
 
@@ -108,13 +109,22 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large
 
 
 def _allowed(request: Request) -> str:
-    """Every method some route serves at this path (Starlette names only the first route's,
-    and a path such as /v1/incidents is served by a GET route and a POST route)."""
+    """Every method the API serves at this path (Starlette names only the first route's, and
+    a path such as /v1/incidents is served by a GET route and a POST route). Read from the
+    OpenAPI document, the public record of the routes, compiled once per app."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = [
+            (compile_path(path)[0], {m.upper() for m in operations})
+            for path, operations in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allowed_methods = table
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for pattern, served in table:
+        if pattern.match(request.url.path):
+            methods |= served
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))
