@@ -1,11 +1,14 @@
 """Health signals, and the watch that opens an incident when one breaches.
 
 The signals are read from the running process (HTTP error rate, outbox lag, the dispatcher's
-heartbeat) and from the database (notification attempts). A breach opens a platform-wide
-incident at once, dated from the moment the breach was first seen, so the status page and the
-make-good window start when the trouble did; when the signal is healthy again the incident moves
-to ``monitoring``, and after ``resolve_after`` of health it resolves itself, which makes good.
-An operator can of course update or resolve it sooner.
+heartbeat) and from the database (notification attempts: a channel with no provider configured
+logs none, so it is never a failure). A breach opens an incident at once, dated from the moment
+the breach was first seen, so the status page and the make-good window start when the trouble
+did. The error rate is judged per tenant past a minimum volume, and its incident belongs to that
+tenant; the other signals open platform-wide ones. When the signal is healthy again the incident
+moves to ``monitoring``, and after ``resolve_after`` of health it resolves itself. Incidents
+opened here are unconfirmed: resolving one makes good only for tenants whose operator confirmed
+it (``tiffin.incidents.confirmation``). An operator can of course update or resolve it sooner.
 """
 
 from __future__ import annotations
