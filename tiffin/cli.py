@@ -112,6 +112,7 @@ def serve(
     import uvicorn
 
     from tiffin.api.app import create_app
+    from tiffin.api.guards import server_options
 
     base = _settings(database_url)
     settings = base.model_copy(
@@ -125,7 +126,13 @@ def serve(
             "a simulated day is playing on the demo campus: follow it with "
             f"GET http://{host}:{port}/v1/orders as ops@campus.test"
         )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        **server_options(concurrency=settings.max_connections),
+    )
 
 
 @app.command("backup")

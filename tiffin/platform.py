@@ -7,7 +7,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from anyio import CapacityLimiter
@@ -102,8 +102,14 @@ class Platform:
         return 1 if self.db.is_sqlite else self.settings.postgres_write_slots
 
     def __post_init__(self) -> None:
-        """The abuse guards (docs/security.md), built from settings like everything else."""
+        """The abuse guards (docs/security.md) and the health watch's volume floor, built from
+        settings like everything else."""
         s = self.settings
+        self.health.limits = replace(
+            self.health.limits,
+            min_requests=s.error_incident_min_requests,
+            min_errors=s.error_incident_min_errors,
+        )
         self.tokens.revocations = revocations_for(s.rate_limit_storage_url)
         self.limits = RateLimits(
             {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,8 +38,30 @@ class Settings(BaseSettings):
     health_seconds: float = Field(
         default=5.0, gt=0, description="How often the health watch looks at its signals."
     )
+    error_incident_min_requests: int = Field(
+        default=20,
+        ge=1,
+        description="Requests a tenant must make in a minute before its 5xx can open an incident.",
+    )
+    error_incident_min_errors: int = Field(
+        default=5, ge=1, description="5xx answers a tenant must see in a minute for an incident."
+    )
     notify_poll_seconds: float = Field(
         default=0.05, gt=0, description="How often the notification sender looks for work."
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body accepted; larger ones get 413 before being read.",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="serve: open connections at once; past it new ones get 503 at once.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics asks for; unset: /metrics answers loopback only.",
     )
     push_webhook_url: str | None = Field(
         default=None, description="Push provider webhook; unset: push falls back to SMS/inbox."

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from tests.api.helpers import assigned, merchant_of, place
@@ -39,7 +40,7 @@ def tick(world: World, watch: HealthWatch, running: FakeRunning) -> list[str]:
     return done
 
 
-def test_a_stalled_dispatcher_opens_calms_and_resolves_an_incident_and_makes_good(
+def test_a_stalled_dispatcher_opens_calms_and_resolves_an_incident_made_good_once_confirmed(
     world: World,
 ) -> None:
     c, clock = world.client, world.platform.clock
@@ -64,7 +65,12 @@ def test_a_stalled_dispatcher_opens_calms_and_resolves_an_incident_and_makes_goo
     ops = world.auth("ops")
     [resolved] = c.get("/v1/incidents?state=resolved", headers=ops).json()
     assert resolved["source"] == "signal:dispatcher_stalled"
-    assert resolved["made_good_orders"] == 1  # the order that missed its promise meanwhile
+    assert not resolved["confirmed"] and resolved["made_good_orders"] == 0  # a signal alone
+    assert c.get("/v1/me/wallet", headers=world.auth("student1")).json()["grants"] == []
+    confirmed = c.post(f"/v1/incidents/{resolved['id']}/confirm", headers=ops).json()
+    assert confirmed["confirmed"] and confirmed["made_good_orders"] == 1  # missed its promise
+    again = c.post(f"/v1/incidents/{resolved['id']}/confirm", headers=ops).json()
+    assert again["made_good_orders"] == 1  # confirming twice grants nothing more
     wallet = c.get("/v1/me/wallet", headers=world.auth("student1")).json()
     assert [g["order_id"] for g in wallet["grants"]] == [order["id"]]
     assert c.get("/status.json").json()["components"]["dispatch"] == "operational"
@@ -74,7 +80,7 @@ def test_error_rate_outbox_lag_and_failing_providers_are_signals(world: World) -
     clock = world.platform.clock
     running, watch = FakeRunning(lag=5000), HealthWatch()
     for n in range(30):
-        running.http.record(clock.now(), 500 if n % 3 == 0 else 200)
+        running.http.record(clock.now(), 500 if n % 3 == 0 else 200, tenant_of(world))
     now = clock.now()
     with world.platform.uow() as uow:
         uow.conn.execute(
@@ -112,11 +118,11 @@ def test_error_rate_outbox_lag_and_failing_providers_are_signals(world: World) -
         )
         uow.commit()
     assert sorted(tick(world, watch, running)) == [
-        "opened error_rate",
+        f"opened error_rate ({tenant_of(world)})",
         "opened notification_failures",
         "opened outbox_lag",
     ]
-    page = world.client.get("/status.json").json()
+    page = world.client.get("/status.json?tenant=campus").json()
     assert page["components"]["ordering"] == "partial_outage"
     assert page["components"]["notifications"] == "partial_outage"
 
@@ -146,7 +152,8 @@ def test_during_a_dispatch_incident_a_lost_rider_is_the_platforms_fault(world: W
 def test_metrics_and_a_database_that_cannot_be_reached(world: World) -> None:
     c = world.client
     place(world, key="m")
-    body = c.get("/metrics").text
+    world.platform.settings.metrics_token = SecretStr("scrape-me")
+    body = c.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).text
     assert 'tiffin_orders{state="placed"} 1.0' in body
     assert 'tiffin_http_requests_total{method="POST",route="/v1/orders",status="201"}' in body
     assert "tiffin_outbox_lag" in body
@@ -168,6 +175,6 @@ def test_the_platforms_own_watch_reads_its_signals_and_stays_quiet_when_healthy(
 ) -> None:
     assert world.platform.watch_health() == []
     for _ in range(25):
-        world.platform.http.record(world.platform.clock.now(), 503)
-    assert world.platform.watch_health() == ["opened error_rate"]
+        world.platform.http.record(world.platform.clock.now(), 503, tenant_of(world))
+    assert world.platform.watch_health() == [f"opened error_rate ({tenant_of(world)})"]
     assert world.platform.watch_health() == []  # one incident, however many processes look

@@ -126,8 +126,13 @@ class FakeCustomers(FakeRecords[Customer]):
 
 
 class FakeRiders(FakeRecords[Rider]):
-    def of_tenant(self, tenant_id: str) -> list[Rider]:
-        return sorted((r for r in self._all() if r.tenant_id == tenant_id), key=lambda r: r.name)
+    def of_tenant(
+        self, tenant_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[Rider]:
+        found = sorted(
+            (r for r in self._all() if r.tenant_id == tenant_id), key=lambda r: (r.name, r.id)
+        )
+        return found[offset : None if limit is None else offset + limit]
 
     def with_ids(self, ids: Iterable[str]) -> list[Rider]:
         wanted = set(ids)
@@ -209,7 +214,9 @@ class FakeOrders:
         merchant_id: str | None = None,
         rider_id: str | None = None,
         status: OrderStatus | None = None,
+        unfinished: bool = False,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[Order]:
         def keep(o: Order) -> bool:
             return (
@@ -218,9 +225,10 @@ class FakeOrders:
                 and merchant_id in (None, o.merchant_id)
                 and rider_id in (None, o.rider_id)
                 and status in (None, o.status)
+                and not (unfinished and o.is_terminal)
             )
 
-        return list(reversed(self._matching(keep)))[:limit]
+        return list(reversed(self._matching(keep)))[offset : offset + limit]
 
     def in_flight(
         self, tenant_id: str, statuses: Iterable[str], *, placed_since: datetime

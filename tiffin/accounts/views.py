@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from tiffin.accounts import credentials, service, signup
+from tiffin.accounts import credentials, service, signup, vetting
 from tiffin.accounts.model import Principal, Role
 from tiffin.accounts.schemas import (
     AccountRead,
@@ -117,13 +117,18 @@ def sign_up_merchant(
     body: MerchantSignup, request: Request, platform: PlatformDep
 ) -> SignupAccepted:
     def merchant(uow: UnitOfWork, tenant_id: str) -> str:
-        return register_merchant(
+        made = register_merchant(
             uow,
             tenant_id=tenant_id,
             name=body.merchant_name,
             location=body.location.to_domain(),
             prep_minutes=body.prep_minutes,
-        ).id
+            is_open=False,  # closed, and invisible to customers, until an operator approves
+        )
+        vetting.start_review(
+            uow, tenant_id=tenant_id, kind=vetting.AccountKind.MERCHANT, subject_id=made.id
+        )
+        return made.id
 
     return _sign_up(platform, request, body, Role.MERCHANT, merchant)
 
@@ -131,7 +136,11 @@ def sign_up_merchant(
 @router.post("/auth/riders", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429))
 def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) -> SignupAccepted:
     def rider(uow: UnitOfWork, tenant_id: str) -> str:
-        return register_rider(uow, tenant_id=tenant_id, name=body.name, vehicle=body.vehicle).id
+        made = register_rider(uow, tenant_id=tenant_id, name=body.name, vehicle=body.vehicle)
+        vetting.start_review(
+            uow, tenant_id=tenant_id, kind=vetting.AccountKind.RIDER, subject_id=made.id
+        )
+        return made.id
 
     return _sign_up(platform, request, body, Role.RIDER, rider)
 

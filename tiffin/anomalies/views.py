@@ -20,6 +20,7 @@ from tiffin.anomalies.schemas import (
     ProblemIn,
 )
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 
 router = APIRouter(
@@ -31,11 +32,12 @@ router = APIRouter(
 def list_anomalies(
     platform: PlatformDep,
     principal: OperatorPrincipal,
+    page: PageDep,
     status: Literal["open", "escalated", "handled", "closed"] | None = None,
 ) -> list[AnomalyRead]:
     """Open and escalated anomalies, soonest SLA first (or every anomaly of one status)."""
     with platform.uow(read_only=True) as uow:
-        return [AnomalyRead(**r) for r in service.queue(uow, principal, status=status)]
+        return [AnomalyRead(**r) for r in page.of(service.queue(uow, principal, status=status))]
 
 
 @router.get("/anomalies/{anomaly_id}")
@@ -109,10 +111,12 @@ def report_problem(
 
 
 @router.get("/me/anomalies")
-def my_anomalies(platform: PlatformDep, principal: CurrentPrincipal) -> list[CustomerAnomalyRead]:
+def my_anomalies(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[CustomerAnomalyRead]:
     """A customer's own anomalies: what happened to their orders, and what they can rate."""
     with platform.uow(read_only=True) as uow:
-        found = service.anomalies_of_customer(uow, principal)
+        found = page.of(service.anomalies_of_customer(uow, principal))
     return [CustomerAnomalyRead.model_validate(a) for a in found]
 
 

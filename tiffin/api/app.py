@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tiffin import __version__
+from tiffin.accounts.vetting_views import router as vetting_router
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
 from tiffin.api import problems
+from tiffin.api.guards import BodyLimit, SecurityHeaders
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
@@ -70,6 +72,10 @@ def create_app(
     problems.install(app)
 
     app.add_middleware(CountAnswers, platform=platform)
+    # Added last, so outermost: an oversized body is refused before anything reads it, and
+    # every answer (a 413 too) carries the security headers.
+    app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
 
     # Routes are tried in order and the first match wins. No two routers' paths overlap, so
     # the order only decides how many routes a request is matched against: orders, the
@@ -79,6 +85,7 @@ def create_app(
         orders_router,
         health_router,
         accounts_router,
+        vetting_router,
         catalog_router,
         riders_router,
         care_router,

@@ -38,16 +38,18 @@ async def current_principal(
             "send 'Authorization: Bearer <token>' (log in first)", code="missing_token"
         )
     now = platform.clock.now()
+    principal = None
     if not platform.tokens.revocations.shared:  # a shared check is a network call: not here
-        cached = platform.tokens.cached(credentials.credentials, now)
-        if cached is not None:
-            return cached
-    return await run_in_threadpool(
-        platform.tokens.principal,
-        lambda: platform.uow(read_only=True),
-        credentials.credentials,
-        now,
-    )
+        principal = platform.tokens.cached(credentials.credentials, now)
+    if principal is None:
+        principal = await run_in_threadpool(
+            platform.tokens.principal,
+            lambda: platform.uow(read_only=True),
+            credentials.credentials,
+            now,
+        )
+    request.state.tenant_id = principal.tenant_id  # the error-rate signal is kept per tenant
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

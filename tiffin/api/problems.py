@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from tiffin.errors import TiffinError, TooManyRequests
 
@@ -29,15 +31,23 @@ RETRY_AFTER_SECONDS = 5
 
 
 def _problem(
-    status: int, code: str, title: str, detail: str, retry_after: int | None = None, **extra: Any
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    retry_after: int | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     if status == 503:
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if retry_after is not None:
-        headers = {"Retry-After": str(retry_after)}
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -103,6 +113,34 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(request)
+        return _problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers=headers)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+def _allowed(request: Request) -> str:
+    """Every method the API serves at this path (Starlette names only the first route's, and
+    a path such as /v1/incidents is served by a GET route and a POST route). Read from the
+    OpenAPI document, the public record of the routes, compiled once per app."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = [
+            (compile_path(path)[0], {m.upper() for m in operations})
+            for path, operations in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allowed_methods = table
+    methods: set[str] = set()
+    for pattern, served in table:
+        if pattern.match(request.url.path):
+            methods |= served
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))

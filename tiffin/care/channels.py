@@ -83,6 +83,7 @@ class Attempt:
     status_code: int | None
     error: str | None
     elapsed_ms: float
+    configured: bool = True  # False: no provider for the channel, so nothing was attempted
 
 
 def backoff_seconds(attempt: int, *, base: float = 0.5, cap: float = 60.0) -> float:
@@ -179,7 +180,7 @@ class NotificationSender:
         index = int(row["channel_index"])  # type: ignore[call-overload]
         attempts = int(row["attempts"])  # type: ignore[call-overload]
         channel_name = plan[index]
-        ok, status_code, error = True, None, None
+        ok, status_code, error, configured = True, None, None, True
         began = time.perf_counter()
         if channel_name == "inbox":
             pass  # written with the notification: nothing to send
@@ -188,7 +189,9 @@ class NotificationSender:
         else:
             channel = self._channel(channel_name, row)
             if channel is None:
-                ok, error = False, f"no {channel_name} provider configured"
+                # A configuration state, not a failed delivery: move on to the next channel
+                # without logging an attempt (the health watch counts attempts).
+                ok, error, configured = False, f"no {channel_name} provider configured", False
                 attempts = self.max_attempts - 1  # do not retry what cannot work
             else:
                 try:
@@ -201,7 +204,9 @@ class NotificationSender:
                 except ChannelError as exc:
                     ok, status_code, error = False, exc.status_code, str(exc)
         elapsed_ms = (time.perf_counter() - began) * 1000
-        return Attempt(row, channel_name, plan, index, attempts, ok, status_code, error, elapsed_ms)
+        return Attempt(
+            row, channel_name, plan, index, attempts, ok, status_code, error, elapsed_ms, configured
+        )
 
     def _channel(self, name: str, row: dict[str, object]) -> Channel | None:
         """The provider for a channel; a webhook subscriber's channel is their own URL."""
@@ -219,23 +224,28 @@ class NotificationSender:
         n = tables.notifications.c
         with UnitOfWork(self.db, self.clock) as uow:
             for o in outcomes:
-                uow.conn.execute(
-                    insert(tables.notification_attempts).values(
-                        notification_id=o.row["id"],
-                        channel=o.channel,
-                        at=now,
-                        ok=o.ok,
-                        status_code=o.status_code,
-                        error=o.error,
-                        elapsed_ms=o.elapsed_ms,
-                    )
-                )
+                if o.configured:
+                    self._log_attempt(uow, o, now)
                 uow.conn.execute(
                     update(tables.notifications)
                     .where(n.id == o.row["id"])
                     .values(**self._next_state(o, now))
                 )
             uow.commit()
+
+    @staticmethod
+    def _log_attempt(uow: UnitOfWork, o: Attempt, now: datetime) -> None:
+        uow.conn.execute(
+            insert(tables.notification_attempts).values(
+                notification_id=o.row["id"],
+                channel=o.channel,
+                at=now,
+                ok=o.ok,
+                status_code=o.status_code,
+                error=o.error,
+                elapsed_ms=o.elapsed_ms,
+            )
+        )
 
     def _next_state(self, o: Attempt, now: datetime) -> dict[str, object]:
         """What an attempt leads to: delivered, a retry after backoff, the next channel, or

@@ -32,7 +32,9 @@ def policy_for(uow: UnitOfWork, tenant_id: str) -> CompensationPolicy:
     return load_policy(document) if document else DEFAULT_POLICY
 
 
-def open_calls(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
+def open_calls(
+    uow: UnitOfWork, tenant_id: str, *, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
     """Customers still waiting for a phone call, most urgent first, with what they were told."""
     c = tables.call_list.c
     n = tables.notifications.c
@@ -40,18 +42,23 @@ def open_calls(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
         select(c.id, c.customer_id, c.phone, c.priority, c.created_at, n.title, n.body, n.order_id)
         .join(tables.notifications, n.id == c.notification_id)
         .where(c.tenant_id == tenant_id, c.done_at.is_(None))
-        .order_by(c.priority.desc(), c.created_at)
+        .order_by(c.priority.desc(), c.created_at, c.id)
+        .limit(limit)
+        .offset(offset)
     )
     return [dict(r) for r in uow.conn.execute(query).mappings()]
 
 
-def recent_notices(uow: UnitOfWork, tenant_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
+def recent_notices(
+    uow: UnitOfWork, tenant_id: str, *, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
     """The newest notices the engine left for the tenant's operators."""
     t = tables.operator_notices.c
     query = (
         select(t.id, t.kind, t.text, t.created_at)
         .where(t.tenant_id == tenant_id)
-        .order_by(t.created_at.desc())
+        .order_by(t.created_at.desc(), t.id)
         .limit(limit)
+        .offset(offset)
     )
     return [dict(r) for r in uow.conn.execute(query).mappings()]

@@ -12,6 +12,7 @@ from tiffin.anomalies import queries as anomaly_queries
 from tiffin.anomalies.service import care_report
 from tiffin.api.common import Instant, ReasonIn
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.care import ledger, queries
 from tiffin.care.call_list import mark_call_done
@@ -47,10 +48,11 @@ def _customer_id(principal: Principal) -> str:
 
 
 @router.get("/me/inbox")
-def inbox(platform: PlatformDep, principal: CurrentPrincipal) -> list[MessageRead]:
+def inbox(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[MessageRead]:
     customer_id = _customer_id(principal)
     with platform.uow(read_only=True) as uow:
-        return [MessageRead(**m) for m in messages_for(uow, customer_id)]  # type: ignore[arg-type]
+        found = page.of(messages_for(uow, customer_id))
+    return [MessageRead(**m) for m in found]  # type: ignore[arg-type]
 
 
 @router.get("/me/wallet")
@@ -68,13 +70,15 @@ def my_wallet(platform: PlatformDep, principal: CurrentPrincipal) -> WalletRead:
 
 
 @router.get("/me/notifications")
-def my_notifications(platform: PlatformDep, principal: CurrentPrincipal) -> list[NotificationRead]:
+def my_notifications(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[NotificationRead]:
     """Notices sent to the caller: a customer's trouble messages and their delivery state, a
     merchant's order alerts."""
     if principal.role not in (Role.CUSTOMER, Role.MERCHANT) or principal.subject_id is None:
         raise Forbidden("only customers and merchants receive notifications", code="no_inbox")
     with platform.uow(read_only=True) as uow:
-        found = notifications_for(uow, f"{principal.role.value}:{principal.subject_id}")
+        found = page.of(notifications_for(uow, f"{principal.role.value}:{principal.subject_id}"))
     return [NotificationRead.model_validate(n) for n in found]
 
 
@@ -90,11 +94,11 @@ def reverse_grant(
 
 @router.get("/care/report")
 def report(
-    platform: PlatformDep, principal: OperatorPrincipal, since: Instant | None = None
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep, since: Instant | None = None
 ) -> list[CareReportRead]:
     """Satisfaction and cost per anomaly type and compensation policy version."""
     with platform.uow(read_only=True) as uow:
-        rows = care_report(uow, principal, since=since)
+        rows = page.of(care_report(uow, principal, since=since))
     return [CareReportRead.model_validate(r) for r in rows]
 
 
@@ -112,11 +116,11 @@ def force_majeure(
 
 
 @router.get("/care/call-list")
-def call_list(platform: PlatformDep, principal: OperatorPrincipal) -> list[CallRead]:
+def call_list(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) -> list[CallRead]:
     """Customers who want a phone call, most urgent first."""
     with platform.uow(read_only=True) as uow:
-        calls = queries.open_calls(uow, principal.tenant_id)
-    return [CallRead.model_validate(c) for c in calls]
+        calls = queries.open_calls(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
+    return [CallRead.model_validate(c) for c in page.window(calls)]
 
 
 @router.post("/care/call-list/{call_id}/done", responses=error_responses(404, 409))
@@ -136,11 +140,13 @@ def call_done(
 
 
 @router.get("/care/notices")
-def notices(platform: PlatformDep, principal: OperatorPrincipal) -> list[NoticeRead]:
+def notices(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) -> list[NoticeRead]:
     """Things the engine wants an operator to know (the daily budget reached, ...)."""
     with platform.uow(read_only=True) as uow:
-        found = queries.recent_notices(uow, principal.tenant_id)
-    return [NoticeRead.model_validate(n) for n in found]
+        found = queries.recent_notices(
+            uow, principal.tenant_id, limit=page.rows, offset=page.offset
+        )
+    return [NoticeRead.model_validate(n) for n in page.window(found)]
 
 
 # Last: /care/{kind} would otherwise shadow /care/call-list and /care/notices.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from tiffin.accounts.model import Role
 from tiffin.api.deps import CurrentPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.catalog import service
 from tiffin.catalog.schemas import (
@@ -25,9 +26,12 @@ router = APIRouter(
 
 
 @router.get("")
-def list_merchants(platform: PlatformDep, principal: CurrentPrincipal) -> list[MerchantRead]:
+def list_merchants(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[MerchantRead]:
     with platform.uow(read_only=True) as uow:
-        return [MerchantRead.of(m) for m in service.list_merchants(uow, principal)]
+        found = service.list_merchants(uow, principal, limit=page.rows, offset=page.offset)
+    return [MerchantRead.of(m) for m in page.window(found)]
 
 
 @router.get("/me")

@@ -16,6 +16,7 @@ from tiffin.care import notify
 from tiffin.care import service as care
 from tiffin.care.policy import CompensationPolicy
 from tiffin.care.queries import policy_for
+from tiffin.incidents import confirmation
 from tiffin.incidents.model import Component, Impact
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -57,16 +58,20 @@ def affected_orders(uow: UnitOfWork, incident: dict[str, Any]) -> list[Any]:
 
 
 def make_good(uow: UnitOfWork, incident_id: str) -> MadeGood:
-    """Compensate every affected order once and tell its customer (idempotent)."""
+    """Compensate every affected order of the tenants whose operators confirmed the incident
+    once, and tell its customer (idempotent)."""
     incident = dict(
         uow.conn.execute(select(tables.incidents).where(i.id == incident_id)).mappings().one()
     )
+    confirmed = confirmation.confirmed_tenants(uow, incident_id)
     cause = f"incident:{incident_id}"
     orders, cents = 0, 0
     now = uow.clock.now()
     policies: dict[str, CompensationPolicy] = {}  # per tenant, read once
     for row in affected_orders(uow, incident):
         tenant_id = row["tenant_id"]
+        if tenant_id not in confirmed:
+            continue  # nobody vouched for it there: a signal alone grants nothing
         if tenant_id not in policies:
             policies[tenant_id] = policy_for(uow, tenant_id)
         grant = care.make_good_order(

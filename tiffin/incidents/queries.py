@@ -12,15 +12,21 @@ from tiffin.store.uow import UnitOfWork
 
 
 def incidents_seen_by(
-    uow: UnitOfWork, tenant_id: str, *, state: State | None = None, limit: int = 200
+    uow: UnitOfWork,
+    tenant_id: str,
+    *,
+    state: State | None = None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The tenant's own and the platform-wide incidents, newest first (of one state if given)."""
     i = tables.incidents.c
     query = (
         select(tables.incidents)
         .where((i.tenant_id.is_(None)) | (i.tenant_id == tenant_id))
-        .order_by(i.opened_at.desc())
+        .order_by(i.opened_at.desc(), i.id)
         .limit(limit)
+        .offset(offset)
     )
     if state is not None:
         query = query.where(i.state == state.value)

@@ -44,6 +44,10 @@ class IncidentRead(BaseModel):
     made_good_at: datetime | None
     made_good_orders: int
     made_good_cents: int
+    confirmed: bool = Field(
+        default=False,
+        description="an operator of your tenant confirmed it: resolving it makes good for you",
+    )
 
 
 class SubscriptionIn(Strict):

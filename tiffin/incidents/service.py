@@ -3,7 +3,8 @@
 An incident belongs to a tenant (an operator opened it) or to the whole platform (a health
 signal opened it). Every public update goes to the subscribers of the affected components
 (``incidents.subscribers``). Resolving runs the make-good (``incidents.make_good``): every order
-the incident touched is compensated once under its tenant's policy, and its customer is told.
+the incident touched, in the tenants whose operator confirmed it (``incidents.confirmation``), is
+compensated once under its tenant's policy, and its customer is told.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import insert, or_, select, update
 
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
+from tiffin.incidents import confirmation
 from tiffin.incidents.make_good import MadeGood, make_good
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.incidents.subscribers import tell_subscribers
@@ -68,6 +70,8 @@ def open_incident(
         )
     )
     _add_update(uow, incident_id, State.INVESTIGATING, parsed, message, author)
+    if source == "operator" and tenant_id is not None:  # an operator's word confirms it
+        confirmation.confirm(uow, incident_id, tenant_id=tenant_id, by=author)
     return incident_id
 
 

@@ -129,6 +129,11 @@ def subscribe(
     if not created:
         s = tables.status_subscribers.c
         sub_id = uow.conn.execute(
-            select(s.id).where(s.component == component, s.channel == channel, s.address == address)
+            select(s.id).where(
+                s.tenant_id == tenant_id,
+                s.component == component,
+                s.channel == channel,
+                s.address == address,
+            )
         ).scalar_one()
     return sub_id

@@ -8,9 +8,11 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from tiffin.accounts.model import Role
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.errors import NotFound
-from tiffin.incidents import queries, service, subscribers, subscriptions
+from tiffin.incidents import confirmation, queries, service, subscribers, subscriptions
+from tiffin.incidents.make_good import make_good
 from tiffin.incidents.model import State
 from tiffin.incidents.schemas import (
     IncidentIn,
@@ -23,6 +25,7 @@ from tiffin.incidents.schemas import (
 from tiffin.incidents.status import review_markdown, status_html
 from tiffin.incidents.status import status as status_page
 from tiffin.platform import Platform
+from tiffin.store.uow import UnitOfWork
 
 router = APIRouter(
     prefix="/v1", tags=["incidents"], responses=error_responses(400, 401, 403, 404, 409, 422)
@@ -44,20 +47,31 @@ def open_incident(
             author=str(principal.actor),
             started_at=body.started_at,
         )
-        row = service.get(uow, incident_id, tenant_id=principal.tenant_id)
+        row = _read(uow, incident_id, principal.tenant_id)
         uow.commit()
-    return IncidentRead(**row)
+    return row
+
+
+def _read(uow: UnitOfWork, incident_id: str, tenant_id: str) -> IncidentRead:
+    row = service.get(uow, incident_id, tenant_id=tenant_id)
+    return IncidentRead(**row, confirmed=confirmation.is_confirmed(uow, incident_id, tenant_id))
 
 
 @router.get("/incidents")
 def list_incidents(
     platform: PlatformDep,
     principal: OperatorPrincipal,
+    page: PageDep,
     state: State | None = None,
 ) -> list[IncidentRead]:
     with platform.uow(read_only=True) as uow:
-        found = queries.incidents_seen_by(uow, principal.tenant_id, state=state)
-    return [IncidentRead(**r) for r in found]
+        found = page.window(
+            queries.incidents_seen_by(
+                uow, principal.tenant_id, state=state, limit=page.rows, offset=page.offset
+            )
+        )
+        confirmed = confirmation.confirmed_among(uow, [r["id"] for r in found], principal.tenant_id)
+    return [IncidentRead(**r, confirmed=r["id"] in confirmed) for r in found]
 
 
 @router.get("/incidents/{incident_id}")
@@ -65,7 +79,7 @@ def get_incident(
     incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
 ) -> IncidentRead:
     with platform.uow(read_only=True) as uow:
-        return IncidentRead(**service.get(uow, incident_id, tenant_id=principal.tenant_id))
+        return _read(uow, incident_id, principal.tenant_id)
 
 
 @router.post("/incidents/{incident_id}/updates", status_code=status.HTTP_201_CREATED)
@@ -86,9 +100,27 @@ def post_update(
             else None,
             internal=body.internal,
         )
-        row = service.get(uow, incident_id, tenant_id=principal.tenant_id)
+        row = _read(uow, incident_id, principal.tenant_id)
         uow.commit()
-    return IncidentRead(**row)
+    return row
+
+
+@router.post("/incidents/{incident_id}/confirm")
+def confirm_incident(
+    incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
+) -> IncidentRead:
+    """Vouch that an incident (one a health signal opened) really hurt your tenant's customers:
+    its make-good then covers them, at once if it is already resolved."""
+    with platform.uow() as uow:
+        row = service.get(uow, incident_id, tenant_id=principal.tenant_id)
+        new = confirmation.confirm(
+            uow, incident_id, tenant_id=principal.tenant_id, by=str(principal.actor)
+        )
+        if new and row["state"] == State.RESOLVED.value:
+            make_good(uow, incident_id)
+        read = _read(uow, incident_id, principal.tenant_id)
+        uow.commit()
+    return read
 
 
 @router.get("/incidents/{incident_id}/review", response_class=PlainTextResponse)

@@ -10,7 +10,7 @@ from tiffin.accounts.model import Principal, Role
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
-from tiffin.domain.people import served
+from tiffin.domain.people import OfferStatus, served
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.coupons import redeem
@@ -108,11 +108,15 @@ def can_see(uow: UnitOfWork, principal: Principal, order: Order) -> bool:
         case Role.MERCHANT:
             return order.merchant_id == principal.subject_id
         case Role.RIDER:
+            # Only while holding it (or offered it): the drop-off is a customer's address.
             if order.rider_id == principal.subject_id:
-                return True
+                return not order.is_terminal
             if principal.subject_id is None:
                 return False
-            return bool(uow.offers.between(order.id, principal.subject_id))
+            return any(
+                o.status is OfferStatus.PENDING
+                for o in uow.offers.between(order.id, principal.subject_id)
+            )
     return False
 
 
@@ -131,9 +135,10 @@ def visible_orders(
     *,
     status: OrderStatus | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[Order]:
     """The orders the principal may see, newest first: an operator sees the tenant's, the others
-    their own."""
+    their own (a rider only those they carry now, as ``can_see``)."""
     own = principal.subject_id
     if principal.role is not Role.OPERATOR and own is None:
         return []  # a customer, merchant or rider account without its subject owns nothing
@@ -142,8 +147,10 @@ def visible_orders(
         customer_id=own if principal.role is Role.CUSTOMER else None,
         merchant_id=own if principal.role is Role.MERCHANT else None,
         rider_id=own if principal.role is Role.RIDER else None,
+        unfinished=principal.role is Role.RIDER,
         status=status,
         limit=limit,
+        offset=offset,
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from tiffin.accounts.model import Principal
 from tiffin.api.common import ReasonIn
 from tiffin.api.deps import CurrentPrincipal, PlatformDep, client_ip
 from tiffin.api.idempotency import fingerprint, run_idempotent
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
 from tiffin.domain.order import Action, OrderStatus
@@ -80,12 +81,14 @@ async def place_order(
 def list_orders(
     platform: PlatformDep,
     principal: CurrentPrincipal,
+    page: PageDep,
     status: OrderStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OrderRead]:
     with platform.uow(read_only=True) as uow:
-        found = service.visible_orders(uow, principal, status=status, limit=limit)
-        return [OrderRead.of(o) for o in found]
+        found = service.visible_orders(
+            uow, principal, status=status, limit=page.rows, offset=page.offset
+        )
+        return [OrderRead.of(o) for o in page.window(found)]
 
 
 @router.get("/{order_id}")

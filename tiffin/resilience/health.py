@@ -56,3 +56,9 @@ def readiness(
         checks["database"] = f"unreachable: {type(exc).__name__}"
         ready = False
     return Readiness(ready, checks)
+
+
+def notifications_state(push_webhook_url: str | None, sms_webhook_url: str | None) -> str:
+    """A configuration state, not a health signal: with no push or SMS provider, customers hear
+    through the in-app inbox and nothing counts as a failed message."""
+    return "configured" if (push_webhook_url or sms_webhook_url) else "not configured"

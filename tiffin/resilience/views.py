@@ -7,14 +7,16 @@ import time
 from datetime import datetime
 from typing import Protocol
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tiffin.api.deps import PlatformDep
+from tiffin.api.guards import metrics_access
+from tiffin.api.problems import error_responses
 from tiffin.clock import Clock
-from tiffin.resilience.health import readiness
+from tiffin.resilience.health import notifications_state, readiness
 from tiffin.resilience.metrics import Metrics
 
 router = APIRouter(tags=["health"])
@@ -37,12 +39,22 @@ def readyz(platform: PlatformDep) -> JSONResponse:
     )
     status = 200 if result.ready else 503
     headers = None if result.ready else {"Retry-After": "5"}
+    s = platform.settings
+    checks = {
+        **result.checks,
+        "notifications": notifications_state(s.push_webhook_url, s.sms_webhook_url),
+    }
     return JSONResponse(
-        {"ready": result.ready, "checks": result.checks}, status_code=status, headers=headers
+        {"ready": result.ready, "checks": checks}, status_code=status, headers=headers
     )
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    dependencies=[Depends(metrics_access)],
+    responses=error_responses(401, 403),
+)
 def metrics(platform: PlatformDep) -> Response:
     """Orders by state, open anomalies, outbox lag, dispatch decision time, notification delay,
     HTTP latency, background loops' heartbeats."""
@@ -50,7 +62,7 @@ def metrics(platform: PlatformDep) -> Response:
 
 
 class _Answers(Protocol):
-    def record(self, at: datetime, status_code: int) -> None: ...
+    def record(self, at: datetime, status_code: int, tenant_id: str | None = None) -> None: ...
 
 
 class Observed(Protocol):
@@ -94,7 +106,8 @@ class CountAnswers:
         try:
             await self.app(scope, receive, send_counting)
         finally:
-            self.platform.http.record(self.platform.clock.now(), status)
+            tenant_id = scope.get("state", {}).get("tenant_id")  # set once the caller is known
+            self.platform.http.record(self.platform.clock.now(), status, tenant_id)
             self._observe(scope, status, time.perf_counter() - began)
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tiffin.accounts import vetting
 from tiffin.accounts.model import Principal, Role
 from tiffin.domain.events import OfferMade, OfferRejected, RiderShiftEnded, RiderShiftStarted
 from tiffin.domain.geo import LatLon, distance_m
@@ -33,6 +34,7 @@ def own_rider(uow: UnitOfWork, principal: Principal, *, for_update: bool = False
 
 def start_shift(uow: UnitOfWork, principal: Principal, *, location: LatLon) -> RiderShift:
     rider = own_rider(uow, principal, for_update=True)
+    vetting.require_approved(uow, rider.id)
     if rider.on_shift:
         raise Conflict("you are on shift already", code="already_on_shift")
     now = uow.clock.now()
@@ -171,6 +173,7 @@ def _offer_state(offer: Offer, uow: UnitOfWork) -> str:
 def accept_offer(uow: UnitOfWork, principal: Principal, offer_id: str) -> Offer:
     offer = _own_offer(uow, principal, offer_id)
     rider = uow.riders.require(offer.rider_id)
+    vetting.require_approved(uow, rider.id)
     if not rider.on_shift:
         raise Conflict("start your shift before accepting offers", code="rider_off_shift")
     order = uow.orders.require(offer.order_id, for_update=True)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from tiffin.api.common import ReasonIn
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.people import RiderShift
 from tiffin.riders import service
@@ -21,10 +22,12 @@ def _shift(s: RiderShift) -> ShiftRead:
 
 
 @router.get("/riders")
-def list_riders(platform: PlatformDep, principal: OperatorPrincipal) -> list[RiderRead]:
+def list_riders(
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+) -> list[RiderRead]:
     with platform.uow(read_only=True) as uow:
-        riders = uow.riders.of_tenant(principal.tenant_id)
-    return [RiderRead.of(r) for r in riders]
+        riders = uow.riders.of_tenant(principal.tenant_id, limit=page.rows, offset=page.offset)
+    return [RiderRead.of(r) for r in page.window(riders)]
 
 
 @router.get("/riders/me")
@@ -60,10 +63,10 @@ def report_location(
 
 
 @router.get("/riders/me/offers")
-def my_offers(platform: PlatformDep, principal: CurrentPrincipal) -> list[OfferRead]:
+def my_offers(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[OfferRead]:
     with platform.uow(read_only=True) as uow:
         rider = service.own_rider(uow, principal)
-        return [OfferRead.of(o) for o in service.pending_offers(uow, rider.id)]
+        return [OfferRead.of(o) for o in page.of(service.pending_offers(uow, rider.id))]
 
 
 @router.post("/riders/me/orders/{order_id}/hand-back", status_code=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.safety import service
 from tiffin.safety.schemas import RiskZoneRead, ZoneClosure
@@ -34,8 +35,10 @@ def close_zone(
 
 
 @router.get("")
-def list_closures(platform: PlatformDep, principal: CurrentPrincipal) -> list[RiskZoneRead]:
+def list_closures(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[RiskZoneRead]:
     """Closures in force or still to come."""
     with platform.uow(read_only=True) as uow:
         found = service.closures(uow, principal.tenant_id, now=platform.clock.now())
-    return [RiskZoneRead.of(z) for z in found]
+    return [RiskZoneRead.of(z) for z in page.of(found)]

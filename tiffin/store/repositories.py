@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Connection, Insert, Table, insert, select, update
 
 from tiffin.domain.events import DomainEvent
-from tiffin.domain.order import Order, OrderStatus
+from tiffin.domain.order import TERMINAL, Order, OrderStatus
 from tiffin.domain.people import (
     Customer,
     MenuItem,
@@ -76,13 +76,21 @@ class Records(Generic[T]):
         self.conn.execute(update(self.table).where(self.table.c.id == row["id"]).values(row))
 
     def find(
-        self, *where: ColumnElement[bool], order_by: Any = None, limit: int | None = None
+        self,
+        *where: ColumnElement[bool],
+        order_by: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[T]:
         query = select(self.table).where(*where)
-        if order_by is not None:
+        if isinstance(order_by, tuple):
+            query = query.order_by(*order_by)
+        elif order_by is not None:
             query = query.order_by(order_by)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         return [self.from_row(dict(r)) for r in self.conn.execute(query).mappings()]
 
 
@@ -125,10 +133,14 @@ class Customers(Records[Customer]):
 
 
 class Riders(Records[Rider]):
-    def of_tenant(self, tenant_id: str) -> list[Rider]:
+    def of_tenant(
+        self, tenant_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[Rider]:
         """The tenant's riders by name."""
         r = tables.riders.c
-        return self.find(r.tenant_id == tenant_id, order_by=r.name)
+        return self.find(
+            r.tenant_id == tenant_id, order_by=(r.name, r.id), limit=limit, offset=offset
+        )
 
     def with_ids(self, ids: Iterable[str]) -> list[Rider]:
         return self.find(tables.riders.c.id.in_(list(ids)))
@@ -205,9 +217,12 @@ class Orders:
         *where: ColumnElement[bool],
         order_by: Any = None,
         limit: int | None = None,
+        offset: int = 0,
         for_update: bool = False,
     ) -> list[Order]:
-        return self._load(list(where), order_by=order_by, limit=limit, for_update=for_update)
+        return self._load(
+            list(where), order_by=order_by, limit=limit, offset=offset, for_update=for_update
+        )
 
     def carried_by(self, rider_id: str) -> list[Order]:
         """Orders assigned to the rider or in their bag."""
@@ -223,10 +238,12 @@ class Orders:
         merchant_id: str | None = None,
         rider_id: str | None = None,
         status: OrderStatus | None = None,
+        unfinished: bool = False,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[Order]:
-        """The tenant's latest orders, newest first, narrowed to one customer, merchant, rider
-        or status when given."""
+        """The tenant's latest orders, newest first, narrowed to one customer, merchant, rider,
+        status or to those not finished when given."""
         o = tables.orders.c
         where: list[ColumnElement[bool]] = [o.tenant_id == tenant_id]
         for column, value in (
@@ -237,7 +254,9 @@ class Orders:
         ):
             if value is not None:
                 where.append(column == value)
-        return self.find(*where, order_by=o.placed_at.desc(), limit=limit)
+        if unfinished:
+            where.append(o.status.not_in([s.value for s in TERMINAL]))
+        return self.find(*where, order_by=(o.placed_at.desc(), o.id), limit=limit, offset=offset)
 
     def in_flight(
         self, tenant_id: str, statuses: Iterable[str], *, placed_since: datetime
@@ -254,12 +273,15 @@ class Orders:
         *,
         order_by: Any = None,
         limit: int | None = None,
+        offset: int = 0,
         for_update: bool = False,
     ) -> list[Order]:
         query = select(tables.orders).where(*where)
         query = query.order_by(order_by if order_by is not None else tables.orders.c.placed_at)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         if for_update:
             query = query.with_for_update()
         rows = [dict(r) for r in self.conn.execute(query).mappings()]

@@ -17,13 +17,22 @@ from tiffin.store.tables.care import (
     operator_notices,
     tenant_policies,
 )
-from tiffin.store.tables.incidents import incident_updates, incidents, status_subscribers
+from tiffin.store.tables.incidents import (
+    incident_confirmations,
+    incident_updates,
+    incidents,
+    status_subscribers,
+)
 from tiffin.store.tables.leases import leases
 from tiffin.store.tables.messaging import consumer_offsets, idempotency_keys, inbox_messages, outbox
 from tiffin.store.tables.orders import offers, order_lines, order_transitions, orders
 from tiffin.store.tables.people import customers, menu_items, merchants, rider_shifts, riders
 from tiffin.store.tables.safety import risk_zones
-from tiffin.store.tables.security import login_failures, status_subscription_owners
+from tiffin.store.tables.security import (
+    account_reviews,
+    login_failures,
+    status_subscription_owners,
+)
 from tiffin.store.tables.tenancy import (
     catalog_versions,
     tenants,
@@ -57,6 +66,8 @@ __all__ = [
     "inbox_messages",
     "risk_zones",
     "login_failures",
+    "account_reviews",
+    "incident_confirmations",
     "status_subscription_owners",
     "anomalies",
     "anomaly_actions",

@@ -63,5 +63,19 @@ status_subscribers = Table(
     Column("address", String(500), nullable=False),  # customer id, email address, or URL
     Column("customer_id", ID, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
-    UniqueConstraint("component", "channel", "address", name="uq_status_subscribers_target"),
+    UniqueConstraint(
+        "tenant_id", "component", "channel", "address", name="uq_status_subscribers_target"
+    ),
+)
+
+
+# A tenant's operator confirmed an incident is real: only then does resolving it make good for
+# that tenant's customers (a health signal alone never grants money).
+incident_confirmations = Table(
+    "incident_confirmations",
+    metadata,
+    Column("incident_id", ID, ForeignKey("incidents.id"), primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
+    Column("confirmed_by", String(60), nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=False),
 )
