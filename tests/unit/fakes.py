@@ -49,6 +49,7 @@ class FakeStore:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: list[Row] = field(default_factory=list)
     tokens: list[Row] = field(default_factory=list)
+    reviews: dict[str, str] = field(default_factory=dict)  # subject id -> review status
     outbox: list[DomainEvent] = field(default_factory=list)
 
     def table(self, name: str) -> dict[str, Any]:
@@ -103,8 +104,34 @@ class FakeZones(FakeRecords[Zone]):
 
 
 class FakeMerchants(FakeRecords[Merchant]):
-    def of_tenant(self, tenant_id: str) -> list[Merchant]:
-        return sorted((m for m in self._all() if m.tenant_id == tenant_id), key=lambda m: m.name)
+    def __init__(self, store: FakeStore, name: str, noun: str) -> None:
+        super().__init__(store, name, noun)
+        self._reviews = store.reviews
+
+    def of_tenant(
+        self,
+        tenant_id: str,
+        *,
+        approved_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Merchant]:
+        found = sorted(
+            (
+                m
+                for m in self._all()
+                if m.tenant_id == tenant_id
+                and not (approved_only and self._reviews.get(m.id, "approved") != "approved")
+            ),
+            key=lambda m: (m.name, m.id),
+        )
+        return found[offset : None if limit is None else offset + limit]
+
+    def name_taken(self, tenant_id: str, name: str) -> bool:
+        wanted = name.strip().lower()
+        return any(
+            m.tenant_id == tenant_id and m.name.strip().lower() == wanted for m in self._all()
+        )
 
     def with_ids(self, ids: Iterable[str]) -> list[Merchant]:
         wanted = set(ids)
@@ -112,6 +139,9 @@ class FakeMerchants(FakeRecords[Merchant]):
 
 
 class FakeMenuItems(FakeRecords[MenuItem]):
+    def count_of(self, merchant_id: str) -> int:
+        return sum(1 for i in self._all() if i.merchant_id == merchant_id)
+
     def of_merchant(self, merchant_id: str, *, only_available: bool = False) -> list[MenuItem]:
         found = [
             i
@@ -275,6 +305,14 @@ class FakeUsers:
         )
 
 
+class FakeReviews:
+    def __init__(self, store: FakeStore) -> None:
+        self._rows = store.reviews
+
+    def status_of(self, subject_id: str) -> str | None:
+        return self._rows.get(subject_id)
+
+
 class FakeTokens:
     def __init__(self, store: FakeStore) -> None:
         self._rows = store.tokens
@@ -338,6 +376,7 @@ class FakeUnitOfWork:
         self.orders = FakeOrders(s)
         self.users = FakeUsers(s)
         self.tokens = FakeTokens(s)
+        self.reviews = FakeReviews(s)
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

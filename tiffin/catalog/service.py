@@ -10,7 +10,6 @@ from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import MenuItem, Merchant, served
 from tiffin.errors import Forbidden, Invalid, NotFound
-from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import zones_of
 
@@ -59,11 +58,12 @@ def list_merchants(
     uow: UnitOfWork, principal: Principal, *, limit: int | None = None, offset: int = 0
 ) -> list[Merchant]:
     """The tenant's merchants by name; only approved ones unless an operator asks."""
-    m = tables.merchants.c
-    where = [m.tenant_id == principal.tenant_id]
-    if principal.role is not Role.OPERATOR:
-        where.append(vetting.approved(m.id))
-    return uow.merchants.find(*where, order_by=(m.name, m.id), limit=limit, offset=offset)
+    return uow.merchants.of_tenant(
+        principal.tenant_id,
+        approved_only=principal.role is not Role.OPERATOR,
+        limit=limit,
+        offset=offset,
+    )
 
 
 def menu_of(uow: UnitOfWork, merchant_id: str, *, only_available: bool = False) -> list[MenuItem]:

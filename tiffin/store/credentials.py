@@ -1,5 +1,6 @@
-"""Users and their bearer tokens in the database, as plain rows: the accounts package maps them
-to its own ``User`` and ``Principal`` (the store imports no capability)."""
+"""Users, their bearer tokens and the vetting of self-signed-up accounts, as plain rows: the
+accounts package maps them to its own ``User`` and ``Principal`` (the store imports no
+capability)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,16 @@ class Tokens:
             .first()
         )
         return dict(found) if found else None
+
+
+class Reviews:
+    """Operators' vetting of riders and merchants who signed themselves up."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def status_of(self, subject_id: str) -> str | None:
+        """The review status of a rider or merchant, ``None`` if it was never reviewed."""
+        r = tables.account_reviews.c
+        found = self.conn.execute(select(r.status).where(r.subject_id == subject_id)).scalar()
+        return None if found is None else str(found)

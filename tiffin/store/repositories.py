@@ -7,7 +7,17 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Insert, Table, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Insert,
+    Table,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from tiffin.domain.events import DomainEvent
 from tiffin.domain.order import TERMINAL, Order, OrderStatus
@@ -109,16 +119,44 @@ class Zones(Records[Zone]):
 
 
 class Merchants(Records[Merchant]):
-    def of_tenant(self, tenant_id: str) -> list[Merchant]:
-        """The tenant's merchants by name."""
+    def of_tenant(
+        self,
+        tenant_id: str,
+        *,
+        approved_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Merchant]:
+        """The tenant's merchants by name (only those no review holds back, if asked)."""
+        m, r = tables.merchants.c, tables.account_reviews.c
+        where = [m.tenant_id == tenant_id]
+        if approved_only:
+            held = exists().where(r.subject_id == m.id, r.status != "approved")
+            where.append(~held)
+        return self.find(*where, order_by=(m.name, m.id), limit=limit, offset=offset)
+
+    def name_taken(self, tenant_id: str, name: str) -> bool:
+        """Does a merchant of the tenant trade under this name (case and spaces aside)?"""
         m = tables.merchants.c
-        return self.find(m.tenant_id == tenant_id, order_by=m.name)
+        same = func.lower(func.trim(m.name)) == name.strip().lower()
+        return (
+            self.conn.execute(select(m.id).where(m.tenant_id == tenant_id, same)).first()
+            is not None
+        )
 
     def with_ids(self, ids: Iterable[str]) -> list[Merchant]:
         return self.find(tables.merchants.c.id.in_(list(ids)))
 
 
 class MenuItems(Records[MenuItem]):
+    def count_of(self, merchant_id: str) -> int:
+        """How many items the merchant's menu holds."""
+        i = tables.menu_items.c
+        query = (
+            select(func.count()).select_from(tables.menu_items).where(i.merchant_id == merchant_id)
+        )
+        return int(self.conn.execute(query).scalar_one())
+
     def of_merchant(self, merchant_id: str, *, only_available: bool = False) -> list[MenuItem]:
         """The merchant's menu by name (only what is not sold out, if asked)."""
         i = tables.menu_items.c

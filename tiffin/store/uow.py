@@ -20,7 +20,7 @@ from tiffin.clock import Clock
 from tiffin.domain.events import DomainEvent
 from tiffin.errors import CatalogChanged
 from tiffin.store import mapping, outbox, staging, tables
-from tiffin.store.credentials import Tokens, Users
+from tiffin.store.credentials import Reviews, Tokens, Users
 from tiffin.store.db import READ_ONLY, Database
 from tiffin.store.repositories import (
     Customers,
@@ -104,6 +104,7 @@ class UnitOfWork:
         )
         self.users = Users(c)
         self.tokens = Tokens(c)
+        self.reviews = Reviews(c)
         return self
 
     def stage(self, table: Table, rows: list[Row]) -> None:
