@@ -24,8 +24,14 @@ def _rider(world: World, email: str = "stranger@example.org") -> tuple[str, dict
         "/v1/auth/riders",
         json={"tenant": "campus", "email": email, "password": PASSWORD, "name": "Stranger"},
     )
-    assert signed.status_code == 201, signed.json()
-    return str(signed.json()["subject_id"]), _login(world, email)
+    assert signed.status_code == 202, signed.json()  # sign-ups answer alike (finding 2)
+    return _subject(world, email)
+
+
+def _subject(world: World, email: str) -> tuple[str, dict[str, str]]:
+    """The new account's rider or merchant id (sign-up answers never carry it) and its login."""
+    headers = _login(world, email)
+    return str(world.client.get("/v1/me", headers=headers).json()["subject_id"]), headers
 
 
 def _merchant(world: World, name: str, email: str = "shop@example.org") -> Any:
@@ -85,8 +91,8 @@ def test_a_refused_rider_stays_off_shift(world: World) -> None:
 def test_a_pending_merchant_is_closed_and_invisible_to_customers(world: World) -> None:
     c, ops = world.client, world.auth("ops")
     signed = _merchant(world, "Night Market Grill")
-    assert signed.status_code == 201, signed.json()
-    merchant_id = signed.json()["subject_id"]
+    assert signed.status_code == 202, signed.json()
+    merchant_id, _ = _subject(world, "shop@example.org")
     owner = _login(world, "shop@example.org")
     names = [m["name"] for m in c.get("/v1/merchants", headers=world.auth("student1")).json()]
     assert "Night Market Grill" not in names
@@ -106,7 +112,7 @@ def test_a_second_merchant_with_a_taken_name_is_refused(world: World) -> None:
         taken = _merchant(world, name)
         assert taken.status_code == 409 and taken.json()["code"] == "merchant_name_taken"
     world.seed("city")  # another tenant's North Canteen is another merchant
-    assert _merchant(world, "Fresh Name").status_code == 201
+    assert _merchant(world, "Fresh Name").status_code == 202
 
 
 def test_only_the_tenants_operators_review_accounts(world: World) -> None:

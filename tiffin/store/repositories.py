@@ -315,7 +315,11 @@ class Orders:
         for_update: bool = False,
     ) -> list[Order]:
         query = select(tables.orders).where(*where)
-        query = query.order_by(order_by if order_by is not None else tables.orders.c.placed_at)
+        if order_by is None:
+            order_by = tables.orders.c.placed_at
+        query = (
+            query.order_by(*order_by) if isinstance(order_by, tuple) else query.order_by(order_by)
+        )
         if limit is not None:
             query = query.limit(limit)
         if offset:
