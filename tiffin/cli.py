@@ -67,6 +67,7 @@ def seed(
     from tiffin.seed import (
         DEMO_PASSWORD,
         DEMO_TENANT,
+        SIM_TENANT,
         database_is_empty,
         demo_logins,
         seed_demo,
@@ -82,6 +83,7 @@ def seed(
                 logins = demo_logins()
             else:
                 logins = seed_demo(uow)
+                seed_demo(uow, slug=SIM_TENANT)  # the simulated day's own campus
             uow.commit()
     except TiffinError as exc:
         _fail(exc.detail)
@@ -93,6 +95,10 @@ def seed(
     for login in logins:
         table.add_row(login.role, login.email, login.name)
     console.print(table)
+    console.print(
+        f"The simulated day of [bold]serve --demo-day[/] plays on its own tenant '{SIM_TENANT}' "
+        f"(watch it as ops@{SIM_TENANT}.test), so it never touches the orders you place."
+    )
 
 
 @app.command()
@@ -109,23 +115,30 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API (and its background workers)."""
-    import uvicorn
-
+    from tiffin.api import serving
     from tiffin.api.app import create_app
+    from tiffin.seed import SIM_TENANT
 
     base = _settings(database_url)
     settings = base.model_copy(
         update={"run_workers": workers, "demo_day": demo_day or base.demo_day}
     )
-    console.print(
-        f"tiffin API on [bold]http://{host}:{port}/v1[/]  docs: http://{host}:{port}/docs"
-    )
-    if settings.demo_day and workers:
-        console.print(
-            "a simulated day is playing on the demo campus: follow it with "
-            f"GET http://{host}:{port}/v1/orders as ops@campus.test"
-        )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    try:
+        sock = serving.bind(host, port)
+    except serving.PortUnavailable as exc:
+        _fail(f"{exc} (is another server running? choose another with --port)")
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+    def ready() -> None:
+        console.print(f"tiffin API on [bold]{url}/v1[/]  home: {url}/  docs: {url}/docs")
+        if settings.demo_day and workers:
+            console.print(
+                f"a simulated day is playing on its own tenant '{SIM_TENANT}': follow it "
+                f"here, or with GET {url}/v1/orders as ops@{SIM_TENANT}.test"
+            )
+
+    serving.log_to_terminal()
+    serving.serve(create_app(settings), sock, ready)
 
 
 @app.command("backup")

@@ -4,14 +4,14 @@ how an anomaly was handled."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from tiffin.anomalies import service
 from tiffin.anomalies.playbook import Step
-from tiffin.api.common import Strict
+from tiffin.api.common import Lax, Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
 
@@ -51,7 +51,7 @@ class NoteIn(Strict):
 
 
 class ActionIn(Strict):
-    step: Step
+    step: Annotated[Step, Lax]
 
 
 class CloseIn(Strict):

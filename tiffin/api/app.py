@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from tiffin import __version__
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
-from tiffin.api import health, problems
+from tiffin.api import health, home, problems, token
 from tiffin.api.metrics import CountAnswers
 from tiffin.api.metrics import router as metrics_router
+from tiffin.api.request_log import LogRequests
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
@@ -59,17 +61,21 @@ def create_app(
         finally:
             platform.stop()
 
-    app = FastAPI(
+    # The docs' JavaScript and CSS come from the fastapi-offline package, not a CDN: /docs and
+    # /redoc work with no network.
+    app = FastAPIOffline(
         title="tiffin",
         version=__version__,
         description="A food-delivery platform that keeps working when things go wrong.",
         lifespan=lifespan,
         openapi_tags=OPENAPI_TAGS,
+        swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.platform = platform
     problems.install(app)
 
     app.add_middleware(CountAnswers, platform=platform)
+    app.add_middleware(LogRequests)
 
     # Routes are tried in order and the first match wins. No two routers' paths overlap, so
     # the order only decides how many routes a request is matched against: orders, the
@@ -88,6 +94,8 @@ def create_app(
         status_router,
         safety_router,
         dispatch_router,
+        token.router,
+        home.router,
     ):
         app.include_router(router)
     return app

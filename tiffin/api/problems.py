@@ -51,7 +51,7 @@ def install(app: FastAPI) -> None:
         return _problem(exc.status, exc.code, exc.title, exc.detail)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
                 "loc": [str(p) for p in e.get("loc", ())],
@@ -67,6 +67,13 @@ def install(app: FastAPI) -> None:
                 "Malformed JSON",
                 "the request body is not valid JSON",
                 errors=errors,
+            )
+        if _body_not_json(request, errors):
+            return _problem(
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "the request body must be JSON, sent with 'content-type: application/json'",
             )
         first = errors[0] if errors else {"loc": [], "msg": "invalid"}
         where = ".".join(first["loc"][1:] or first["loc"]) or "request"
@@ -89,4 +96,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        detail = NO_SUCH_PATH if exc.status_code == 404 else str(exc.detail)
+        return _problem(exc.status_code, code, str(exc.detail), detail)
+
+
+NO_SUCH_PATH = "there is nothing at this path: the API lives under /v1, its docs at /docs"
+# What FastAPI says when a body that should be a JSON object arrived as something else.
+_NOT_AN_OBJECT = {"model_attributes_type", "dict_type", "model_type"}
+
+
+def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
+    """A body sent without a JSON content type reaches the model as bytes: say that, not what
+    pydantic makes of the bytes."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        return False
+    return any(e["loc"] == ["body"] and e["type"] in _NOT_AN_OBJECT for e in errors)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from tiffin.api.common import Strict
 from tiffin.api.deps import OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
 from tiffin.dispatch.caps import WorkloadCaps
@@ -32,8 +33,7 @@ class WorkloadCapsRead(BaseModel):
         )
 
 
-class WorkloadCapsChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WorkloadCapsChange(Strict):
 
     max_orders_per_hour: int = Field(ge=1, le=30)
     max_continuous_minutes: int = Field(ge=30, le=12 * 60)

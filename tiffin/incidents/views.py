@@ -4,7 +4,7 @@ subscriptions."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from tiffin.accounts.model import Role
-from tiffin.api.common import Instant, Strict
+from tiffin.api.common import Instant, Lax, Strict
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
 from tiffin.errors import NotFound
@@ -42,7 +42,7 @@ class IncidentIn(Strict):
 
 
 class UpdateIn(Strict):
-    state: State
+    state: Annotated[State, Lax]
     message: str = Field(min_length=1, max_length=4000, pattern=r"\S")
     components: dict[ComponentName, ImpactName] | None = None
     internal: bool = Field(default=False, description="an operator note, not on the status page")
