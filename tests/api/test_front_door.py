@@ -91,7 +91,9 @@ def test_an_unknown_path_points_to_the_api_and_its_docs(world: World) -> None:
 
 def test_a_body_without_a_content_type_is_refused_with_415(world: World) -> None:
     merchant_id, items = menu(world)
-    body = f'{{"merchant_id":"{merchant_id}","items":[{{"item_id":"{items[0]["id"]}","quantity":1}}]}}'
+    body = (
+        f'{{"merchant_id":"{merchant_id}","items":[{{"item_id":"{items[0]["id"]}","quantity":1}}]}}'
+    )
     r = world.client.post(
         "/v1/orders",
         content=body.encode(),
