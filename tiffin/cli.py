@@ -310,7 +310,7 @@ def simulate_campus(
 @bench_app.command("dispatch")
 def bench_dispatch(
     quick: Annotated[
-        bool, typer.Option("--quick", help="A fixed subset of 20 days (QUICK_TIME).")
+        bool, typer.Option("--quick", help="A fixed subset of 20 days: about 50 s on 2 busy cores.")
     ] = False,
     data: Annotated[
         str | None, typer.Option(metavar="FOLDER", help="MDRP library (else $TIFFIN_MDRPLIB).")
