@@ -34,7 +34,6 @@ class WorkloadCapsRead(BaseModel):
 
 
 class WorkloadCapsChange(Strict):
-
     max_orders_per_hour: int = Field(ge=1, le=30)
     max_continuous_minutes: int = Field(ge=30, le=12 * 60)
     max_carried: int = Field(ge=1, le=10)
