@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 BASE   := $(VENV)/.installed-base
 DEV    := $(VENV)/.installed-dev
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: run test bench lint clean
 
@@ -19,11 +21,11 @@ $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(BASE)
 
-## run: install, migrate the embedded SQLite database, seed the demo campus, serve on :8000
+## run: install, migrate the embedded SQLite database, seed the demo campus, serve on :$(PORT)
 run: $(BASE)
 	$(BIN)/tiffin migrate
 	$(BIN)/tiffin seed --demo --if-empty
-	$(BIN)/tiffin serve --host 127.0.0.1 --port 8000 --demo-day
+	$(BIN)/tiffin serve --host $(HOST) --port $(PORT) --demo-day
 
 ## test: install the dev extras; ruff, mypy, and the whole pytest suite (SQLite + PostgreSQL)
 test: $(DEV)

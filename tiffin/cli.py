@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +15,13 @@ from rich.table import Table
 from tiffin.errors import TiffinError
 from tiffin.settings import Settings
 
+# Plain help (click's layout): options read as `--port PORT` and flags as just `--json`, where
+# typer's rich panels label every option with its Python type (`--json <bool>`).
+HELP_STYLE = None
 app = typer.Typer(
     help="tiffin: a food-delivery platform that keeps working when things go wrong.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=HELP_STYLE,
 )
 console = Console()
 err = Console(stderr=True)
@@ -25,6 +30,7 @@ DatabaseUrl = Annotated[
     str | None,
     typer.Option(
         "--database-url",
+        metavar="URL",
         envvar="TIFFIN_DATABASE_URL",
         help="sqlite:///tiffin.db (default) or postgresql://user@host/db",
     ),
@@ -33,6 +39,17 @@ DatabaseUrl = Annotated[
 
 def _settings(database_url: str | None) -> Settings:
     return Settings(database_url=database_url) if database_url else Settings()
+
+
+@contextmanager
+def working(what: str) -> Iterator[None]:
+    """A spinner with the time taken so far, on stderr (stdout stays clean for --json)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn(what), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        bar.add_task(what, total=None)
+        yield
 
 
 def _fail(message: str) -> None:
@@ -67,6 +84,7 @@ def seed(
     from tiffin.seed import (
         DEMO_PASSWORD,
         DEMO_TENANT,
+        SIM_TENANT,
         database_is_empty,
         demo_logins,
         seed_demo,
@@ -82,6 +100,7 @@ def seed(
                 logins = demo_logins()
             else:
                 logins = seed_demo(uow)
+                seed_demo(uow, slug=SIM_TENANT)  # the simulated day's own campus
             uow.commit()
     except TiffinError as exc:
         _fail(exc.detail)
@@ -93,12 +112,19 @@ def seed(
     for login in logins:
         table.add_row(login.role, login.email, login.name)
     console.print(table)
+    console.print(
+        f"The simulated day of [bold]serve --demo-day[/] plays on its own tenant '{SIM_TENANT}' "
+        f"(watch it as ops@{SIM_TENANT}.test), so it never touches the orders you place.",
+        soft_wrap=True,
+    )
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
     database_url: DatabaseUrl = None,
     workers: Annotated[bool, typer.Option(help="Run the outbox workers in-process.")] = True,
     demo_day: Annotated[
@@ -109,35 +135,41 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API (and its background workers)."""
-    import uvicorn
-
+    from tiffin.api import serving
     from tiffin.api.app import create_app
     from tiffin.api.guards import server_options
+    from tiffin.seed import SIM_TENANT
 
     base = _settings(database_url)
     settings = base.model_copy(
         update={"run_workers": workers, "demo_day": demo_day or base.demo_day}
     )
-    console.print(
-        f"tiffin API on [bold]http://{host}:{port}/v1[/]  docs: http://{host}:{port}/docs"
-    )
-    if settings.demo_day and workers:
+    try:
+        sock = serving.bind(host, port)
+    except serving.PortUnavailable as exc:
+        _fail(f"{exc} (is another server running? choose another with --port)")
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+    def ready() -> None:
         console.print(
-            "a simulated day is playing on the demo campus: follow it with "
-            f"GET http://{host}:{port}/v1/orders as ops@campus.test"
+            f"tiffin API on [bold]{url}/v1[/]  home: {url}/  docs: {url}/docs", soft_wrap=True
         )
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="warning",
-        **server_options(concurrency=settings.max_connections),
+        if settings.demo_day and workers:
+            console.print(
+                f"a simulated day is playing on its own tenant '{SIM_TENANT}': follow it "
+                f"here, or with GET {url}/v1/orders as ops@{SIM_TENANT}.test",
+                soft_wrap=True,
+            )
+
+    serving.log_to_terminal()
+    serving.serve(
+        create_app(settings), sock, ready, **server_options(concurrency=settings.max_connections)
     )
 
 
 @app.command("backup")
 def backup_command(
-    target: Annotated[Path, typer.Argument(help="The new backup file.")],
+    target: Annotated[Path, typer.Argument(metavar="FILE", help="The new backup file.")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Back up the SQLite database while it serves (online backup API)."""
@@ -152,7 +184,9 @@ def backup_command(
 
 @app.command("restore")
 def restore_command(
-    source: Annotated[Path, typer.Argument(help="A file written by `tiffin backup`.")],
+    source: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A file written by `tiffin backup`.")
+    ],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Replace the SQLite database with a backup (stop the server first)."""
@@ -166,18 +200,30 @@ def restore_command(
 
 
 simulate_app = typer.Typer(
-    help="Run the real dispatch engine on a virtual clock.", no_args_is_help=True
+    help="Run the real dispatch engine on a virtual clock.",
+    no_args_is_help=True,
+    rich_markup_mode=HELP_STYLE,
 )
-bench_app = typer.Typer(help="Benchmarks that compare tiffin with baselines.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks that compare tiffin with baselines.",
+    no_args_is_help=True,
+    rich_markup_mode=HELP_STYLE,
+)
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(bench_app, name="bench")
 
 
 @simulate_app.command("mdrp")
 def simulate_mdrp(
-    instance: Annotated[Path, typer.Argument(help="A folder in Grubhub's MDRP format.")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the solution files.")],
-    policy: Annotated[str, typer.Option(help="tiffin | greedy | no-bundling")] = "tiffin",
+    instance: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="A folder in Grubhub's MDRP format.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="FOLDER", help="Where to write the solution files.")
+    ],
+    policy: Annotated[
+        str, typer.Option(metavar="tiffin|greedy|no-bundling", help="The dispatch policy.")
+    ] = "tiffin",
     reposition: Annotated[
         bool, typer.Option(help="Move idle riders toward forecast demand (not for greedy).")
     ] = True,
@@ -199,7 +245,8 @@ def simulate_mdrp(
     from tiffin.optimiser.reposition import RepositionParams
 
     moves = RepositionParams() if reposition and policy != "greedy" else None
-    summary = solution.write(simulate(day, POLICIES[policy], reposition=moves), out)
+    with working(f"simulating {day.name} with {policy}"):
+        summary = solution.write(simulate(day, POLICIES[policy], reposition=moves), out)
     problems = solution.violations(day, out)
     table = Table(title=f"{day.name} with {policy}")
     table.add_column("figure")
@@ -214,13 +261,17 @@ def simulate_mdrp(
 
 @simulate_app.command("campus")
 def simulate_campus(
-    scenario: Annotated[str | None, typer.Option(help="Which scenario (see --list).")] = None,
-    seed: Annotated[int, typer.Option(help="The same seed gives the same day.")] = 1,
+    scenario: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Which scenario (see --list).")
+    ] = None,
+    seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same day.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     list_scenarios: Annotated[bool, typer.Option("--list", help="List the scenarios.")] = False,
     compensation: Annotated[
         Path | None,
-        typer.Option(help="A compensation policy (JSON) to run instead of the default."),
+        typer.Option(
+            metavar="FILE", help="A compensation policy (JSON) to run instead of the default."
+        ),
     ] = None,
 ) -> None:
     """A campus lunch peak with a crisis, run through the real dispatch and anomaly engines."""
@@ -244,28 +295,42 @@ def simulate_campus(
             _fail(f"cannot read {compensation}: {exc}")
         except TiffinError as exc:
             _fail(exc.detail)
-    figures = campus.run_day(scenario, seed, policy=policy)
+    with working(f"playing {scenario} on the campus"):
+        figures = campus.run_day(scenario, seed, policy=policy)
     if as_json:
         print(json.dumps(figures, indent=2))
         return
+    from tiffin.sim.figures import rows
+
     table = Table(title=f"campus: {scenario} (seed {seed})")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for key, value in figures.items():
-        table.add_row(key, str(value))
+    for name, value in rows(figures):
+        table.add_row(name, value)
     console.print(table)
 
 
 @bench_app.command("dispatch")
 def bench_dispatch(
     quick: Annotated[
-        bool, typer.Option(help="A fixed subset of 20 days (under 2 minutes).")
+        bool, typer.Option("--quick", help="A fixed subset of 20 days: about 50 s on 2 busy cores.")
     ] = False,
-    data: Annotated[str | None, typer.Option(help="MDRP library (else $TIFFIN_MDRPLIB).")] = None,
-    out: Annotated[Path, typer.Option(help="Where tables and plots go.")] = Path("bench/results"),
+    data: Annotated[
+        str | None, typer.Option(metavar="FOLDER", help="MDRP library (else $TIFFIN_MDRPLIB).")
+    ] = None,
+    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Where tables and plots go.")] = Path(
+        "bench/results"
+    ),
 ) -> None:
     """tiffin vs nearest-free-rider greedy vs tiffin without bundling, on MDRP days."""
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from tiffin.sim import benchmark
 
@@ -274,7 +339,15 @@ def bench_dispatch(
         _fail(f"no MDRP library at {root} (use --data or TIFFIN_MDRPLIB)")
     folders = benchmark.instances(root, quick)
     policies = ["tiffin", *benchmark.BASELINES]
-    with Progress(console=console) as bar:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
         task = bar.add_task("simulating", total=len(folders) * len(policies))
         rows = benchmark.run(folders, policies, progress=lambda _row: bar.advance(task))
     console.print(benchmark.write_outputs(rows, policies, out, len(folders)))
@@ -288,16 +361,23 @@ def main() -> None:  # pragma: no cover - console entry for `python -m tiffin`
         sys.exit(1)
 
 
-drill_app = typer.Typer(help="Drills: break tiffin on purpose and check that nothing is lost.")
+drill_app = typer.Typer(
+    help="Drills: break tiffin on purpose and check that nothing is lost.",
+    rich_markup_mode=HELP_STYLE,
+)
 app.add_typer(drill_app, name="drill")
 
 
 @drill_app.command("crash")
 def drill_crash(
-    kills: Annotated[int, typer.Option(help="How many times to SIGKILL the server.")] = 20,
+    kills: Annotated[
+        int, typer.Option(metavar="N", help="How many times to SIGKILL the server.")
+    ] = 20,
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    seed: Annotated[int, typer.Option(help="Seeds the kill moments and the load.")] = 1,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Seeds the kill moments and the load.")
+    ] = 1,
 ) -> None:
     """Serve, drive orders through their whole life from retrying clients, kill -9 the server
     at random moments, restart it, and check every answer against the database. Exits 1 if
@@ -314,7 +394,8 @@ def drill_crash(
     with tempfile.TemporaryDirectory() as tmp:
         if database_url is None and "TIFFIN_DATABASE_URL" not in os.environ:
             url = f"sqlite:///{tmp}/drill.db"  # never the demo database: the drill makes a mess
-        report = drill.run(url, kills=kills, seed=seed, workdir=Path(tmp))
+        with working(f"crash drill: serving, killing the server {kills} times, auditing"):
+            report = drill.run(url, kills=kills, seed=seed, workdir=Path(tmp))
     figures = report.as_dict()
     if as_json:
         print(json.dumps(figures, indent=2))
@@ -347,7 +428,10 @@ def drill_failover(
     url = _settings(database_url).database_url
     if not url.startswith("postgresql"):
         _fail("the failover drill needs PostgreSQL (--database-url): SQLite has one server")
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        working("failover drill: two servers, killing the leader"),
+    ):
         report = drill.failover(url, workdir=Path(tmp))
     figures = report.as_dict()
     if as_json:

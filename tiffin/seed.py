@@ -19,6 +19,10 @@ from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import add_zone, create_tenant
 
 DEMO_TENANT = "campus"
+# The live simulated day of ``make run`` plays on a tenant of its own: a tenant is the unit
+# everything is kept apart by (dispatch, riders, budgets, the exception queue), so the
+# simulated people can never take, cook or be offered the orders of a reader trying the API.
+SIM_TENANT = "sim"
 DEMO_PASSWORD = "tiffin-demo"
 CAMPUS = [(31.0250, 121.4300), (31.0250, 121.4500), (31.0400, 121.4500), (31.0400, 121.4300)]
 

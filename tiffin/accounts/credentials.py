@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 
 from tiffin.accounts.service import _hasher, delete_tokens, hash_password, issue_token
-from tiffin.errors import Forbidden, TooManyRequests, Unauthorized
+from tiffin.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
@@ -43,6 +43,18 @@ def password_matches(stored_hash: str | None, password: str) -> bool:
     except (VerificationError, InvalidHashError):
         return False
     return stored_hash is not None
+
+
+def split_username(username: str) -> tuple[str, str]:
+    """``campus/student1@campus.test`` -> (tenant, email): an OAuth2 form (the docs' Authorize
+    dialog) has only a username and a password, and a login needs the tenant too."""
+    tenant, slash, email = username.partition("/")
+    if not slash or not tenant.strip() or not email.strip():
+        raise Invalid(
+            "the username is '<tenant>/<email>', e.g. 'campus/student1@campus.test'",
+            code="username_without_tenant",
+        )
+    return tenant.strip(), email.strip()
 
 
 def account_key(tenant_slug: str, email: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
 
 from tiffin.accounts import credentials, service, signup, vetting
 from tiffin.accounts.model import Principal, Role
@@ -180,13 +181,29 @@ def _token_read(user: dict[str, Any], token: str, expires_at: datetime) -> Token
 def log_in(body: LoginIn, request: Request, platform: PlatformDep) -> TokenRead:
     """Unknown tenant, unknown user and wrong password answer alike, in about the same time;
     failures in a row lock the login name out for a time that doubles with each."""
-    key = credentials.account_key(body.tenant, body.email)
+    return _log_in(platform, request, body.tenant, body.email, body.password)
+
+
+@router.post("/auth/token", responses=error_responses(429))
+def log_in_with_a_form(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, platform: PlatformDep
+) -> TokenRead:
+    """Log in with a form (``username=<tenant>/<email>``, ``password``): the same login as
+    ``POST /v1/auth/login``, for OAuth2 clients such as the docs' Authorize button."""
+    tenant, email = credentials.split_username(form.username)
+    return _log_in(platform, request, tenant, email, form.password)
+
+
+def _log_in(
+    platform: Platform, request: Request, tenant: str, email: str, password: str
+) -> TokenRead:
+    key = credentials.account_key(tenant, email)
     platform.limits.hit("login", f"ip:{client_ip(request)}", f"account:{key}")
     done = credentials.log_in(
         platform.uow,
-        tenant=body.tenant,
-        email=body.email,
-        password=body.password,
+        tenant=tenant,
+        email=email,
+        password=password,
         lockout=platform.lockout,
         ttl=timedelta(minutes=platform.settings.token_ttl_minutes),
     )

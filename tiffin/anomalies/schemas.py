@@ -4,12 +4,12 @@ ratings."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from tiffin.anomalies.playbook import Step
-from tiffin.api.common import Strict
+from tiffin.api.common import Lax, Strict
 
 
 class AnomalyRead(BaseModel):
@@ -43,7 +43,7 @@ class NoteIn(Strict):
 
 
 class ActionIn(Strict):
-    step: Step
+    step: Annotated[Step, Lax]
 
 
 class CloseIn(Strict):

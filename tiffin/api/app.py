@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from tiffin import __version__
 from tiffin.accounts.vetting_views import router as vetting_router
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
-from tiffin.api import problems
+from tiffin.api import home, problems
 from tiffin.api.guards import BodyLimit, SecurityHeaders
+from tiffin.api.request_log import LogRequests
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
@@ -61,17 +63,21 @@ def create_app(
         finally:
             platform.stop()
 
-    app = FastAPI(
+    # The docs' JavaScript and CSS come from the fastapi-offline package, not a CDN: /docs and
+    # /redoc work with no network.
+    app = FastAPIOffline(
         title="tiffin",
         version=__version__,
         description="A food-delivery platform that keeps working when things go wrong.",
         lifespan=lifespan,
         openapi_tags=OPENAPI_TAGS,
+        swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.platform = platform
     problems.install(app)
 
     app.add_middleware(CountAnswers, platform=platform)
+    app.add_middleware(LogRequests)
     # Added last, so outermost: an oversized body is refused before anything reads it, and
     # every answer (a 413 too) carries the security headers.
     app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
@@ -94,6 +100,7 @@ def create_app(
         status_router,
         safety_router,
         dispatch_router,
+        home.router,
     ):
         app.include_router(router)
     return app

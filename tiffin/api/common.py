@@ -11,9 +11,19 @@ from tiffin.domain.geo import LatLon
 
 
 class Strict(BaseModel):
-    """Request bodies refuse unknown fields: a typo should fail loudly, not be ignored."""
+    """The base of every request body: unknown fields are refused (a typo should fail loudly,
+    not be ignored) and so is a value of the wrong JSON type (``"2"`` for a quantity is a
+    client's bug, not a 2).
 
-    model_config = ConfigDict(extra="forbid")
+    FastAPI validates the decoded JSON in pydantic's Python mode, where strict also refuses
+    a string for a datetime or an enum; JSON has no other way to send those, so such fields
+    are declared ``Lax`` (``Instant`` is)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+Lax = Field(strict=False)
+"""For a request field JSON can only send as a string (a time, an enum): ``Annotated[T, Lax]``."""
 
 
 class Point(Strict):
@@ -47,5 +57,5 @@ def _plausible(value: datetime) -> datetime:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+Instant = Annotated[AwareDatetime, Lax, AfterValidator(_plausible)]
 """A point in time from a client: with its UTC offset, and within the years tiffin can store."""

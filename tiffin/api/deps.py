@@ -6,13 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import OAuth2PasswordBearer
 
 from tiffin.accounts.model import Principal, Role
 from tiffin.errors import Forbidden, Unauthorized
 from tiffin.platform import Platform
 
-_bearer = HTTPBearer(auto_error=False)
+# Declared as OAuth2's password flow so the docs' Authorize button logs in (POST
+# /v1/auth/token, tiffin.accounts.views); on the wire it is the same 'Authorization: Bearer'.
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
 async def get_platform(request: Request) -> Platform:
@@ -25,7 +27,7 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 async def current_principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[str | None, Depends(_bearer)],
 ) -> Principal:
     """The caller. Async so that a cached token costs no trip through the thread pool; a cache
     miss reads the database on a worker thread, never on the event loop. The platform is
@@ -33,19 +35,19 @@ async def current_principal(
     resolves this, and yappi put FastAPI's dependency solving at about a third of the event
     loop's CPU for an order placed (five dependencies then, four now)."""
     platform: Platform = request.app.state.platform
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if not token:
         raise Unauthorized(
             "send 'Authorization: Bearer <token>' (log in first)", code="missing_token"
         )
     now = platform.clock.now()
     principal = None
     if not platform.tokens.revocations.shared:  # a shared check is a network call: not here
-        principal = platform.tokens.cached(credentials.credentials, now)
+        principal = platform.tokens.cached(token, now)
     if principal is None:
         principal = await run_in_threadpool(
             platform.tokens.principal,
             lambda: platform.uow(read_only=True),
-            credentials.credentials,
+            token,
             now,
         )
     request.state.tenant_id = principal.tenant_id  # the error-rate signal is kept per tenant

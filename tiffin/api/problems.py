@@ -77,7 +77,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
                 "loc": [str(p) for p in e.get("loc", ())],
@@ -93,6 +93,13 @@ def install(app: FastAPI) -> None:
                 "Malformed JSON",
                 "the request body is not valid JSON",
                 errors=errors,
+            )
+        if _body_not_json(request, errors):
+            return _problem(
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "the request body must be JSON, sent with 'content-type: application/json'",
             )
         first = errors[0] if errors else {"loc": [], "msg": "invalid"}
         where = ".".join(first["loc"][1:] or first["loc"]) or "request"
@@ -118,10 +125,23 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed(request)
-        return _problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers=headers)
+        detail = NO_SUCH_PATH if exc.status_code == 404 else str(exc.detail)
+        return _problem(exc.status_code, code, str(exc.detail), detail, headers=headers)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+NO_SUCH_PATH = "there is nothing at this path: the API lives under /v1, its docs at /docs"
+# What FastAPI says when a body that should be a JSON object arrived as something else.
+_NOT_AN_OBJECT = {"model_attributes_type", "dict_type", "model_type"}
+
+
+def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
+    """A body sent without a JSON content type reaches the model as bytes: say that, not what
+    pydantic makes of the bytes."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        return False
+    return any(e["loc"] == ["body"] and e["type"] in _NOT_AN_OBJECT for e in errors)
 
 
 def _allowed(request: Request) -> str:

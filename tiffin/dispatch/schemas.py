@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from tiffin.api.common import Strict
 from tiffin.optimiser.caps import WorkloadCaps
 
 
@@ -21,9 +22,7 @@ class WorkloadCapsRead(BaseModel):
         )
 
 
-class WorkloadCapsChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WorkloadCapsChange(Strict):
     max_orders_per_hour: int = Field(ge=1, le=30)
     max_continuous_minutes: int = Field(ge=30, le=12 * 60)
     max_carried: int = Field(ge=1, le=10)

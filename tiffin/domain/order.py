@@ -188,12 +188,12 @@ class Order:
     ) -> None:
         """Perform ``action`` if the rules allow it; otherwise raise ``IllegalTransition``."""
         rule = RULES[action]
-        if self.status not in rule.sources:
-            raise IllegalTransition(f"cannot {action.value} an order that is {self.status.value}")
-        if actor.role not in rule.roles:
+        if actor.role not in rule.roles:  # the role first: it is the reason that will not pass
             raise IllegalTransition(
                 f"a {actor.role} cannot {action.value} an order", code="actor_not_allowed"
             )
+        if self.status not in rule.sources:
+            raise IllegalTransition(f"cannot {action.value} an order that is {self.status.value}")
         customer_cancel = actor.role is R.CUSTOMER and action is Action.CANCEL
         if customer_cancel and self.status not in CUSTOMER_CANCELLABLE:
             raise IllegalTransition(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tiffin.api.common import Instant, Strict
+from tiffin.api.common import Instant, Lax, Strict
 from tiffin.incidents.model import State
 
 ImpactName = Literal["none", "minor", "major", "critical"]
@@ -24,7 +24,7 @@ class IncidentIn(Strict):
 
 
 class UpdateIn(Strict):
-    state: State
+    state: Annotated[State, Lax]
     message: str = Field(min_length=1, max_length=4000, pattern=r"\S")
     components: dict[ComponentName, ImpactName] | None = None
     internal: bool = Field(default=False, description="an operator note, not on the status page")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tiffin.api.common import Point, Strict
+from tiffin.api.common import Lax, Point, Strict
 from tiffin.domain.zones import RiskZone
 
 
@@ -14,8 +15,10 @@ class ZoneClosure(Strict):
     name: str = Field(min_length=1, max_length=200, pattern=r"\S")
     polygon: list[Point] = Field(min_length=3, max_length=200)
     handoff: Point = Field(description="Contactless hand-off point, outside the zone.")
-    closed_from: AwareDatetime | None = Field(default=None, description="Defaults to now.")
-    closed_until: AwareDatetime
+    closed_from: Annotated[AwareDatetime, Lax] | None = Field(
+        default=None, description="Defaults to now."
+    )
+    closed_until: Annotated[AwareDatetime, Lax]
     reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
 
 

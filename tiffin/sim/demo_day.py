@@ -5,11 +5,14 @@ same service functions the API calls (nothing skips the state machine, the dispa
 outbox): now and then a customer orders, canteens accept and cook, riders take the live
 dispatcher's offers, fetch the food and deliver it. Times are compressed (a kitchen takes a
 minute, a ride well under one) so whoever watches ``/v1/orders`` or the status page sees orders
-move. A real user's request may race it; the loser's step is simply skipped and tried again.
+move. It plays on a tenant of its own (``tiffin.seed.SIM_TENANT``), never the demo campus whose
+logins the README hands out, so a reader's orders are never raced. Each milestone of an order
+is logged at info level, so the server's terminal shows the day going on.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,9 +30,13 @@ from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.service import LineRequest, act, place_order
 from tiffin.riders.service import accept_offer, own_rider, pending_offers, report_location
 from tiffin.riders.service import start_shift as begin_shift
-from tiffin.seed import DEMO_TENANT
+from tiffin.seed import SIM_TENANT
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+# What a watcher of the server's terminal is told about (one line per order milestone).
+MILESTONES = {"placed", "accepted", "ready", "assigned", "picked up", "delivered"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class DemoDay:
         order_every_seconds: float = 20.0,
         kitchen_seconds: float = 60.0,
         ride_seconds: float = 40.0,
-        slug: str = DEMO_TENANT,
+        slug: str = SIM_TENANT,
     ) -> None:
         self.uow = uow
         self.catalog = catalog
@@ -98,22 +105,22 @@ class DemoDay:
         quantity = self.rng.randint(1, 2)
         pick = self.rng.random()
 
-        def order(uow: UnitOfWork) -> bool:
+        def order(uow: UnitOfWork) -> str | None:
             items = uow.menu_items.find(
                 tables.menu_items.c.merchant_id == canteen.subject_id,
                 tables.menu_items.c.available.is_(True),
             )
             if not items or canteen.subject_id is None:
-                return False
+                return None
             item = items[int(pick * len(items))]
-            place_order(
+            placed = place_order(
                 uow,
                 customer,
                 merchant_id=canteen.subject_id,
                 lines=[LineRequest(item.id, quantity)],
                 catalog=self.catalog,
             )
-            return True
+            return placed.id
 
         self._try(done, "placed", order)
 
@@ -129,7 +136,7 @@ class DemoDay:
         with self.uow(read_only=True) as uow:
             offers = pending_offers(uow, rider.subject_id or "")
         for offer in offers:
-            self._try(done, "offer accepted", _accepting(rider, offer.id))
+            self._try(done, "assigned", _accepting(rider, offer.id))
         for order in self._orders(tables.orders.c.rider_id, rider.subject_id):
             waiting = order.status is OrderStatus.ASSIGNED and order.ready_at is not None
             carrying = order.status is OrderStatus.PICKED_UP
@@ -154,9 +161,9 @@ class DemoDay:
     def _act(
         self, done: Counter[str], what: str, who: Principal, order: Order, action: Action
     ) -> None:
-        def step(uow: UnitOfWork) -> bool:
+        def step(uow: UnitOfWork) -> str:
             act(uow, who, order.id, action)
-            return True
+            return order.id
 
         self._try(done, what, step)
 
@@ -164,12 +171,16 @@ class DemoDay:
         """One step in its own transaction; a step refused (someone was quicker) is skipped."""
         try:
             with self.uow() as uow:
-                if step(uow):
-                    uow.commit()
-                    if what:
-                        done[what] += 1
+                ref = step(uow)
+                if ref is None:
+                    return
+                uow.commit()
         except TiffinError:
             return
+        if what:
+            done[what] += 1
+        if what in MILESTONES:
+            log.info("simulated day: order %s %s", ref, what)
 
     def _find_cast(self) -> Cast | None:
         u, t = tables.users.c, tables.tenants.c
@@ -191,31 +202,30 @@ class DemoDay:
 
 _FINISHED = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.FAILED)
 _COOKING = (OrderStatus.ACCEPTED, OrderStatus.ASSIGNED)
-Step = Callable[[UnitOfWork], bool]
+Step = Callable[[UnitOfWork], str | None]  # what it acted on, or None if nothing
 
 
 def _starting_shift(rider: Principal) -> Step:
-    def step(uow: UnitOfWork) -> bool:
+    def step(uow: UnitOfWork) -> str | None:
         if own_rider(uow, rider).on_shift:
-            return False
+            return None
         canteens = uow.merchants.find(tables.merchants.c.tenant_id == rider.tenant_id)
         begin_shift(uow, rider, location=canteens[0].location)
-        return True
+        return rider.subject_id
 
     return step
 
 
 def _accepting(rider: Principal, offer_id: str) -> Step:
-    def step(uow: UnitOfWork) -> bool:
-        accept_offer(uow, rider, offer_id)
-        return True
+    def step(uow: UnitOfWork) -> str:
+        return accept_offer(uow, rider, offer_id).order_id
 
     return step
 
 
 def _moving(rider: Principal, to: LatLon) -> Step:
-    def step(uow: UnitOfWork) -> bool:
+    def step(uow: UnitOfWork) -> str:
         report_location(uow, rider, location=to)
-        return True
+        return rider.subject_id or ""
 
     return step
