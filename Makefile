@@ -27,10 +27,11 @@ run: $(BASE)
 	$(BIN)/tiffin seed --demo --if-empty
 	$(BIN)/tiffin serve --host $(HOST) --port $(PORT) --demo-day
 
-## test: install the dev extras; ruff, mypy, and the whole pytest suite (SQLite + PostgreSQL)
+## test: install the dev extras; ruff, mypy, the import contracts and the whole pytest suite (SQLite + PostgreSQL)
 test: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 ## bench: the benchmarks under bench/, tables written to bench/results/
@@ -43,7 +44,7 @@ bench: $(DEV)
 	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json
 
 lint: $(DEV)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy && $(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) tiffin.db tiffin.db-wal tiffin.db-shm .pytest_cache .mypy_cache .ruff_cache

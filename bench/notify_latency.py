@@ -33,8 +33,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tiffin.accounts.model import Principal, Role  # noqa: E402
 from tiffin.domain.order import Action  # noqa: E402
+from tiffin.domain.principals import Principal, Role  # noqa: E402
 from tiffin.ordering.service import LineRequest, act, place_order  # noqa: E402
 from tiffin.platform import Platform  # noqa: E402
 from tiffin.seed import seed_demo  # noqa: E402

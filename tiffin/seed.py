@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from tiffin.accounts.model import Role
 from tiffin.accounts.service import create_user, hash_password
 from tiffin.catalog.service import register_merchant
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Customer, MenuItem, VehicleType
+from tiffin.domain.principals import Role
 from tiffin.riders.service import register_rider
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from tiffin.accounts.model import Principal, Role
+from tiffin.domain.principals import Principal, Role
 from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.service import LineRequest, place_order
 from tiffin.platform import Platform

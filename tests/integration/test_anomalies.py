@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from tests.api.helpers import ON_CAMPUS, assigned, merchant_of, place
 from tests.conftest import World
-from tiffin.care.reasons import Reason, plain_words
+from tiffin.care.reasons import plain_words
+from tiffin.domain.anomalies import Reason
 from tiffin.store import tables
 
 CANCELLED_TITLES = {"Your order was cancelled", "订单已取消"}

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import make_platform
 from tests.integration.helpers import place_demo_order, seeded
-from tiffin.accounts.model import Principal, Role
-from tiffin.anomalies.model import Liability
 from tiffin.care import ledger
 from tiffin.care.policy import Decision, Instrument, Tier
 from tiffin.clock import ManualClock
+from tiffin.domain.anomalies import Liability
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict
 from tiffin.store import tables
 

@@ -29,8 +29,8 @@ from tiffin.domain.people import (
     Tenant,
     Zone,
 )
+from tiffin.domain.zones import RiskZone
 from tiffin.errors import NotFound
-from tiffin.safety.model import RiskZone
 from tiffin.store.uow import UnitOfWork
 
 

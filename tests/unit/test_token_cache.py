@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tiffin.accounts import service
-from tiffin.accounts.model import Principal, Role
 from tiffin.accounts.service import TokenCache
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Unauthorized
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

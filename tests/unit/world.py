@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.unit.fakes import FakeUnitOfWork
-from tiffin.accounts.model import Principal, Role
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order import Order, OrderLine
 from tiffin.domain.people import MenuItem, Merchant, Rider, Tenant, Zone
+from tiffin.domain.principals import Principal, Role
 
 TENANT = "ten_campus"
 CAMPUS = LatLon(31.0330, 121.4400)

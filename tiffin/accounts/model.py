@@ -1,13 +1,11 @@
-"""Users and principals (pure)."""
+"""A user account (pure); who is asking (``Principal``) and roles live in ``tiffin.domain``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from tiffin.domain.principals import Principal, Role
-
-__all__ = ["Principal", "Role", "User"]
+from tiffin.domain.principals import Role
 
 
 @dataclass

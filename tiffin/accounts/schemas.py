@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tiffin.accounts.model import Role
+from tiffin.accounts import vetting
 from tiffin.api.common import Point, Strict
 from tiffin.domain.people import VehicleType
+from tiffin.domain.principals import Role
 
 Email = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Password = Field(min_length=8, max_length=200)
@@ -76,3 +77,23 @@ class TokenRead(AccountRead):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
+
+
+class ReviewRead(BaseModel):
+    subject_id: str
+    kind: vetting.AccountKind
+    name: str
+    status: vetting.Review
+    note: str
+    created_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+class DecisionIn(Strict):
+    note: str = Field(
+        min_length=1,
+        max_length=1000,
+        pattern=r"\S",
+        description="what was checked (documents, vetting) or why the account is refused",
+    )

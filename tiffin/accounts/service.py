@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from tiffin.accounts.model import Principal, Role, User
+from tiffin.accounts.model import User
 from tiffin.accounts.revocation import LocalRevocations, Revocations
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Tenant
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, NotFound, Unauthorized
 from tiffin.store.uow import UnitOfWork
 

@@ -11,28 +11,36 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from tiffin.accounts import credentials, service, signup, vetting
-from tiffin.accounts.model import Principal, Role
 from tiffin.accounts.schemas import (
     AccountRead,
     CustomerSignup,
+    DecisionIn,
     LoginIn,
     MerchantSignup,
     OperatorCreate,
     PasswordChange,
+    ReviewRead,
     RiderSignup,
     SignupAccepted,
     SignupBase,
     TokenRead,
 )
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep, client_ip
+from tiffin.api.deps import (
+    CurrentPrincipal,
+    OperatorPrincipal,
+    PlatformDep,
+    UowFactoryDep,
+    client_ip,
+)
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.catalog.service import register_merchant
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Customer, served
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Invalid
-from tiffin.platform import Platform
 from tiffin.riders.service import register_rider
-from tiffin.store.uow import UnitOfWork
+from tiffin.store.uow import UnitOfWork, UnitOfWorkFactory
 from tiffin.tenancy.service import zones_of
 
 router = APIRouter(
@@ -50,7 +58,7 @@ def _account(principal: Principal) -> AccountRead:
 
 
 def _sign_up(
-    platform: Platform,
+    platform: PlatformDep,
     request: Request,
     body: SignupBase,
     role: Role,
@@ -148,10 +156,10 @@ def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) ->
 
 @router.post("/operators", status_code=status.HTTP_201_CREATED)
 def create_operator(
-    body: OperatorCreate, platform: PlatformDep, principal: OperatorPrincipal
+    body: OperatorCreate, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> AccountRead:
     password_hash = service.hash_password(body.password)  # before the write lock, not in it
-    with platform.uow() as uow:
+    with open_uow() as uow:
         user = service.create_user(
             uow,
             tenant_id=principal.tenant_id,
@@ -195,7 +203,7 @@ def log_in_with_a_form(
 
 
 def _log_in(
-    platform: Platform, request: Request, tenant: str, email: str, password: str
+    platform: PlatformDep, request: Request, tenant: str, email: str, password: str
 ) -> TokenRead:
     key = credentials.account_key(tenant, email)
     platform.limits.hit("login", f"ip:{client_ip(request)}", f"account:{key}")
@@ -240,3 +248,68 @@ def change_password(
 @router.get("/me")
 def who_am_i(principal: CurrentPrincipal) -> AccountRead:
     return _account(principal)
+
+
+# /v1/account-reviews: operators vet the riders and merchants who signed themselves up.
+reviews_router = APIRouter(
+    prefix="/v1/account-reviews",
+    tags=["accounts"],
+    responses=error_responses(400, 401, 403, 404, 409, 413, 422),
+)
+
+
+@reviews_router.get("")
+def list_reviews(
+    open_uow: UowFactoryDep,
+    principal: OperatorPrincipal,
+    page: PageDep,
+    status: vetting.Review = vetting.Review.PENDING,
+    kind: vetting.AccountKind | None = None,
+) -> list[ReviewRead]:
+    """Riders and merchants of your tenant by review state (pending first of all)."""
+    with open_uow(read_only=True) as uow:
+        rows = vetting.list_reviews(
+            uow,
+            tenant_id=principal.tenant_id,
+            status=status,
+            kind=kind,
+            limit=page.rows,
+            offset=page.offset,
+        )
+    return [ReviewRead(**r) for r in page.window(rows)]
+
+
+def _decide(
+    open_uow: UnitOfWorkFactory,
+    principal: OperatorPrincipal,
+    subject_id: str,
+    to: vetting.Review,
+    note: str,
+) -> ReviewRead:
+    with open_uow() as uow:
+        row = vetting.decide(
+            uow,
+            tenant_id=principal.tenant_id,
+            subject_id=subject_id,
+            to=to,
+            note=note,
+            by=str(principal.actor),
+        )
+        uow.commit()
+    return ReviewRead(**row)
+
+
+@reviews_router.post("/{subject_id}/approve")
+def approve(
+    subject_id: str, body: DecisionIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
+) -> ReviewRead:
+    """Let a pending rider go on shift, or a pending merchant open and be seen."""
+    return _decide(open_uow, principal, subject_id, vetting.Review.APPROVED, body.note)
+
+
+@reviews_router.post("/{subject_id}/refuse")
+def refuse(
+    subject_id: str, body: DecisionIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
+) -> ReviewRead:
+    """Turn a pending account down for good (it stays unable to work)."""
+    return _decide(open_uow, principal, subject_id, vetting.Review.REFUSED, body.note)

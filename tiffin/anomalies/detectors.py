@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tiffin.anomalies.eta import Eta
-from tiffin.anomalies.facts import OrderFacts
-from tiffin.anomalies.model import AnomalyType, Detection, Liability, Severity, Thresholds
-from tiffin.care.reasons import Reason
+from tiffin.anomalies.thresholds import Thresholds
+from tiffin.domain.anomalies import AnomalyType, Detection, Liability, OrderFacts, Reason, Severity
 from tiffin.domain.order import OrderStatus
 
 S = OrderStatus

@@ -18,7 +18,6 @@ from tiffin.anomalies.detectors import NEEDS_RIDER
 from tiffin.anomalies.dispatch_priorities import anomaly_priorities
 from tiffin.anomalies.eta import EtaModel
 from tiffin.anomalies.fact_queries import facts_for
-from tiffin.anomalies.model import AnomalyType, Detection
 from tiffin.anomalies.playbook import Playbook, Step
 from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
 from tiffin.care import ledger, notify
@@ -27,6 +26,7 @@ from tiffin.care.notify import Given
 from tiffin.care.policy import CompensationPolicy
 from tiffin.care.queries import policy_for
 from tiffin.dispatch.service import dispatch_tenant, take_dispatch_lock
+from tiffin.domain.anomalies import AnomalyType, Detection
 from tiffin.domain.events import SYSTEM
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.optimiser.model import DispatchParams

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from tiffin.anomalies.facts import OrderFacts
+from tiffin.domain.anomalies import OrderFacts
 from tiffin.domain.geo import LatLon, travel_minutes
 from tiffin.domain.order import OrderStatus
 

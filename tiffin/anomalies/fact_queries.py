@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from tiffin.anomalies.facts import OrderFacts, RiderFacts
+from tiffin.domain.anomalies import OrderFacts, RiderFacts
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import Merchant, Rider
 from tiffin.store.uow import UnitOfWork

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tiffin.anomalies.model import AnomalyType, Thresholds
+from tiffin.anomalies.thresholds import Thresholds
+from tiffin.domain.anomalies import AnomalyType
 from tiffin.errors import Invalid
 
 

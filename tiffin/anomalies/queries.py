@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from tiffin.accounts.model import Principal
-from tiffin.anomalies.model import Detection, Thresholds
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, load_playbook
+from tiffin.anomalies.thresholds import Thresholds
 from tiffin.care.policy import CompensationPolicy, load_policy
 from tiffin.care.queries import latest_document, policy_for
+from tiffin.domain.anomalies import Detection
 from tiffin.domain.ids import new_id
+from tiffin.domain.principals import Principal
 from tiffin.errors import Invalid
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork

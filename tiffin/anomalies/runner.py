@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from tiffin.anomalies.model import Detection
 from tiffin.anomalies.playbook import ONE_SHOT, Step
 from tiffin.care.notify import Given
+from tiffin.domain.anomalies import Detection
 
 
 @dataclass(frozen=True)

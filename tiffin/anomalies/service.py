@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from tiffin.accounts.model import Principal, Role
 from tiffin.anomalies import queries
 from tiffin.anomalies.detectors import ITEM_PROBLEMS, item_problem
 from tiffin.anomalies.engine import (
@@ -24,10 +23,10 @@ from tiffin.anomalies.engine import (
     tell_customer,
     tell_merchant,
 )
-from tiffin.anomalies.model import AnomalyType, Detection, Liability, Severity
 from tiffin.anomalies.playbook import Step
-from tiffin.care.reasons import Reason
+from tiffin.domain.anomalies import AnomalyType, Detection, Liability, Reason, Severity
 from tiffin.domain.order import OrderStatus
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import visible_order
 from tiffin.store import tables

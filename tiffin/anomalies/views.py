@@ -19,7 +19,7 @@ from tiffin.anomalies.schemas import (
     NoteIn,
     ProblemIn,
 )
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 
@@ -30,27 +30,27 @@ router = APIRouter(
 
 @router.get("/anomalies")
 def list_anomalies(
-    platform: PlatformDep,
+    open_uow: UowFactoryDep,
     principal: OperatorPrincipal,
     page: PageDep,
     status: Literal["open", "escalated", "handled", "closed"] | None = None,
 ) -> list[AnomalyRead]:
     """Open and escalated anomalies, soonest SLA first (or every anomaly of one status)."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         return [AnomalyRead(**r) for r in page.of(service.queue(uow, principal, status=status))]
 
 
 @router.get("/anomalies/{anomaly_id}")
 def get_anomaly(
-    anomaly_id: str, platform: PlatformDep, principal: OperatorPrincipal
+    anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> AnomalyDetail:
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         return AnomalyDetail(**service.detail(uow, principal, anomaly_id))
 
 
 @router.post("/anomalies/{anomaly_id}/take", responses=error_responses(409))
-def take(anomaly_id: str, platform: PlatformDep, principal: OperatorPrincipal) -> Done:
-    with platform.uow() as uow:
+def take(anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal) -> Done:
+    with open_uow() as uow:
         service.take(uow, principal, anomaly_id)
         uow.commit()
     return Done(id=anomaly_id, outcome="taken")
@@ -58,9 +58,9 @@ def take(anomaly_id: str, platform: PlatformDep, principal: OperatorPrincipal) -
 
 @router.post("/anomalies/{anomaly_id}/notes", status_code=status.HTTP_201_CREATED)
 def add_note(
-    anomaly_id: str, body: NoteIn, platform: PlatformDep, principal: OperatorPrincipal
+    anomaly_id: str, body: NoteIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> Done:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         service.note(uow, principal, anomaly_id, body.text)
         uow.commit()
     return Done(id=anomaly_id, outcome="noted")
@@ -79,9 +79,9 @@ def run_action(
 
 @router.post("/anomalies/{anomaly_id}/close", responses=error_responses(409))
 def close(
-    anomaly_id: str, body: CloseIn, platform: PlatformDep, principal: OperatorPrincipal
+    anomaly_id: str, body: CloseIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> Done:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         service.close(uow, principal, anomaly_id, body.resolution)
         uow.commit()
     return Done(id=anomaly_id, outcome="closed")
@@ -112,10 +112,10 @@ def report_problem(
 
 @router.get("/me/anomalies")
 def my_anomalies(
-    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+    open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
 ) -> list[CustomerAnomalyRead]:
     """A customer's own anomalies: what happened to their orders, and what they can rate."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = page.of(service.anomalies_of_customer(uow, principal))
     return [CustomerAnomalyRead.model_validate(a) for a in found]
 
@@ -126,10 +126,10 @@ def my_anomalies(
     responses=error_responses(409),
 )
 def feedback(
-    anomaly_id: str, body: FeedbackIn, platform: PlatformDep, principal: CurrentPrincipal
+    anomaly_id: str, body: FeedbackIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> Done:
     """The customer rates how we handled it (1-5, once)."""
-    with platform.uow() as uow:
+    with open_uow() as uow:
         service.give_feedback(uow, principal, anomaly_id, rating=body.rating, comment=body.comment)
         uow.commit()
     return Done(id=anomaly_id, outcome="thank you")

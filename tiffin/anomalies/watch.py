@@ -22,9 +22,8 @@ from tiffin.anomalies import queries
 from tiffin.anomalies.detectors import handed_back, on_finished, scan
 from tiffin.anomalies.engine import Engine, handle
 from tiffin.anomalies.fact_queries import facts_for
-from tiffin.anomalies.model import Detection, Liability
 from tiffin.anomalies.playbook import ONE_SHOT, Step
-from tiffin.care.reasons import Reason
+from tiffin.domain.anomalies import Detection, Liability, Reason
 from tiffin.domain.events import (
     Actor,
     DomainEvent,

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from tiffin import __version__
-from tiffin.accounts.vetting_views import router as vetting_router
+from tiffin.accounts.views import reviews_router as vetting_router
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
 from tiffin.api import home, problems

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the platform, the unit of work's clock, and the calling principal."""
+"""FastAPI dependencies: a unit-of-work factory and the clock for routes, the calling principal,
+and (for the few routes that need a platform-wide service) the platform itself."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
-from tiffin.accounts.model import Principal, Role
+from tiffin.clock import Clock
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden, Unauthorized
 from tiffin.platform import Platform
+from tiffin.store.uow import UnitOfWorkFactory
 
 # Declared as OAuth2's password flow so the docs' Authorize button logs in (POST
 # /v1/auth/token, tiffin.accounts.views); on the wire it is the same 'Authorization: Bearer'.
@@ -23,6 +26,21 @@ async def get_platform(request: Request) -> Platform:
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+async def get_uow_factory(request: Request) -> UnitOfWorkFactory:
+    """How a route opens a unit of work: most routes need nothing else from the platform."""
+    platform: Platform = request.app.state.platform
+    return platform.uow
+
+
+async def get_clock(request: Request) -> Clock:
+    platform: Platform = request.app.state.platform
+    return platform.clock
+
+
+UowFactoryDep = Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 async def current_principal(

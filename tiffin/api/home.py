@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from tiffin import __version__
 from tiffin.accounts.service import tenant_by_slug
-from tiffin.api.deps import PlatformDep
+from tiffin.api.deps import PlatformDep, UowFactoryDep
 from tiffin.errors import NotFound
 from tiffin.seed import DEMO_PASSWORD, DEMO_TENANT, SIM_TENANT, Login, demo_logins
 
@@ -25,9 +25,9 @@ LINKS = [
 ]
 
 
-def demo_is_on(platform: PlatformDep) -> bool:
+def demo_is_on(open_uow: UowFactoryDep) -> bool:
     """The demo logins are shown only where they work: the demo campus has been seeded."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         try:
             tenant_by_slug(uow, DEMO_TENANT)
         except NotFound:
@@ -38,7 +38,7 @@ def demo_is_on(platform: PlatformDep) -> bool:
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(platform: PlatformDep) -> HTMLResponse:
     """Where a browser pointed at the server lands."""
-    logins = demo_logins() if demo_is_on(platform) else []
+    logins = demo_logins() if demo_is_on(platform.uow) else []
     return HTMLResponse(page(logins, simulated_day=platform.settings.demo_day))
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 
-from tiffin.accounts.model import Principal
+from tiffin.domain.principals import Principal
 from tiffin.errors import CatalogChanged, Invalid, TiffinError
 from tiffin.platform import Platform
 from tiffin.store import tables

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from tiffin.accounts.model import Principal
 from tiffin.care.policy import Decision, Instrument, Segment
 from tiffin.domain.anomalies import Liability
 from tiffin.domain.ids import new_id
+from tiffin.domain.principals import Principal
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.store import tables
 from tiffin.store.locks import lock

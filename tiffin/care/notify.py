@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import insert, select
 
 from tiffin.care.policy import Segment
-from tiffin.care.reasons import Reason, plain_words
-from tiffin.domain.anomalies import AnomalyType, Severity
+from tiffin.care.reasons import plain_words
+from tiffin.domain.anomalies import AnomalyType, Reason, Severity
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork

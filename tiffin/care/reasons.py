@@ -6,7 +6,7 @@ language. A code that is not in the catalogue is a programming error, caught by 
 
 from __future__ import annotations
 
-from tiffin.domain.anomalies import Reason as Reason
+from tiffin.domain.anomalies import Reason
 
 PLAIN_WORDS: dict[Reason, dict[str, str]] = {
     Reason.MERCHANT_DELAY: {

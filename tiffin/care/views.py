@@ -7,11 +7,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, status
 
-from tiffin.accounts.model import Principal, Role
 from tiffin.anomalies import queries as anomaly_queries
 from tiffin.anomalies.service import care_report
 from tiffin.api.common import Instant, ReasonIn
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.care import ledger, queries
@@ -34,6 +33,7 @@ from tiffin.care.schemas import (
     Versioned,
     WalletRead,
 )
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden
 
 router = APIRouter(
@@ -48,18 +48,18 @@ def _customer_id(principal: Principal) -> str:
 
 
 @router.get("/me/inbox")
-def inbox(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[MessageRead]:
+def inbox(open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep) -> list[MessageRead]:
     customer_id = _customer_id(principal)
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = page.of(messages_for(uow, customer_id))
     return [MessageRead(**m) for m in found]  # type: ignore[arg-type]
 
 
 @router.get("/me/wallet")
-def my_wallet(platform: PlatformDep, principal: CurrentPrincipal) -> WalletRead:
+def my_wallet(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> WalletRead:
     """Credit, refunds, live coupons and every grant the customer received."""
     customer_id = _customer_id(principal)
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         w = ledger.wallet(uow, customer_id)
     return WalletRead(
         credit_cents=w.credit_cents,
@@ -71,22 +71,22 @@ def my_wallet(platform: PlatformDep, principal: CurrentPrincipal) -> WalletRead:
 
 @router.get("/me/notifications")
 def my_notifications(
-    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+    open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
 ) -> list[NotificationRead]:
     """Notices sent to the caller: a customer's trouble messages and their delivery state, a
     merchant's order alerts."""
     if principal.role not in (Role.CUSTOMER, Role.MERCHANT) or principal.subject_id is None:
         raise Forbidden("only customers and merchants receive notifications", code="no_inbox")
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = page.of(notifications_for(uow, f"{principal.role.value}:{principal.subject_id}"))
     return [NotificationRead.model_validate(n) for n in found]
 
 
 @router.post("/grants/{grant_id}/reverse", responses=error_responses(404, 409))
 def reverse_grant(
-    grant_id: str, body: ReasonIn, platform: PlatformDep, principal: OperatorPrincipal
+    grant_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> GrantRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         grant = ledger.reverse(uow, principal, grant_id, reason=body.reason)
         uow.commit()
     return GrantRead.model_validate(grant)
@@ -94,20 +94,23 @@ def reverse_grant(
 
 @router.get("/care/report")
 def report(
-    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep, since: Instant | None = None
+    open_uow: UowFactoryDep,
+    principal: OperatorPrincipal,
+    page: PageDep,
+    since: Instant | None = None,
 ) -> list[CareReportRead]:
     """Satisfaction and cost per anomaly type and compensation policy version."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         rows = page.of(care_report(uow, principal, since=since))
     return [CareReportRead.model_validate(r) for r in rows]
 
 
 @router.post("/care/force-majeure", status_code=status.HTTP_201_CREATED)
 def force_majeure(
-    body: ForceMajeureIn, platform: PlatformDep, principal: OperatorPrincipal
+    body: ForceMajeureIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> CreatedRead:
     """Declare a storm or a flood: delays inside the window are nobody's fault."""
-    with platform.uow() as uow:
+    with open_uow() as uow:
         window_id = anomaly_queries.declare_force_majeure(
             uow, principal, starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason
         )
@@ -116,18 +119,20 @@ def force_majeure(
 
 
 @router.get("/care/call-list")
-def call_list(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) -> list[CallRead]:
+def call_list(
+    open_uow: UowFactoryDep, principal: OperatorPrincipal, page: PageDep
+) -> list[CallRead]:
     """Customers who want a phone call, most urgent first."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         calls = queries.open_calls(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
     return [CallRead.model_validate(c) for c in page.window(calls)]
 
 
 @router.post("/care/call-list/{call_id}/done", responses=error_responses(404, 409))
 def call_done(
-    call_id: str, body: CallDoneIn, platform: PlatformDep, principal: OperatorPrincipal
+    call_id: str, body: CallDoneIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> CallDoneRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         mark_call_done(
             uow,
             tenant_id=principal.tenant_id,
@@ -140,9 +145,11 @@ def call_done(
 
 
 @router.get("/care/notices")
-def notices(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) -> list[NoticeRead]:
+def notices(
+    open_uow: UowFactoryDep, principal: OperatorPrincipal, page: PageDep
+) -> list[NoticeRead]:
     """Things the engine wants an operator to know (the daily budget reached, ...)."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = queries.recent_notices(
             uow, principal.tenant_id, limit=page.rows, offset=page.offset
         )
@@ -152,10 +159,10 @@ def notices(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) 
 # Last: /care/{kind} would otherwise shadow /care/call-list and /care/notices.
 @router.get("/care/{kind}")
 def get_document(
-    kind: Literal["playbook", "compensation"], platform: PlatformDep, principal: OperatorPrincipal
+    kind: Literal["playbook", "compensation"], open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> CareDocumentRead:
     """The tenant's playbook or compensation policy in force (the defaults until one is saved)."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         return (
             anomaly_queries.playbook_for(uow, principal.tenant_id)
             if kind == "playbook"
@@ -167,11 +174,11 @@ def get_document(
 def put_document(
     kind: Literal["playbook", "compensation"],
     document: dict[str, Any],
-    platform: PlatformDep,
+    open_uow: UowFactoryDep,
     principal: OperatorPrincipal,
 ) -> Versioned:
     """Save a new version; it is validated first and refused with every problem named."""
-    with platform.uow() as uow:
+    with open_uow() as uow:
         version = anomaly_queries.save_document(uow, principal, kind, document)
         uow.commit()
     return Versioned(kind=kind, version=version)

@@ -4,11 +4,11 @@ may browse open merchants."""
 from __future__ import annotations
 
 from tiffin.accounts import vetting
-from tiffin.accounts.model import Principal, Role
 from tiffin.catalog import limits
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import MenuItem, Merchant, served
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden, Invalid, NotFound
 from tiffin.store.uow import UnitOfWork
 from tiffin.tenancy.service import zones_of

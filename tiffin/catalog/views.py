@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from tiffin.accounts.model import Role
-from tiffin.api.deps import CurrentPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.catalog import service
@@ -17,6 +16,7 @@ from tiffin.catalog.schemas import (
     MerchantRead,
     MerchantUpdate,
 )
+from tiffin.domain.principals import Role
 
 router = APIRouter(
     prefix="/v1/merchants",
@@ -27,16 +27,16 @@ router = APIRouter(
 
 @router.get("")
 def list_merchants(
-    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+    open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
 ) -> list[MerchantRead]:
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = service.list_merchants(uow, principal, limit=page.rows, offset=page.offset)
     return [MerchantRead.of(m) for m in page.window(found)]
 
 
 @router.get("/me")
-def my_merchant(platform: PlatformDep, principal: CurrentPrincipal) -> MerchantDetail:
-    with platform.uow(read_only=True) as uow:
+def my_merchant(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> MerchantDetail:
+    with open_uow(read_only=True) as uow:
         merchant = service.own_merchant(uow, principal)
         menu = [MenuItemRead.of(i) for i in service.menu_of(uow, merchant.id)]
     return MerchantDetail(**MerchantRead.of(merchant).model_dump(), menu=menu)
@@ -44,9 +44,9 @@ def my_merchant(platform: PlatformDep, principal: CurrentPrincipal) -> MerchantD
 
 @router.patch("/me")
 def update_my_merchant(
-    body: MerchantUpdate, platform: PlatformDep, principal: CurrentPrincipal
+    body: MerchantUpdate, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MerchantRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         merchant = service.update_merchant(
             uow, principal, is_open=body.is_open, prep_minutes=body.prep_minutes
         )
@@ -56,9 +56,9 @@ def update_my_merchant(
 
 @router.post("/me/menu", status_code=status.HTTP_201_CREATED)
 def add_menu_item(
-    body: MenuItemCreate, platform: PlatformDep, principal: CurrentPrincipal
+    body: MenuItemCreate, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MenuItemRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         item = service.add_menu_item(
             uow, principal, name=body.name, price_cents=body.price_cents, available=body.available
         )
@@ -68,9 +68,9 @@ def add_menu_item(
 
 @router.patch("/me/menu/{item_id}")
 def update_menu_item(
-    item_id: str, body: MenuItemUpdate, platform: PlatformDep, principal: CurrentPrincipal
+    item_id: str, body: MenuItemUpdate, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MenuItemRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         item = service.update_menu_item(
             uow,
             principal,
@@ -85,9 +85,9 @@ def update_menu_item(
 
 @router.get("/{merchant_id}")
 def merchant_detail(
-    merchant_id: str, platform: PlatformDep, principal: CurrentPrincipal
+    merchant_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MerchantDetail:
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         merchant = service.merchant_in_tenant(uow, principal, merchant_id)
         customer_view = principal.role is Role.CUSTOMER
         menu = [

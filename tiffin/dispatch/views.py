@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from tiffin.api.deps import OperatorPrincipal, PlatformDep
+from tiffin.api.deps import OperatorPrincipal, UowFactoryDep
 from tiffin.api.problems import error_responses
 from tiffin.dispatch.schemas import (
     ForecastRead,
@@ -26,12 +26,12 @@ router = APIRouter(
 
 @router.get("/forecast")
 def forecast(
-    platform: PlatformDep,
+    open_uow: UowFactoryDep,
     principal: OperatorPrincipal,
     horizon_minutes: Annotated[int, Query(ge=15, le=60)] = 30,
 ) -> ForecastRead:
     """Expected orders per merchant over the horizon, and idle riders worth moving."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         sites, moves = forecast_and_suggest(uow, principal.tenant_id, horizon_minutes)
     return ForecastRead(
         horizon_minutes=horizon_minutes,
@@ -41,19 +41,19 @@ def forecast(
 
 
 @router.get("/caps")
-def workload_caps(platform: PlatformDep, principal: OperatorPrincipal) -> WorkloadCapsRead:
+def workload_caps(open_uow: UowFactoryDep, principal: OperatorPrincipal) -> WorkloadCapsRead:
     """The tenant's workload caps for riders (the defaults until an operator sets them)."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         return WorkloadCapsRead.of(caps_of(uow, principal.tenant_id))
 
 
 @router.put("/caps", responses=error_responses(400))
 def change_workload_caps(
-    body: WorkloadCapsChange, platform: PlatformDep, principal: OperatorPrincipal
+    body: WorkloadCapsChange, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> WorkloadCapsRead:
     """Set the tenant's workload caps; the dispatcher applies them from its next cycle."""
     caps = WorkloadCaps(body.max_orders_per_hour, body.max_continuous_minutes, body.max_carried)
-    with platform.uow() as uow:
+    with open_uow() as uow:
         set_caps(uow, principal, caps, body.reason)
         uow.commit()
     return WorkloadCapsRead.of(caps)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tiffin.accounts.model import Principal
 from tiffin.domain.events import WorkloadCapsChanged
+from tiffin.domain.principals import Principal
 from tiffin.errors import Invalid
 from tiffin.optimiser.caps import WorkloadCaps
 from tiffin.store import tables

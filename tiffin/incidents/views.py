@@ -6,10 +6,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from tiffin.accounts.model import Role
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.deps import (
+    ClockDep,
+    CurrentPrincipal,
+    OperatorPrincipal,
+    PlatformDep,
+    UowFactoryDep,
+)
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
+from tiffin.domain.principals import Role
 from tiffin.errors import NotFound
 from tiffin.incidents import confirmation, queries, service, subscribers, subscriptions
 from tiffin.incidents.make_good import make_good
@@ -24,8 +30,7 @@ from tiffin.incidents.schemas import (
 )
 from tiffin.incidents.status import review_markdown, status_html
 from tiffin.incidents.status import status as status_page
-from tiffin.platform import Platform
-from tiffin.store.uow import UnitOfWork
+from tiffin.store.uow import UnitOfWork, UnitOfWorkFactory
 
 router = APIRouter(
     prefix="/v1", tags=["incidents"], responses=error_responses(400, 401, 403, 404, 409, 422)
@@ -35,9 +40,9 @@ public = APIRouter(tags=["status"], responses=error_responses(404, 422))
 
 @router.post("/incidents", status_code=status.HTTP_201_CREATED)
 def open_incident(
-    body: IncidentIn, platform: PlatformDep, principal: OperatorPrincipal
+    body: IncidentIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> IncidentRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         incident_id = service.open_incident(
             uow,
             tenant_id=principal.tenant_id,
@@ -59,12 +64,12 @@ def _read(uow: UnitOfWork, incident_id: str, tenant_id: str) -> IncidentRead:
 
 @router.get("/incidents")
 def list_incidents(
-    platform: PlatformDep,
+    open_uow: UowFactoryDep,
     principal: OperatorPrincipal,
     page: PageDep,
     state: State | None = None,
 ) -> list[IncidentRead]:
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = page.window(
             queries.incidents_seen_by(
                 uow, principal.tenant_id, state=state, limit=page.rows, offset=page.offset
@@ -76,18 +81,18 @@ def list_incidents(
 
 @router.get("/incidents/{incident_id}")
 def get_incident(
-    incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
+    incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> IncidentRead:
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         return _read(uow, incident_id, principal.tenant_id)
 
 
 @router.post("/incidents/{incident_id}/updates", status_code=status.HTTP_201_CREATED)
 def post_update(
-    incident_id: str, body: UpdateIn, platform: PlatformDep, principal: OperatorPrincipal
+    incident_id: str, body: UpdateIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> IncidentRead:
     """A new state and message (subscribers are told); ``resolved`` makes good automatically."""
-    with platform.uow() as uow:
+    with open_uow() as uow:
         service.post_update(
             uow,
             incident_id,
@@ -107,11 +112,11 @@ def post_update(
 
 @router.post("/incidents/{incident_id}/confirm")
 def confirm_incident(
-    incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
+    incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> IncidentRead:
     """Vouch that an incident (one a health signal opened) really hurt your tenant's customers:
     its make-good then covers them, at once if it is already resolved."""
-    with platform.uow() as uow:
+    with open_uow() as uow:
         row = service.get(uow, incident_id, tenant_id=principal.tenant_id)
         new = confirmation.confirm(
             uow, incident_id, tenant_id=principal.tenant_id, by=str(principal.actor)
@@ -124,9 +129,9 @@ def confirm_incident(
 
 
 @router.get("/incidents/{incident_id}/review", response_class=PlainTextResponse)
-def review(incident_id: str, platform: PlatformDep, principal: OperatorPrincipal) -> str:
+def review(incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal) -> str:
     """The post-incident review as Markdown: timeline and make-good totals."""
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         return review_markdown(uow, service.get(uow, incident_id, tenant_id=principal.tenant_id))
 
 
@@ -158,10 +163,10 @@ def subscribe(
     return SubscriptionRead(id=sub_id)
 
 
-def _tenant_id(platform: Platform, slug: str | None) -> str | None:
+def _tenant_id(open_uow: UnitOfWorkFactory, slug: str | None) -> str | None:
     if slug is None:
         return None
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = queries.tenant_id_of_slug(uow, slug)
     if found is None:
         raise NotFound(f"no tenant {slug!r}", resource="tenant")
@@ -172,16 +177,20 @@ TenantSlug = Query(default=None, max_length=60, description="include this tenant
 
 
 @public.get("/status.json")
-def status_json(platform: PlatformDep, tenant: str | None = TenantSlug) -> StatusRead:
+def status_json(
+    open_uow: UowFactoryDep, clock: ClockDep, tenant: str | None = TenantSlug
+) -> StatusRead:
     """Public: each component now, open incidents with updates, 90 days of history."""
-    tenant_id = _tenant_id(platform, tenant)
-    with platform.uow(read_only=True) as uow:
-        page = status_page(uow, tenant_id, platform.clock.now())
+    tenant_id = _tenant_id(open_uow, tenant)
+    with open_uow(read_only=True) as uow:
+        page = status_page(uow, tenant_id, clock.now())
     return StatusRead.model_validate(page)
 
 
 @public.get("/status", response_class=HTMLResponse)
-def status_html_page(platform: PlatformDep, tenant: str | None = TenantSlug) -> str:
-    tenant_id = _tenant_id(platform, tenant)
-    with platform.uow(read_only=True) as uow:
-        return status_html(status_page(uow, tenant_id, platform.clock.now()))
+def status_html_page(
+    open_uow: UowFactoryDep, clock: ClockDep, tenant: str | None = TenantSlug
+) -> str:
+    tenant_id = _tenant_id(open_uow, tenant)
+    with open_uow(read_only=True) as uow:
+        return status_html(status_page(uow, tenant_id, clock.now()))

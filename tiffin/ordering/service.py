@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tiffin.accounts.model import Principal, Role
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
 from tiffin.domain.people import OfferStatus, served
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.coupons import redeem

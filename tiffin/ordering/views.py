@@ -7,17 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 
-from tiffin.accounts.model import Principal
 from tiffin.api.common import ReasonIn
-from tiffin.api.deps import CurrentPrincipal, PlatformDep, client_ip
+from tiffin.api.deps import CurrentPrincipal, PlatformDep, UowFactoryDep, client_ip
 from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
 from tiffin.domain.order import Action, OrderStatus
+from tiffin.domain.principals import Principal
 from tiffin.ordering import service
 from tiffin.ordering.schemas import OrderCreate, OrderRead
-from tiffin.platform import Platform
 from tiffin.store.uow import UnitOfWork
 
 router = APIRouter(
@@ -79,12 +78,12 @@ async def place_order(
 
 @router.get("")
 def list_orders(
-    platform: PlatformDep,
+    open_uow: UowFactoryDep,
     principal: CurrentPrincipal,
     page: PageDep,
     status: OrderStatus | None = None,
 ) -> list[OrderRead]:
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         found = service.visible_orders(
             uow, principal, status=status, limit=page.rows, offset=page.offset
         )
@@ -92,13 +91,13 @@ def list_orders(
 
 
 @router.get("/{order_id}")
-def get_order(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    with platform.uow(read_only=True) as uow:
+def get_order(order_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OrderRead:
+    with open_uow(read_only=True) as uow:
         return OrderRead.of(service.visible_order(uow, principal, order_id))
 
 
 async def _act(
-    platform: Platform, principal: Principal, order_id: str, action: Action, reason: str = ""
+    platform: PlatformDep, principal: Principal, order_id: str, action: Action, reason: str = ""
 ) -> OrderRead:
     """One step of an order's life, in a write slot like placement (``tiffin.api.writes``)."""
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tiffin.accounts import vetting
-from tiffin.accounts.model import Principal, Role
 from tiffin.domain.events import OfferMade, OfferRejected, RiderShiftEnded, RiderShiftStarted
 from tiffin.domain.geo import LatLon, distance_m
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, OrderStatus
 from tiffin.domain.people import Offer, OfferStatus, Rider, RiderShift, VehicleType
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import withdraw_open_offers
 from tiffin.store.uow import UnitOfWork

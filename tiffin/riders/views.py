@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from tiffin.api.common import ReasonIn
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.people import RiderShift
@@ -23,30 +23,32 @@ def _shift(s: RiderShift) -> ShiftRead:
 
 @router.get("/riders")
 def list_riders(
-    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+    open_uow: UowFactoryDep, principal: OperatorPrincipal, page: PageDep
 ) -> list[RiderRead]:
-    with platform.uow(read_only=True) as uow:
+    with open_uow(read_only=True) as uow:
         riders = uow.riders.of_tenant(principal.tenant_id, limit=page.rows, offset=page.offset)
     return [RiderRead.of(r) for r in page.window(riders)]
 
 
 @router.get("/riders/me")
-def my_rider(platform: PlatformDep, principal: CurrentPrincipal) -> RiderRead:
-    with platform.uow(read_only=True) as uow:
+def my_rider(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> RiderRead:
+    with open_uow(read_only=True) as uow:
         return RiderRead.of(service.own_rider(uow, principal))
 
 
 @router.post("/riders/me/shift/start", status_code=status.HTTP_201_CREATED)
-def start_shift(body: LocationIn, platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
-    with platform.uow() as uow:
+def start_shift(
+    body: LocationIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
+) -> ShiftRead:
+    with open_uow() as uow:
         shift = service.start_shift(uow, principal, location=body.location.to_domain())
         uow.commit()
     return _shift(shift)
 
 
 @router.post("/riders/me/shift/end")
-def end_shift(platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
-    with platform.uow() as uow:
+def end_shift(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> ShiftRead:
+    with open_uow() as uow:
         shift = service.end_shift(uow, principal)
         uow.commit()
     return _shift(shift)
@@ -54,35 +56,37 @@ def end_shift(platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
 
 @router.post("/riders/me/location")
 def report_location(
-    body: LocationIn, platform: PlatformDep, principal: CurrentPrincipal
+    body: LocationIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> RiderRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         rider = service.report_location(uow, principal, location=body.location.to_domain())
         uow.commit()
     return RiderRead.of(rider)
 
 
 @router.get("/riders/me/offers")
-def my_offers(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[OfferRead]:
-    with platform.uow(read_only=True) as uow:
+def my_offers(
+    open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
+) -> list[OfferRead]:
+    with open_uow(read_only=True) as uow:
         rider = service.own_rider(uow, principal)
         return [OfferRead.of(o) for o in page.of(service.pending_offers(uow, rider.id))]
 
 
 @router.post("/riders/me/orders/{order_id}/hand-back", status_code=status.HTTP_204_NO_CONTENT)
 def hand_back(
-    order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
+    order_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> None:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         service.hand_back(uow, principal, order_id, reason=body.reason)
         uow.commit()
 
 
 @router.post("/orders/{order_id}/offers", status_code=status.HTTP_201_CREATED, tags=["orders"])
 def offer_order(
-    order_id: str, body: OfferCreate, platform: PlatformDep, principal: OperatorPrincipal
+    order_id: str, body: OfferCreate, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> OfferRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         offer = service.offer_order(
             uow,
             tenant_id=principal.tenant_id,
@@ -95,8 +99,8 @@ def offer_order(
 
 
 @router.post("/offers/{offer_id}/accept")
-def accept_offer(offer_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OfferRead:
-    with platform.uow() as uow:
+def accept_offer(offer_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OfferRead:
+    with open_uow() as uow:
         offer = service.accept_offer(uow, principal, offer_id)
         uow.commit()
     return OfferRead.of(offer)
@@ -104,9 +108,9 @@ def accept_offer(offer_id: str, platform: PlatformDep, principal: CurrentPrincip
 
 @router.post("/offers/{offer_id}/reject")
 def reject_offer(
-    offer_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
+    offer_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> OfferRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         offer = service.reject_offer(uow, principal, offer_id, reason=body.reason)
         uow.commit()
     return OfferRead.of(offer)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from tiffin.accounts.model import Principal
 from tiffin.domain.events import RiskZoneClosed
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import served
+from tiffin.domain.principals import Principal
 from tiffin.domain.zones import RiskZone
 from tiffin.errors import Invalid
 from tiffin.store.uow import UnitOfWork

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.deps import ClockDep, CurrentPrincipal, OperatorPrincipal, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.safety import service
@@ -17,9 +17,9 @@ router = APIRouter(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def close_zone(
-    body: ZoneClosure, platform: PlatformDep, principal: OperatorPrincipal
+    body: ZoneClosure, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> RiskZoneRead:
-    with platform.uow() as uow:
+    with open_uow() as uow:
         zone = service.close_zone(
             uow,
             principal,
@@ -36,9 +36,9 @@ def close_zone(
 
 @router.get("")
 def list_closures(
-    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+    open_uow: UowFactoryDep, clock: ClockDep, principal: CurrentPrincipal, page: PageDep
 ) -> list[RiskZoneRead]:
     """Closures in force or still to come."""
-    with platform.uow(read_only=True) as uow:
-        found = service.closures(uow, principal.tenant_id, now=platform.clock.now())
+    with open_uow(read_only=True) as uow:
+        found = service.closures(uow, principal.tenant_id, now=clock.now())
     return [RiskZoneRead.of(z) for z in page.of(found)]

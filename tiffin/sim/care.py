@@ -29,13 +29,13 @@ import numpy as np
 
 from tiffin.anomalies.detectors import handed_back, on_finished, scan
 from tiffin.anomalies.eta import EtaModel
-from tiffin.anomalies.facts import OrderFacts
-from tiffin.anomalies.model import AnomalyType, Detection, Liability, Thresholds
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, Step
 from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
+from tiffin.anomalies.thresholds import Thresholds
 from tiffin.care.channels import backoff_seconds
 from tiffin.care.notify import Given, priority, render
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy, Context, Segment, decide
+from tiffin.domain.anomalies import AnomalyType, Detection, Liability, OrderFacts
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import OrderStatus
 from tiffin.optimiser.model import REDISPATCH_PRIORITY, DispatchParams, Job, Point

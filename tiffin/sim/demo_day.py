@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from tiffin.accounts.model import Principal, Role
 from tiffin.clock import Clock
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import TiffinError
 from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.service import LineRequest, act, place_order

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Table
@@ -35,6 +35,13 @@ from tiffin.store.repositories import (
     Zones,
 )
 from tiffin.store.staging import PENDING, CatalogGuard, Row, Staged, Written
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work: what routes, workers and the simulator are handed instead of the
+    platform (``platform.uow`` is one)."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
 class UnitOfWork:

@@ -9,7 +9,7 @@ import pytest
 from tests.unit.fakes import FakeUnitOfWork
 from tests.unit.world import TENANT, build_campus
 from tiffin.accounts import credentials, service
-from tiffin.accounts.model import Role
+from tiffin.domain.principals import Role
 from tiffin.errors import Conflict, Unauthorized
 
 HOUR = timedelta(hours=1)

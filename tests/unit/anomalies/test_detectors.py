@@ -15,10 +15,9 @@ from tiffin.anomalies.detectors import (
     scan,
 )
 from tiffin.anomalies.eta import EtaModel
-from tiffin.anomalies.facts import OrderFacts, RiderFacts
-from tiffin.anomalies.model import AnomalyType as A
-from tiffin.anomalies.model import Liability, Severity, Thresholds
-from tiffin.care.reasons import Reason
+from tiffin.anomalies.thresholds import Thresholds
+from tiffin.domain.anomalies import AnomalyType as A
+from tiffin.domain.anomalies import Liability, OrderFacts, Reason, RiderFacts, Severity
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order import OrderStatus as S
 

@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tiffin.anomalies.model import AnomalyType, Detection, Liability, Severity
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Step
 from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
 from tiffin.care.notify import Given
 from tiffin.care.policy import Segment
-from tiffin.care.reasons import Reason
+from tiffin.domain.anomalies import AnomalyType, Detection, Liability, Reason, Severity
 from tiffin.optimiser.model import REDISPATCH_PRIORITY, DispatchParams, Job, Point
 from tiffin.sim.care import CareSim, SimPorts
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tiffin.anomalies.model import AnomalyType, Severity
 from tiffin.care.notify import Given, priority, render, render_make_good
 from tiffin.care.policy import Segment
-from tiffin.care.reasons import LANGUAGES, PLAIN_WORDS, Reason
+from tiffin.care.reasons import LANGUAGES, PLAIN_WORDS
+from tiffin.domain.anomalies import AnomalyType, Reason, Severity
 
 ETA = datetime(2026, 11, 25, 12, 41, tzinfo=UTC)
 

@@ -6,8 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiffin.anomalies.model import AnomalyType as A
-from tiffin.anomalies.model import Liability
 from tiffin.care.policy import (
     DEFAULT_POLICY,
     CompensationPolicy,
@@ -17,6 +15,8 @@ from tiffin.care.policy import (
     decide,
     load_policy,
 )
+from tiffin.domain.anomalies import AnomalyType as A
+from tiffin.domain.anomalies import Liability
 from tiffin.errors import Invalid
 
 

@@ -7,10 +7,10 @@ import pytest
 
 from tests.unit.fakes import FakeUnitOfWork
 from tests.unit.world import CAMPUS, CUSTOMER, MERCHANT, TENANT, build_campus
-from tiffin.accounts.model import Principal, Role
 from tiffin.catalog import service
 from tiffin.domain.geo import LatLon
 from tiffin.domain.people import MenuItem, Merchant
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden, Invalid, NotFound
 
 ELSEWHERE_TENANT = "ten_city"
