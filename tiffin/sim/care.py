@@ -34,6 +34,7 @@ from tiffin.anomalies.model import AnomalyType, Detection, Liability, Thresholds
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, Step
 from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
 from tiffin.care.channels import backoff_seconds
+from tiffin.care.coalesce import Action, CoalesceRules, Sent, is_final, plan_push
 from tiffin.care.notify import Given, priority, render
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy, Context, Segment, decide
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
@@ -114,6 +115,9 @@ class CareSim:
     _redispatched: set[str] = field(default_factory=set)  # handed back by a rider who left
     _boosted: set[str] = field(default_factory=set)  # boosted by the playbook (no rider)
     _history: dict[str, tuple[int, int]] = field(default_factory=dict)  # customer -> cents, n
+    _pushes: dict[str, list[tuple[Sent, int]]] = field(default_factory=dict)  # order -> (push, n)
+    inbox_messages: int = 0  # the full history: every message, pushed or not
+    _superseded: set[int] = field(default_factory=set)  # held pushes a final outcome replaced
 
     # --- what the simulator calls ---------------------------------------------------------
 
@@ -262,7 +266,7 @@ class CareSim:
         """Seconds from detection to the provider accepting each message (modelled queue)."""
         rng = np.random.default_rng(self.seed)
         queue: list[tuple[float, int, int, float, int]] = []  # (ready, -priority, n, detected, try)
-        for n, m in enumerate(self.messages):
+        for n, m in enumerate(self.pushes()):
             heapq.heappush(queue, (m.detected_s, -m.priority, n, m.detected_s, 1))
         clock, delays = 0.0, []
         gap = 1.0 / self.provider_rate
@@ -278,10 +282,44 @@ class CareSim:
             delays.append(clock + self.provider_latency_s - detected)
         return delays
 
+    def push(self, order_id: str, now: int, kind: AnomalyType, urgency: int, text: str) -> None:
+        """Coalesce as live: a push now, a held push, a superseded one, or the inbox only."""
+        self.inbox_messages += 1
+        instant = at(now)
+        earlier = [
+            replace(s, held=s.at > instant) for s, _ in self._pushes.setdefault(order_id, [])
+        ]
+        rules = CoalesceRules(
+            window=timedelta(minutes=self.policy.coalesce_minutes),
+            max_pushes=self.policy.max_pushes_per_order,
+        )
+        plan = plan_push(earlier, instant, final=is_final(kind), rules=rules)
+        if plan.action is Action.INBOX_ONLY:
+            return
+        sent_at_s = (plan.at - DAY).total_seconds()
+        message = Message(order_id, sent_at_s, urgency, text)
+        pushes = self._pushes[order_id]
+        if plan.replaces is not None:
+            index = next(n for s, n in pushes if s.id == plan.replaces)
+            pushes[:] = [(s, n) for s, n in pushes if s.id != plan.replaces]
+            if plan.action is Action.SUPERSEDE:
+                self.messages[index] = message
+                pushes.append((Sent(plan.replaces, plan.at, True, False), index))
+                return
+            self._superseded.add(index)
+        self.messages.append(message)
+        entry = Sent(f"{order_id}:{len(pushes)}", plan.at, plan.at > instant, is_final(kind))
+        pushes.append((entry, len(self.messages) - 1))
+
+    def pushes(self) -> list[Message]:
+        """The messages that reached the provider (a replaced held one never did)."""
+        return [m for n, m in enumerate(self.messages) if n not in self._superseded]
+
     def report(self, result: Any) -> dict[str, Any]:
         by_type = Counter(d.type.value for d in self.detections)
         affected = {d.order_id for d in self.detections}
-        told = {m.order_id for m in self.messages}
+        pushes = self.pushes()
+        told = {m.order_id for m in pushes}
         needs_telling = {
             d.order_id
             for d in self.detections
@@ -302,7 +340,11 @@ class CareSim:
             )
             if needs_telling
             else 100.0,
-            "messages": len(self.messages),
+            "messages": len(pushes),
+            "messages_per_affected_order": round(len(pushes) / len(affected), 2)
+            if affected
+            else 0.0,
+            "inbox_messages": self.inbox_messages,
             "notification_delay_p50_s": _round(np.percentile(delays, 50)) if delays.size else None,
             "notification_delay_p99_s": _round(np.percentile(delays, 99)) if delays.size else None,
             "redispatch_success_pct": round(100 * len(rescued) / len(redispatched), 1)
@@ -358,7 +400,7 @@ class SimPorts:
     def tell_customer(self, d: Detection, given: Given | None) -> Told:
         _, body = render(d.type, d.reason, self.language, eta=None, offer=given)
         urgency = priority(d.severity, self.segment, _minutes_late(d))
-        self.sim.messages.append(Message(d.order_id, self.now * 60.0, urgency, body))
+        self.sim.push(d.order_id, self.now, d.type, urgency, body)
         return Told(queued=True)
 
     def tell_merchant(self, d: Detection) -> None:
