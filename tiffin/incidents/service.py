@@ -2,7 +2,9 @@
 
 An incident belongs to a tenant (an operator opened it) or to the whole platform (a health
 signal opened it). Every public update goes to the subscribers of the affected components
-(``incidents.subscribers``). Resolving runs the make-good (``incidents.make_good``): every order
+(``incidents.subscribers``), in zh-CN and English. Customers with orders in flight that depend on
+a hit component are told once when it opens, and again when it resolves
+(``incidents.in_flight``). Resolving runs the make-good (``incidents.make_good``): every order
 the incident touched is compensated once under its tenant's policy, and its customer is told.
 """
 
@@ -15,6 +17,7 @@ from sqlalchemy import insert, or_, select, update
 
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
+from tiffin.incidents.in_flight import tell_opened, tell_resolved
 from tiffin.incidents.make_good import MadeGood, make_good
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.incidents.subscribers import tell_subscribers
@@ -68,7 +71,14 @@ def open_incident(
         )
     )
     _add_update(uow, incident_id, State.INVESTIGATING, parsed, message, author)
+    tell_opened(uow, _row(uow, incident_id))
     return incident_id
+
+
+def _row(uow: UnitOfWork, incident_id: str) -> dict[str, Any]:
+    return dict(
+        uow.conn.execute(select(tables.incidents).where(i.id == incident_id)).mappings().one()
+    )
 
 
 def get(uow: UnitOfWork, incident_id: str, *, tenant_id: str | None) -> dict[str, Any]:
@@ -102,7 +112,9 @@ def post_update(
     uow.conn.execute(update(tables.incidents).where(i.id == incident_id).values(**values))
     _add_update(uow, incident_id, state, parsed, message, author, internal=internal)
     if state is State.RESOLVED:
-        return make_good(uow, incident_id)
+        made = make_good(uow, incident_id)
+        tell_resolved(uow, _row(uow, incident_id))
+        return made
     return None
 
 
