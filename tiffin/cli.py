@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -271,6 +272,18 @@ def bench_dispatch(
         task = bar.add_task("simulating", total=len(folders) * len(policies))
         rows = benchmark.run(folders, policies, progress=lambda _row: bar.advance(task))
     console.print(benchmark.write_outputs(rows, policies, out, len(folders)))
+
+
+@app.command("sentiment")
+def sentiment_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="UTF-8, one text a line"),
+) -> None:
+    """Label each line negative / neutral / positive with a score: one JSON object a line."""
+    from tiffin.comms.sentiment import classify
+
+    with file.open(encoding="utf-8-sig") as handle:
+        for line in handle:
+            typer.echo(json.dumps(classify(line.rstrip("\r\n")).as_json(), ensure_ascii=False))
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m tiffin`
