@@ -118,6 +118,13 @@ def post_update(
     return None
 
 
+def publish_note(uow: UnitOfWork, incident_id: str, *, message: str, author: str) -> None:
+    """Words for the status page and its subscribers without a change of state (a published
+    statement); allowed after resolution, when statements are usually written."""
+    row = _row(uow, incident_id)
+    _add_update(uow, incident_id, State(row["state"]), dict(row["components"]), message, author)
+
+
 def _add_update(
     uow: UnitOfWork,
     incident_id: str,
