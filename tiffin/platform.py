@@ -19,6 +19,7 @@ from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
+from tiffin.comms.watch import SentimentWatch
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 def default_consumers(engine: Engine | None = None) -> list[Consumer]:
-    return [InboxConsumer(), AnomalyConsumer(engine or Engine())]
+    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), SentimentWatch()]
 
 
 @dataclass

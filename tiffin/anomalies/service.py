@@ -27,6 +27,7 @@ from tiffin.anomalies.engine import (
 from tiffin.anomalies.model import AnomalyType, Detection, Liability, Severity
 from tiffin.anomalies.playbook import Step
 from tiffin.care.reasons import Reason
+from tiffin.domain.events import FeedbackGiven, ProblemReported
 from tiffin.domain.order import OrderStatus
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import visible_order
@@ -210,6 +211,16 @@ def report_problem(
     found = uow.conn.execute(
         select(a.id).where(a.order_id == order.id, a.type == AnomalyType.ITEM_PROBLEM.value)
     ).scalar_one()
+    uow.emit(
+        ProblemReported(
+            aggregate_id=str(found),
+            tenant_id=order.tenant_id,
+            at=now,
+            actor=customer.actor,
+            order_id=order.id,
+            text=f"{problem}: {note}" if note else problem,
+        )
+    )
     return str(found)
 
 
@@ -233,6 +244,17 @@ def give_feedback(
             rating=rating,
             comment=comment,
             created_at=uow.clock.now(),
+        )
+    )
+    uow.emit(
+        FeedbackGiven(
+            aggregate_id=anomaly_id,
+            tenant_id=order.tenant_id,
+            at=uow.clock.now(),
+            actor=customer.actor,
+            order_id=order.id,
+            text=comment,
+            rating=rating,
         )
     )
 
