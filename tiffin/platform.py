@@ -31,13 +31,14 @@ from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database
 from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
+from tiffin.trust.service import TrustedReview
 from tiffin.workers.runner import Consumer, OutboxRunner
 
 log = logging.getLogger(__name__)
 
 
 def default_consumers(engine: Engine | None = None) -> list[Consumer]:
-    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), SentimentWatch()]
+    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), SentimentWatch(), TrustedReview()]
 
 
 @dataclass

@@ -25,6 +25,7 @@ from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
+from tiffin.trust.views import router as trust_router
 
 # The order of the docs' sections: a newcomer's path through the API.
 OPENAPI_TAGS = [
@@ -88,6 +89,7 @@ def create_app(
         anomalies_router,
         incidents_router,
         comms_router,
+        trust_router,
         status_router,
         safety_router,
         dispatch_router,
