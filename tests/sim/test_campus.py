@@ -133,3 +133,11 @@ def test_a_storm_day_sends_at_most_two_messages_per_affected_order() -> None:
     figures = campus.run_day("storm-lunch", 1)
     assert figures["messages_per_affected_order"] <= 2
     assert figures["inbox_messages"] > figures["messages"]  # the inbox keeps the full history
+
+
+def test_an_incident_day_tells_each_customer_in_flight_once_at_each_end() -> None:
+    figures = campus.run_day("storm-incident", 1)
+    told = figures["incident_customers_told_at_open"]
+    assert told > 0 and figures["incident_customers_told_at_resolution"] == told
+    plain = campus.run_day("storm-lunch", 1)
+    assert figures["messages"] == plain["messages"] + 2 * told

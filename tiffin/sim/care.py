@@ -118,12 +118,15 @@ class CareSim:
     _pushes: dict[str, list[tuple[Sent, int]]] = field(default_factory=dict)  # order -> (push, n)
     inbox_messages: int = 0  # the full history: every message, pushed or not
     _superseded: set[int] = field(default_factory=set)  # held pushes a final outcome replaced
+    _incident_told: dict[str, str] = field(default_factory=dict)  # customer -> order
+    incident_told_again: int = 0
 
     # --- what the simulator calls ---------------------------------------------------------
 
     def tick(self, now: int, jobs: dict[str, Job], open_jobs: dict[str, Job], result: Any) -> None:
         """Minute ``now``: detect, then act (boosting orders in ``open_jobs`` in place)."""
         instant = at(now)
+        self._incident_news(now, jobs, result)
         weather = self.crisis.speed_factor(now) < 1.0
         speed = self.instance_params.metres_per_minute * self.crisis.speed_factor(now)
         eta = PlannedEta(
@@ -175,6 +178,33 @@ class CareSim:
             found += [hit] if hit else []
         for detection in found:
             self._handle(detection, jobs, open_jobs, now)
+
+    # --- incident communications, as live (tiffin.incidents.in_flight) ---------------------
+
+    def _incident_news(self, now: int, jobs: dict[str, Job], result: Any) -> None:
+        """At the incident's opening, each customer with an order in flight is told once; at
+        its resolution, each of them again (the make-good, or that it is fixed)."""
+        if self.crisis.incident is None or now not in self.crisis.incident:
+            return
+        opened, _ = self.crisis.incident
+        if now == opened:
+            finished = {j for j, d in result.deliveries.items() if d.dropoff_at <= now}
+            in_flight = [
+                j
+                for j, job in jobs.items()
+                if job.placed_at <= now and j not in finished and j not in result.cancelled
+            ]
+            for job_id in sorted(in_flight):
+                customer = self._customer(job_id)[0]
+                if customer not in self._incident_told:
+                    self._incident_told[customer] = job_id
+                    self.messages.append(Message(job_id, now * 60.0, 450, "incident opened"))
+                    self.inbox_messages += 1
+        else:
+            for _customer, job_id in sorted(self._incident_told.items()):
+                self.messages.append(Message(job_id, now * 60.0, 450, "incident resolved"))
+                self.inbox_messages += 1
+                self.incident_told_again += 1
 
     # --- the playbook, as live -------------------------------------------------------------
 
@@ -345,6 +375,8 @@ class CareSim:
             if affected
             else 0.0,
             "inbox_messages": self.inbox_messages,
+            "incident_customers_told_at_open": len(self._incident_told),
+            "incident_customers_told_at_resolution": self.incident_told_again,
             "notification_delay_p50_s": _round(np.percentile(delays, 50)) if delays.size else None,
             "notification_delay_p99_s": _round(np.percentile(delays, 99)) if delays.size else None,
             "redispatch_success_pct": round(100 * len(rescued) / len(redispatched), 1)
