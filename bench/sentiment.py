@@ -9,7 +9,7 @@ wrong) and throughput (texts per second, one process, one thread) on:
 
 SnowNLP runs on a fixed sample (it is slow); tiffin on the same sample and on the full sets.
 
-    python bench/sentiment.py [--data DIR] [--sample 2000]
+    python bench/sentiment.py [--data DIR] [--sample 1000]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def main() -> None:
     """Measure, print, write bench/results/sentiment.md."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data")
-    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--sample", type=int, default=1000)
     args = parser.parse_args()
     parts = splits(data_dir(args.data))
     rows = []

@@ -300,8 +300,9 @@ PUSHED = ("pending", "sending", "delivered", "failed", "on_call_list")
 def _coalesced(
     uow: UnitOfWork, customer_id: str, order_id: str, kind: AnomalyType, rules: CoalesceRules
 ) -> Plan:
-    """The coalescing plan for a new message on ``order_id``, from the order's earlier pushes.
-    A held push is one still pending, never tried, and due later than now."""
+    """The coalescing plan for a new message on ``order_id``, from the order's earlier pushes
+    (incident news and make-goods do not count: they are about the incident). A held push is
+    one still pending, never tried, and due later than now."""
     n, a = tables.notifications.c, tables.anomalies.c
     now = uow.clock.now()
     rows = uow.conn.execute(
@@ -310,6 +311,7 @@ def _coalesced(
         .where(
             n.recipient == f"customer:{customer_id}",
             n.order_id == order_id,
+            n.incident_id.is_(None),
             n.status.in_(PUSHED),
         )
         .order_by(n.created_at, n.id)
@@ -319,7 +321,7 @@ def _coalesced(
             id=r.id,
             at=r.delivered_at or r.next_attempt_at,
             held=r.status == "pending" and r.attempts == 0 and r.next_attempt_at > now,
-            final=r.type is None or is_final(AnomalyType(r.type)),
+            final=r.type is not None and is_final(AnomalyType(r.type)),
         )
         for r in rows
     ]
