@@ -80,7 +80,7 @@ class LinearModel:
         lines = [f"#bias\t{self.bias:.6f}", f"#neutral_band\t{self.neutral_band:.4f}"]
         lines += [f"{g}\t{w:.4f}" for g, w in sorted(self.weights.items())]
         data = ("\n".join(lines) + "\n").encode("utf-8")
-        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        with path.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
             gz.write(data)
 
     @classmethod
