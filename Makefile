@@ -42,6 +42,7 @@ bench: $(DEV)
 	$(BIN)/python bench/api_orders.py
 	$(BIN)/python bench/notify_latency.py
 	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json
+	$(BIN)/python bench/sentiment.py
 
 lint: $(DEV)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy && $(BIN)/lint-imports

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -351,6 +352,59 @@ def bench_dispatch(
         task = bar.add_task("simulating", total=len(folders) * len(policies))
         rows = benchmark.run(folders, policies, progress=lambda _row: bar.advance(task))
     console.print(benchmark.write_outputs(rows, policies, out, len(folders)))
+
+
+report_app = typer.Typer(help="Reports from the database.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("transparency")
+def report_transparency(
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM (UTC).")],
+    out: Annotated[Path, typer.Option(help="Folder for the .json and .html.")] = Path("out"),
+    tenant: Annotated[
+        str | None, typer.Option(help="A tenant's slug; all tenants if unset.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The month's transparency report: JSON figures and an HTML page with charts."""
+    from sqlalchemy import select
+
+    from tiffin.platform import Platform
+    from tiffin.store import tables
+    from tiffin.trust.render import to_html
+    from tiffin.trust.report import transparency
+
+    platform = Platform.build(_settings(database_url))
+    try:
+        with platform.uow(read_only=True) as uow:
+            tenant_id = None
+            if tenant is not None:
+                tenant_id = uow.conn.execute(
+                    select(tables.tenants.c.id).where(tables.tenants.c.slug == tenant)
+                ).scalar_one_or_none()
+                if tenant_id is None:
+                    _fail(f"no tenant {tenant!r}")
+            figures = transparency(uow, month, tenant_id=tenant_id)
+    finally:
+        platform.db.dispose()
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"transparency-{month}{'-' + tenant if tenant else ''}"
+    stem.with_suffix(".json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    stem.with_suffix(".html").write_text(to_html(figures), encoding="utf-8")
+    console.print(f"wrote {stem}.json and {stem}.html")
+
+
+@app.command("sentiment")
+def sentiment_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="UTF-8, one text a line"),
+) -> None:
+    """Label each line negative / neutral / positive with a score: one JSON object a line."""
+    from tiffin.comms.sentiment import classify
+
+    with file.open(encoding="utf-8-sig") as handle:
+        for line in handle:
+            typer.echo(json.dumps(classify(line.rstrip("\r\n")).as_json(), ensure_ascii=False))
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m tiffin`

@@ -23,6 +23,7 @@ from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.care.webhooks import CUSTOMER_LANE, WEBHOOK_LANE, CheckedWebhookChannel
 from tiffin.clock import Clock, SystemClock
+from tiffin.comms.watch import SentimentWatch
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
@@ -37,13 +38,14 @@ from tiffin.store import tables
 from tiffin.store.db import Database
 from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
+from tiffin.trust.service import TrustedReview
 from tiffin.workers.runner import Consumer, OutboxRunner
 
 log = logging.getLogger(__name__)
 
 
 def default_consumers(engine: Engine | None = None) -> list[Consumer]:
-    return [InboxConsumer(), AnomalyConsumer(engine or Engine())]
+    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), SentimentWatch(), TrustedReview()]
 
 
 @dataclass

@@ -81,9 +81,9 @@ def test_an_incident_from_first_report_to_make_good(world: World, provider: Prov
     note = {"state": "identified", "message": "rollback owner: Li", "internal": True}
     c.post(f"/v1/incidents/{incident['id']}/updates", json=note, headers=ops)
     inbox = c.get("/v1/me/inbox", headers=world.auth("student1")).json()
-    assert sorted(m["title"] for m in inbox if m["title"].startswith("[")) == [
-        "[identified] Dispatch delays on campus",
-        "[investigating] Dispatch delays on campus",
+    assert sorted(m["title"] for m in inbox if m["title"].startswith("【")) == [
+        "【已定位原因】Dispatch delays on campus",  # student1 reads Chinese
+        "【调查中】Dispatch delays on campus",
     ]
     world.platform.webhook_sender().run_until_idle()
     assert len(provider.calls) == 2  # the webhook subscriber heard both public updates
@@ -101,11 +101,11 @@ def test_an_incident_from_first_report_to_make_good(world: World, provider: Prov
     assert sorted(g["order_id"] for g in made) == sorted([during["id"], cancelled["id"]])
     assert before["id"] not in {g["order_id"] for g in made}
     assert all(g["payer"].endswith(":incidents") for g in made)
-    sorry = [
-        m
-        for m in c.get("/v1/me/inbox", headers=world.auth("student1")).json()
-        if "Dispatch delays on campus" in m["body"]
-    ]
+    inbox = c.get("/v1/me/inbox", headers=world.auth("student1")).json()
+    about = [m for m in inbox if "Dispatch delays on campus" in m["body"]]
+    opened_words = [m for m in about if m["title"] == "平台故障可能影响您的订单"]
+    assert len(opened_words) == 1  # told once at the opening, with an order in flight
+    sorry = [m for m in about if m not in opened_words]
     assert len(sorry) == 2  # one per affected order, with the incident as the reason
     with world.platform.uow() as uow:  # making good again grants nothing more
         assert make_good(uow, incident["id"]).orders == 0

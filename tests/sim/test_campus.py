@@ -127,3 +127,17 @@ def test_two_compensation_policies_compare_on_the_same_day(tmp_path: Path) -> No
         app, ["simulate", "campus", "--scenario", "storm-lunch", "--compensation", "/nope.json"]
     )
     assert bad.exit_code == 1
+
+
+def test_a_storm_day_sends_at_most_two_messages_per_affected_order() -> None:
+    figures = campus.run_day("storm-lunch", 1)
+    assert figures["messages_per_affected_order"] <= 2
+    assert figures["inbox_messages"] > figures["messages"]  # the inbox keeps the full history
+
+
+def test_an_incident_day_tells_each_customer_in_flight_once_at_each_end() -> None:
+    figures = campus.run_day("storm-incident", 1)
+    told = figures["incident_customers_told_at_open"]
+    assert told > 0 and figures["incident_customers_told_at_resolution"] == told
+    plain = campus.run_day("storm-lunch", 1)
+    assert figures["messages"] == plain["messages"] + 2 * told

@@ -188,6 +188,8 @@ def tell_customer(
         severity=d.severity,
         minutes_late=float(d.facts.get("minutes_late", 0) or 0),
         anomaly_id=anomaly_id,
+        kind=d.type,
+        rules=care.coalesce_rules(policy_for(uow, order.tenant_id)),
     )
 
 

@@ -25,6 +25,7 @@ from tiffin.anomalies.engine import (
 )
 from tiffin.anomalies.playbook import Step
 from tiffin.domain.anomalies import AnomalyType, Detection, Liability, Reason, Severity
+from tiffin.domain.events import FeedbackGiven, ProblemReported
 from tiffin.domain.order import OrderStatus
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
@@ -210,6 +211,16 @@ def report_problem(
     found = uow.conn.execute(
         select(a.id).where(a.order_id == order.id, a.type == AnomalyType.ITEM_PROBLEM.value)
     ).scalar_one()
+    uow.emit(
+        ProblemReported(
+            aggregate_id=str(found),
+            tenant_id=order.tenant_id,
+            at=now,
+            actor=customer.actor,
+            order_id=order.id,
+            text=f"{problem}: {note}" if note else problem,
+        )
+    )
     return str(found)
 
 
@@ -239,6 +250,17 @@ def give_feedback(
     )
     if not rated:  # a concurrent rating won the race: the answer the serial path gives
         raise Conflict("you already rated this", code="already_rated")
+    uow.emit(
+        FeedbackGiven(
+            aggregate_id=anomaly_id,
+            tenant_id=order.tenant_id,
+            at=uow.clock.now(),
+            actor=customer.actor,
+            order_id=order.id,
+            text=comment,
+            rating=rating,
+        )
+    )
 
 
 def anomalies_of_customer(uow: UnitOfWork, customer: Principal) -> list[dict[str, Any]]:

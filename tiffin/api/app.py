@@ -18,6 +18,7 @@ from tiffin.api.request_log import LogRequests
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
+from tiffin.comms.views import router as comms_router
 from tiffin.dispatch.views import router as dispatch_router
 from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
@@ -28,6 +29,7 @@ from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
+from tiffin.trust.views import router as trust_router
 
 # The order of the docs' sections: a newcomer's path through the API.
 OPENAPI_TAGS = [
@@ -40,6 +42,8 @@ OPENAPI_TAGS = [
     {"name": "anomalies", "description": "Abnormal orders and the operators' queue."},
     {"name": "incidents", "description": "Outages, recovery and make-good."},
     {"name": "status", "description": "The public status page."},
+    {"name": "comms", "description": "Public statements, the sentiment watch, closing the loop."},
+    {"name": "trust", "description": "Trust scores and their reasons."},
     {"name": "safety", "description": "High-risk zones and rider safety."},
     {"name": "dispatch", "description": "Demand forecast and dispatch state."},
 ]
@@ -97,6 +101,8 @@ def create_app(
         care_router,
         anomalies_router,
         incidents_router,
+        comms_router,
+        trust_router,
         status_router,
         safety_router,
         dispatch_router,

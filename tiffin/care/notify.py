@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
+from tiffin.care.coalesce import Action, CoalesceRules, Plan, Sent, is_final, plan_push
 from tiffin.care.policy import Segment
 from tiffin.care.reasons import plain_words
 from tiffin.domain.anomalies import AnomalyType, Reason, Severity
@@ -213,9 +214,15 @@ def notify_customer(
     priority: int,
     anomaly_id: str | None = None,
     incident_id: str | None = None,
+    kind: AnomalyType | None = None,
+    rules: CoalesceRules | None = None,
 ) -> str | None:
     """Write the inbox message and queue the notification; returns the notification id, or
-    None when this customer was already told about ``dedupe_key``."""
+    None when this customer was already told about ``dedupe_key``.
+
+    With ``kind`` and ``rules`` (an anomaly on an order), the push is coalesced with the order's
+    earlier ones (``care.coalesce``): held, superseding a held one, or left in the inbox only.
+    """
     now = uow.clock.now()
     insert_ignore(
         uow.conn,
@@ -234,6 +241,10 @@ def notify_customer(
     )
     plan = CHANNEL_PLANS.get(contact_channel, CHANNEL_PLANS["push"])
     notification_id = new_id("ntf")
+    push = Plan(Action.PUSH_NOW, now)
+    if kind is not None and rules is not None and order_id is not None and plan != ["call"]:
+        push = _coalesced(uow, customer_id, order_id, kind, rules)
+    inbox_only = push.action is Action.INBOX_ONLY
     queued = insert_ignore(
         uow.conn,
         tables.notifications,
@@ -250,16 +261,24 @@ def notify_customer(
             "title": title,
             "body": body,
             "priority": priority,
-            "channels": plan,
+            "channels": ["inbox"] if inbox_only else plan,
             "channel_index": 0,
-            "status": "pending",
+            "status": "inbox_only" if inbox_only else "pending",
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": push.at,
             "created_at": now,
+            "delivered_at": now if inbox_only else None,
+            "delivered_via": "inbox" if inbox_only else None,
         },
     )
     if not queued:
         return None
+    if push.replaces is not None:
+        uow.conn.execute(
+            update(tables.notifications)
+            .where(tables.notifications.c.id == push.replaces)
+            .values(status="superseded", last_error=f"superseded by {notification_id}")
+        )
     if plan == ["call"]:
         uow.conn.execute(
             insert(tables.call_list).values(
@@ -273,6 +292,40 @@ def notify_customer(
             )
         )
     return notification_id
+
+
+PUSHED = ("pending", "sending", "delivered", "failed", "on_call_list")
+
+
+def _coalesced(
+    uow: UnitOfWork, customer_id: str, order_id: str, kind: AnomalyType, rules: CoalesceRules
+) -> Plan:
+    """The coalescing plan for a new message on ``order_id``, from the order's earlier pushes
+    (incident news and make-goods do not count: they are about the incident). A held push is
+    one still pending, never tried, and due later than now."""
+    n, a = tables.notifications.c, tables.anomalies.c
+    now = uow.clock.now()
+    rows = uow.conn.execute(
+        select(n.id, n.status, n.attempts, n.next_attempt_at, n.delivered_at, a.type)
+        .outerjoin(tables.anomalies, a.id == n.anomaly_id)
+        .where(
+            n.recipient == f"customer:{customer_id}",
+            n.order_id == order_id,
+            n.incident_id.is_(None),
+            n.status.in_(PUSHED),
+        )
+        .order_by(n.created_at, n.id)
+    ).all()
+    earlier = [
+        Sent(
+            id=r.id,
+            at=r.delivered_at or r.next_attempt_at,
+            held=r.status == "pending" and r.attempts == 0 and r.next_attempt_at > now,
+            final=r.type is not None and is_final(AnomalyType(r.type)),
+        )
+        for r in rows
+    ]
+    return plan_push(earlier, now, final=is_final(kind), rules=rules)
 
 
 def notify_merchant(

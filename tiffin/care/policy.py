@@ -80,6 +80,10 @@ class CompensationPolicy(BaseModel):
     per_customer_cap_cents: int = Field(default=2000, ge=0)  # goodwill per customer per period
     per_customer_max_grants: int = Field(default=3, ge=1)  # grants per customer per period
     daily_budget_cents: int = Field(default=50_000, ge=0)  # goodwill per tenant per day
+    # Messages (tiffin.care.coalesce): trouble pushes per order, and the window in which a newer
+    # message supersedes the last instead of being pushed on its own.
+    max_pushes_per_order: int = Field(default=2, ge=1, le=10)
+    coalesce_minutes: int = Field(default=4, ge=0, le=60)
     # Goodwill for each order an incident touched, best first (see tiffin/incidents).
     make_good: list[Tier] = Field(default_factory=lambda: _make_good_tiers())
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tiffin.care import ledger, notify
+from tiffin.care.coalesce import CoalesceRules
 from tiffin.care.policy import CompensationPolicy, Context, Decision, decide, decide_make_good
 from tiffin.domain.anomalies import AnomalyType, Liability, Severity
 from tiffin.domain.ids import new_id
@@ -115,9 +117,12 @@ def tell(
     minutes_late: float,
     anomaly_id: str | None = None,
     incident_id: str | None = None,
+    kind: AnomalyType | None = None,
+    rules: CoalesceRules | None = None,
 ) -> str | None:
     """Tell the customer in their language, once per ``dedupe_key``; returns the notification
-    id, or None when they were already told."""
+    id, or None when they were already told. With ``kind`` and ``rules`` the push coalesces
+    with the order's earlier ones (``care.coalesce``)."""
     customer = uow.customers.require(customer_id)
     title, body = words(customer.language)
     segment = ledger.segment_of(uow, customer.id, uow.clock.now())
@@ -135,6 +140,15 @@ def tell(
         priority=notify.priority(severity, segment, minutes_late),
         anomaly_id=anomaly_id,
         incident_id=incident_id,
+        kind=kind,
+        rules=rules,
+    )
+
+
+def coalesce_rules(policy: CompensationPolicy) -> CoalesceRules:
+    """The tenant's message limits, from its care policy."""
+    return CoalesceRules(
+        window=timedelta(minutes=policy.coalesce_minutes), max_pushes=policy.max_pushes_per_order
     )
 
 

@@ -182,6 +182,48 @@ class WorkloadCapsChanged(DomainEvent):
 # An order's steps: the aggregate is the order.
 
 
+# What customers say about trouble (the aggregate is the anomaly it is about): the sentiment
+# watch (tiffin.comms.watch) reads every one.
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerSpoke(DomainEvent):
+    """Base of the texts customers write: ``text`` for the sentiment watch, on ``order_id``."""
+
+    order_id: str
+    text: str
+
+    def _data(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "text": self.text}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        return {"order_id": data["order_id"], "text": data["text"]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedbackGiven(CustomerSpoke):
+    """A customer rated how an anomaly was handled, with a comment (``rating`` 1-5)."""
+
+    topic: ClassVar[str] = "care.feedback_given"
+    rating: int
+
+    def _data(self) -> dict[str, Any]:
+        return super()._data() | {"rating": self.rating}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        return super()._fields_from(payload) | {"rating": int(payload["data"]["rating"])}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProblemReported(CustomerSpoke):
+    """A customer reported missing, wrong or damaged items, in their own words."""
+
+    topic: ClassVar[str] = "care.problem_reported"
+
+
 @dataclass(frozen=True, kw_only=True)
 class OrderStatusChanged(DomainEvent):
     """An order moved from one status to another (or recorded a fact within one).
@@ -341,6 +383,8 @@ _EVERY_TYPE: tuple[type[DomainEvent], ...] = (
     OfferRejected,
     RiskZoneClosed,
     WorkloadCapsChanged,
+    FeedbackGiven,
+    ProblemReported,
     OrderPlaced,
     *ORDER_EVENTS.values(),
 )

@@ -2,7 +2,9 @@
 
 An incident belongs to a tenant (an operator opened it) or to the whole platform (a health
 signal opened it). Every public update goes to the subscribers of the affected components
-(``incidents.subscribers``). Resolving runs the make-good (``incidents.make_good``): every order
+(``incidents.subscribers``), in zh-CN and English. Customers with orders in flight that depend on
+a hit component are told once when it opens, and again when it resolves
+(``incidents.in_flight``). Resolving runs the make-good (``incidents.make_good``): every order
 the incident touched, in the tenants whose operator confirmed it (``incidents.confirmation``), is
 compensated once under its tenant's policy, and its customer is told.
 """
@@ -17,6 +19,7 @@ from sqlalchemy import insert, or_, select, update
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.incidents import confirmation
+from tiffin.incidents.in_flight import tell_opened, tell_resolved
 from tiffin.incidents.make_good import MadeGood, make_good
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.incidents.subscribers import tell_subscribers
@@ -72,7 +75,14 @@ def open_incident(
     _add_update(uow, incident_id, State.INVESTIGATING, parsed, message, author)
     if source == "operator" and tenant_id is not None:  # an operator's word confirms it
         confirmation.confirm(uow, incident_id, tenant_id=tenant_id, by=author)
+    tell_opened(uow, _row(uow, incident_id))
     return incident_id
+
+
+def _row(uow: UnitOfWork, incident_id: str) -> dict[str, Any]:
+    return dict(
+        uow.conn.execute(select(tables.incidents).where(i.id == incident_id)).mappings().one()
+    )
 
 
 def get(uow: UnitOfWork, incident_id: str, *, tenant_id: str | None) -> dict[str, Any]:
@@ -106,8 +116,17 @@ def post_update(
     uow.conn.execute(update(tables.incidents).where(i.id == incident_id).values(**values))
     _add_update(uow, incident_id, state, parsed, message, author, internal=internal)
     if state is State.RESOLVED:
-        return make_good(uow, incident_id)
+        made = make_good(uow, incident_id)
+        tell_resolved(uow, _row(uow, incident_id))
+        return made
     return None
+
+
+def publish_note(uow: UnitOfWork, incident_id: str, *, message: str, author: str) -> None:
+    """Words for the status page and its subscribers without a change of state (a published
+    statement); allowed after resolution, when statements are usually written."""
+    row = _row(uow, incident_id)
+    _add_update(uow, incident_id, State(row["state"]), dict(row["components"]), message, author)
 
 
 def _add_update(

@@ -35,7 +35,7 @@ def tell_subscribers(
     query = select(tables.status_subscribers).where(s.component.in_(list(components)))
     if incident["tenant_id"] is not None:
         query = query.where(s.tenant_id == incident["tenant_id"])
-    title = f"[{state.value}] {incident['title']}"
+    languages = _customer_languages(uow, incident["tenant_id"])
     now = uow.clock.now()
     told: set[tuple[str, str]] = set()
     for sub in uow.conn.execute(query).mappings():
@@ -44,6 +44,8 @@ def tell_subscribers(
             continue  # subscribed to two affected components: told once per update
         told.add(target)
         key = f"incident:{incident_id}:update:{update_id}"
+        language = languages.get(sub["customer_id"] or "", BOTH)
+        title, body = words(language, state, incident["title"], message)
         if sub["channel"] == "inbox" and sub["customer_id"]:
             insert_ignore(
                 uow.conn,
@@ -56,7 +58,7 @@ def tell_subscribers(
                     "event_id": None,
                     "dedupe_key": key,
                     "title": title,
-                    "body": message,
+                    "body": body,
                     "created_at": now,
                 },
             )
@@ -73,9 +75,9 @@ def tell_subscribers(
                 "anomaly_id": None,
                 "incident_id": incident_id,
                 "dedupe_key": key,
-                "language": "en",
+                "language": language,
                 "title": title,
-                "body": message,
+                "body": body,
                 "priority": 500,  # platform news goes before single-order trouble
                 "channels": [sub["channel"]],
                 "channel_index": 0,
@@ -85,6 +87,44 @@ def tell_subscribers(
                 "created_at": now,
             },
         )
+
+
+BOTH = "zh-CN+en"  # email and webhook subscribers: no known language, so both
+STATE_WORDS: dict[str, dict[State, str]] = {
+    "en": {
+        State.INVESTIGATING: "Investigating",
+        State.IDENTIFIED: "Identified",
+        State.MONITORING: "Monitoring",
+        State.RESOLVED: "Resolved",
+    },
+    "zh-CN": {
+        State.INVESTIGATING: "调查中",
+        State.IDENTIFIED: "已定位原因",
+        State.MONITORING: "修复观察中",
+        State.RESOLVED: "已解决",
+    },
+}
+
+
+def words(language: str, state: State, title: str, message: str) -> tuple[str, str]:
+    """A subscriber's (title, body): the state in their language (both when unknown) and the
+    operator's words as written."""
+    zh = (f"【{STATE_WORDS['zh-CN'][state]}】{title}", f"状态：{STATE_WORDS['zh-CN'][state]}。")
+    en = (f"[{state.value}] {title}", f"Status: {STATE_WORDS['en'][state]}.")
+    if language == "zh-CN":
+        return zh[0], f"{zh[1]}{message}"
+    if language == BOTH:
+        return f"{zh[0]} / {en[0]}"[:200], f"{zh[1]} {en[1]}\n{message}"
+    return en[0], f"{en[1]} {message}"
+
+
+def _customer_languages(uow: UnitOfWork, tenant_id: str | None) -> dict[str, str]:
+    """Subscribed customers' languages (their in-app messages speak it)."""
+    s, c = tables.status_subscribers.c, tables.customers.c
+    query = select(c.id, c.language).join(tables.status_subscribers, s.customer_id == c.id)
+    if tenant_id is not None:
+        query = query.where(s.tenant_id == tenant_id)
+    return {row.id: row.language for row in uow.conn.execute(query)}
 
 
 def subscribe(

@@ -96,6 +96,11 @@ def _storm(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, C
     )
 
 
+def _storm_incident(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
+    day, plan = _storm(rng, day)
+    return day, replace(plan, incident=(725, 760))
+
+
 def _late_kitchens(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
     slow = {
         j.id for j in day.jobs if j.merchant_id == "lakeside-noodles" and 705 <= j.placed_at < 750
@@ -136,6 +141,12 @@ SCENARIOS: dict[str, Scenario] = {
             "a storm 11:40-12:40: riders at 60% speed, 40% more orders, two "
             "riders drop out, 5% of customers cancel",
             _storm,
+        ),
+        Scenario(
+            "storm-incident",
+            "storm-lunch, and a dispatch incident 12:05-12:40: customers with orders in flight "
+            "told once when it opens and once when it resolves",
+            _storm_incident,
         ),
         Scenario(
             "late-kitchens", "Lakeside Noodles runs 15 minutes late 11:45-12:30", _late_kitchens

@@ -33,6 +33,7 @@ from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, Step
 from tiffin.anomalies.runner import Compensated, Redispatched, Told, run_playbook
 from tiffin.anomalies.thresholds import Thresholds
 from tiffin.care.channels import backoff_seconds
+from tiffin.care.coalesce import Action, CoalesceRules, Sent, is_final, plan_push
 from tiffin.care.notify import Given, priority, render
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy, Context, Segment, decide
 from tiffin.domain.anomalies import AnomalyType, Detection, Liability, OrderFacts
@@ -114,12 +115,18 @@ class CareSim:
     _redispatched: set[str] = field(default_factory=set)  # handed back by a rider who left
     _boosted: set[str] = field(default_factory=set)  # boosted by the playbook (no rider)
     _history: dict[str, tuple[int, int]] = field(default_factory=dict)  # customer -> cents, n
+    _pushes: dict[str, list[tuple[Sent, int]]] = field(default_factory=dict)  # order -> (push, n)
+    inbox_messages: int = 0  # the full history: every message, pushed or not
+    _superseded: set[int] = field(default_factory=set)  # held pushes a final outcome replaced
+    _incident_told: dict[str, str] = field(default_factory=dict)  # customer -> order
+    incident_told_again: int = 0
 
     # --- what the simulator calls ---------------------------------------------------------
 
     def tick(self, now: int, jobs: dict[str, Job], open_jobs: dict[str, Job], result: Any) -> None:
         """Minute ``now``: detect, then act (boosting orders in ``open_jobs`` in place)."""
         instant = at(now)
+        self._incident_news(now, jobs, result)
         weather = self.crisis.speed_factor(now) < 1.0
         speed = self.instance_params.metres_per_minute * self.crisis.speed_factor(now)
         eta = PlannedEta(
@@ -171,6 +178,33 @@ class CareSim:
             found += [hit] if hit else []
         for detection in found:
             self._handle(detection, jobs, open_jobs, now)
+
+    # --- incident communications, as live (tiffin.incidents.in_flight) ---------------------
+
+    def _incident_news(self, now: int, jobs: dict[str, Job], result: Any) -> None:
+        """At the incident's opening, each customer with an order in flight is told once; at
+        its resolution, each of them again (the make-good, or that it is fixed)."""
+        if self.crisis.incident is None or now not in self.crisis.incident:
+            return
+        opened, _ = self.crisis.incident
+        if now == opened:
+            finished = {j for j, d in result.deliveries.items() if d.dropoff_at <= now}
+            in_flight = [
+                j
+                for j, job in jobs.items()
+                if job.placed_at <= now and j not in finished and j not in result.cancelled
+            ]
+            for job_id in sorted(in_flight):
+                customer = self._customer(job_id)[0]
+                if customer not in self._incident_told:
+                    self._incident_told[customer] = job_id
+                    self.messages.append(Message(job_id, now * 60.0, 450, "incident opened"))
+                    self.inbox_messages += 1
+        else:
+            for _customer, job_id in sorted(self._incident_told.items()):
+                self.messages.append(Message(job_id, now * 60.0, 450, "incident resolved"))
+                self.inbox_messages += 1
+                self.incident_told_again += 1
 
     # --- the playbook, as live -------------------------------------------------------------
 
@@ -262,7 +296,7 @@ class CareSim:
         """Seconds from detection to the provider accepting each message (modelled queue)."""
         rng = np.random.default_rng(self.seed)
         queue: list[tuple[float, int, int, float, int]] = []  # (ready, -priority, n, detected, try)
-        for n, m in enumerate(self.messages):
+        for n, m in enumerate(self.pushes()):
             heapq.heappush(queue, (m.detected_s, -m.priority, n, m.detected_s, 1))
         clock, delays = 0.0, []
         gap = 1.0 / self.provider_rate
@@ -278,10 +312,44 @@ class CareSim:
             delays.append(clock + self.provider_latency_s - detected)
         return delays
 
+    def push(self, order_id: str, now: int, kind: AnomalyType, urgency: int, text: str) -> None:
+        """Coalesce as live: a push now, a held push, a superseded one, or the inbox only."""
+        self.inbox_messages += 1
+        instant = at(now)
+        earlier = [
+            replace(s, held=s.at > instant) for s, _ in self._pushes.setdefault(order_id, [])
+        ]
+        rules = CoalesceRules(
+            window=timedelta(minutes=self.policy.coalesce_minutes),
+            max_pushes=self.policy.max_pushes_per_order,
+        )
+        plan = plan_push(earlier, instant, final=is_final(kind), rules=rules)
+        if plan.action is Action.INBOX_ONLY:
+            return
+        sent_at_s = (plan.at - DAY).total_seconds()
+        message = Message(order_id, sent_at_s, urgency, text)
+        pushes = self._pushes[order_id]
+        if plan.replaces is not None:
+            index = next(n for s, n in pushes if s.id == plan.replaces)
+            pushes[:] = [(s, n) for s, n in pushes if s.id != plan.replaces]
+            if plan.action is Action.SUPERSEDE:
+                self.messages[index] = message
+                pushes.append((Sent(plan.replaces, plan.at, True, False), index))
+                return
+            self._superseded.add(index)
+        self.messages.append(message)
+        entry = Sent(f"{order_id}:{len(pushes)}", plan.at, plan.at > instant, is_final(kind))
+        pushes.append((entry, len(self.messages) - 1))
+
+    def pushes(self) -> list[Message]:
+        """The messages that reached the provider (a replaced held one never did)."""
+        return [m for n, m in enumerate(self.messages) if n not in self._superseded]
+
     def report(self, result: Any) -> dict[str, Any]:
         by_type = Counter(d.type.value for d in self.detections)
         affected = {d.order_id for d in self.detections}
-        told = {m.order_id for m in self.messages}
+        pushes = self.pushes()
+        told = {m.order_id for m in pushes}
         needs_telling = {
             d.order_id
             for d in self.detections
@@ -302,7 +370,13 @@ class CareSim:
             )
             if needs_telling
             else 100.0,
-            "messages": len(self.messages),
+            "messages": len(pushes),
+            "messages_per_affected_order": round(len(pushes) / len(affected), 2)
+            if affected
+            else 0.0,
+            "inbox_messages": self.inbox_messages,
+            "incident_customers_told_at_open": len(self._incident_told),
+            "incident_customers_told_at_resolution": self.incident_told_again,
             "notification_delay_p50_s": _round(np.percentile(delays, 50)) if delays.size else None,
             "notification_delay_p99_s": _round(np.percentile(delays, 99)) if delays.size else None,
             "redispatch_success_pct": round(100 * len(rescued) / len(redispatched), 1)
@@ -358,7 +432,7 @@ class SimPorts:
     def tell_customer(self, d: Detection, given: Given | None) -> Told:
         _, body = render(d.type, d.reason, self.language, eta=None, offer=given)
         urgency = priority(d.severity, self.segment, _minutes_late(d))
-        self.sim.messages.append(Message(d.order_id, self.now * 60.0, urgency, body))
+        self.sim.push(d.order_id, self.now, d.type, urgency, body)
         return Told(queued=True)
 
     def tell_merchant(self, d: Detection) -> None:

@@ -32,6 +32,7 @@ class CrisisPlan:
     slow: tuple[SlowWindow, ...] = ()
     closed_zones: tuple[ClosedZone, ...] = ()
     kitchen_delays: dict[str, int] = field(default_factory=dict)  # order -> minutes past its prep
+    incident: tuple[int, int] | None = None  # a dispatch incident: (opened, resolved) minutes
 
     def speed_factor(self, now: int) -> float:
         factor = 1.0

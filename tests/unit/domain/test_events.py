@@ -14,11 +14,13 @@ from tiffin.domain.events import (
     ORDER_EVENTS,
     Actor,
     DomainEvent,
+    FeedbackGiven,
     OfferMade,
     OfferRejected,
     OrderCancelled,
     OrderPlaced,
     OrderStatusChanged,
+    ProblemReported,
     RiderShiftEnded,
     RiderShiftStarted,
     RiskZoneClosed,
@@ -64,6 +66,8 @@ def examples() -> list[DomainEvent]:
             max_continuous_minutes=200,
             max_carried=2,
         ),
+        FeedbackGiven(aggregate_id="anm_1", **COMMON, order_id="ord_1", text="太慢", rating=2),
+        ProblemReported(aggregate_id="anm_1", **COMMON, order_id="ord_1", text="missing: soup"),
     ]
 
 

@@ -17,6 +17,13 @@ from tiffin.store.tables.care import (
     operator_notices,
     tenant_policies,
 )
+from tiffin.store.tables.comms import (
+    loop_closures,
+    sentiment_records,
+    sentiment_waves,
+    statement_versions,
+    statements,
+)
 from tiffin.store.tables.incidents import (
     incident_confirmations,
     incident_updates,
@@ -43,6 +50,11 @@ from tiffin.store.tables.tenancy import (
 )
 
 __all__ = [
+    "loop_closures",
+    "sentiment_records",
+    "sentiment_waves",
+    "statement_versions",
+    "statements",
     "ID",
     "metadata",
     "tenants",

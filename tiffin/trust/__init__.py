@@ -1,0 +1,1 @@
+"""Trust: transparency reports and trust scores (issue 17)."""
