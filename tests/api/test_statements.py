@@ -27,6 +27,7 @@ def test_a_statement_is_drafted_edited_and_published_with_every_version_kept(
     world: World, provider: Provider
 ) -> None:
     c, ops = world.client, world.auth("ops")
+    world.platform.settings.allow_private_webhooks = True  # the provider listens on 127.0.0.1
     hook = {"component": "dispatch", "channel": "webhook", "address": provider.url}
     assert c.post("/v1/status/subscriptions", json=hook, headers=ops).status_code == 201
     assert place(world, key="in-flight").status_code == 201
