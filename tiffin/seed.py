@@ -91,7 +91,10 @@ def seed_demo(
     E-mails are ``<who>@<slug>.test``, so two demo tenants can live side by side.
     """
     now = uow.clock.now()
-    tenant = create_tenant(uow, slug=slug, name=f"Riverside University ({slug})")
+    # The demo campus is in Shanghai: its customers read Shanghai's clock in their messages.
+    tenant = create_tenant(
+        uow, slug=slug, name=f"Riverside University ({slug})", time_zone="Asia/Shanghai"
+    )
     hashed = hash_password(password)
     add_zone(uow, tenant_id=tenant.id, name="Main campus", polygon=CAMPUS)
     logins: list[Login] = []

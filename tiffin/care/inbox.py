@@ -24,6 +24,7 @@ from tiffin.domain.events import (
     OrderStatusChanged,
 )
 from tiffin.domain.ids import new_id
+from tiffin.domain.people import clock_time
 from tiffin.domain.principals import ActorRole
 from tiffin.store import tables
 from tiffin.store.outbox import Envelope
@@ -83,7 +84,7 @@ class InboxConsumer:
             title, body = templates[type(event)]
             text = body.format(
                 merchant=to.merchant,
-                promise=to.promised_at.strftime("%H:%M UTC"),
+                promise=clock_time(to.promised_at, to.time_zone),
                 reason=event.reason or "-",
             )
             rows.append(
@@ -115,8 +116,10 @@ _ADDRESSEES = (
         _o.promised_at,
         _c.language,
         _m.name.label("merchant"),
+        tables.tenants.c.time_zone,
     )
     .join(tables.customers, _c.id == _o.customer_id)
+    .join(tables.tenants, tables.tenants.c.id == _o.tenant_id)
     .join(tables.merchants, _m.id == _o.merchant_id)
     .where(_o.id.in_(bindparam("order_ids", expanding=True)))
 )

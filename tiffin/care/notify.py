@@ -20,6 +20,7 @@ from tiffin.care.policy import Segment
 from tiffin.care.reasons import plain_words
 from tiffin.domain.anomalies import AnomalyType, Reason, Severity
 from tiffin.domain.ids import new_id
+from tiffin.domain.people import clock_time
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
@@ -162,6 +163,7 @@ def render(
     *,
     eta: datetime | None,
     offer: Given | None = None,
+    time_zone: str = "UTC",
 ) -> tuple[str, str]:
     """The customer's message: (title, body) in their language (English if we lack theirs)."""
     templates = TEMPLATES.get(language, TEMPLATES["en"])
@@ -170,7 +172,7 @@ def render(
     unknown = "尽快" if lang == "zh-CN" else "as soon as we can"
     return title, body.format(
         reason=plain_words(reason, lang),
-        eta=eta.strftime("%H:%M UTC") if eta else unknown,
+        eta=clock_time(eta, time_zone) if eta else unknown,
         compensation=compensation_sentence(offer, lang),
     ).strip()
 

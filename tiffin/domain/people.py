@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tiffin.domain.geo import LatLon, contains
 from tiffin.domain.order import IllegalTransition
@@ -24,6 +25,25 @@ class Tenant:
     delivery_fee_cents: int = 300
     rider_speed_m_per_min: float = 250.0
     promise_buffer_minutes: int = 10
+    time_zone: str = "UTC"  # an IANA name: the times a customer reads are the tenant's own
+
+    def __post_init__(self) -> None:
+        local_zone(self.time_zone)  # an unknown zone is refused when the tenant is made
+
+
+def local_zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; ``ValueError`` naming it when there is no such zone."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not a time zone (use an IANA name, e.g. Asia/Shanghai)"
+        ) from None
+
+
+def clock_time(at: datetime, time_zone: str) -> str:
+    """``at`` as a wall-clock time a customer in ``time_zone`` reads: ``HH:MM``."""
+    return at.astimezone(local_zone(time_zone)).strftime("%H:%M")
 
 
 @dataclass

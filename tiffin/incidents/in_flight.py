@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from tiffin.care import notify
 from tiffin.domain.order_status import OrderStatus
+from tiffin.domain.people import clock_time
 from tiffin.incidents.model import Component, Impact
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -25,7 +26,8 @@ IN_FLIGHT = (S.PLACED, S.ACCEPTED, S.READY, S.ASSIGNED, S.PICKED_UP)
 NOT_YET_ACCEPTED = (S.PLACED,)
 OPEN_PRIORITY = 450  # before single-order trouble, after the status page's subscribers
 
-# {incident}: the incident's title; {merchant}: the order's merchant; {promise}: HH:MM UTC.
+# {incident}: the incident's title; {merchant}: the order's merchant; {promise}: HH:MM in the
+# tenant's time zone.
 OPENED: dict[str, tuple[str, str]] = {
     "en": (
         "We have a problem that may affect your order",
@@ -64,10 +66,17 @@ def _orders_at_risk(uow: UnitOfWork, incident: dict[str, Any]) -> list[Any]:
     o, c, m = tables.orders.c, tables.customers.c, tables.merchants.c
     query = (
         select(
-            o.id, o.tenant_id, o.customer_id, o.promised_at, m.name.label("merchant"), c.language
+            o.id,
+            o.tenant_id,
+            o.customer_id,
+            o.promised_at,
+            m.name.label("merchant"),
+            c.language,
+            tables.tenants.c.time_zone,
         )
         .add_columns(c.contact_channel, c.phone)
         .join(tables.customers, c.id == o.customer_id)
+        .join(tables.tenants, tables.tenants.c.id == o.tenant_id)
         .join(tables.merchants, m.id == o.merchant_id)
         .where(o.status.in_(statuses))
         .order_by(o.placed_at, o.id)
@@ -89,7 +98,7 @@ def tell_opened(uow: UnitOfWork, incident: dict[str, Any]) -> int:
         text = body.format(
             incident=incident["title"],
             merchant=row.merchant,
-            promise=row.promised_at.strftime("%H:%M UTC"),
+            promise=clock_time(row.promised_at, row.time_zone),
         )
         queued = notify.notify_customer(
             uow,

@@ -32,6 +32,7 @@ def tenant_row(t: Tenant) -> Row:
         "delivery_fee_cents": t.delivery_fee_cents,
         "rider_speed_m_per_min": t.rider_speed_m_per_min,
         "promise_buffer_minutes": t.promise_buffer_minutes,
+        "time_zone": t.time_zone,
     }
 
 

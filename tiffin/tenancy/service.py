@@ -12,11 +12,22 @@ from tiffin.store.uow import UnitOfWork
 
 
 def create_tenant(
-    uow: UnitOfWork, *, slug: str, name: str, delivery_fee_cents: int = 300
+    uow: UnitOfWork,
+    *,
+    slug: str,
+    name: str,
+    delivery_fee_cents: int = 300,
+    time_zone: str = "UTC",
 ) -> Tenant:
     if uow.tenants.with_slug(slug) is not None:
         raise Conflict(f"a tenant called {slug!r} exists already", code="tenant_exists")
-    tenant = Tenant(id=new_id("ten"), slug=slug, name=name, delivery_fee_cents=delivery_fee_cents)
+    tenant = Tenant(
+        id=new_id("ten"),
+        slug=slug,
+        name=name,
+        delivery_fee_cents=delivery_fee_cents,
+        time_zone=time_zone,
+    )
     uow.tenants.add(tenant)
     return tenant
 

@@ -10,6 +10,7 @@ from tiffin.care.notify import Given, priority, render, render_make_good
 from tiffin.care.policy import Segment
 from tiffin.care.reasons import LANGUAGES, PLAIN_WORDS
 from tiffin.domain.anomalies import AnomalyType, Reason, Severity
+from tiffin.domain.people import Tenant
 
 ETA = datetime(2026, 11, 25, 12, 41, tzinfo=UTC)
 
@@ -28,11 +29,19 @@ def test_every_type_renders_in_every_language(kind: AnomalyType, language: str) 
     assert "{" not in body
 
 
-def test_the_eta_is_the_one_given() -> None:
+def test_the_eta_is_the_one_given_on_the_tenants_clock() -> None:
     _, body = render(AnomalyType.RIDER_LOST, Reason.RIDER_INCIDENT, "en", eta=ETA)
-    assert "12:41 UTC" in body and "another rider" in body
-    _, zh = render(AnomalyType.RIDER_LOST, Reason.RIDER_INCIDENT, "zh-CN", eta=ETA)
-    assert "12:41" in zh and "改派" in zh
+    assert "12:41" in body and "another rider" in body  # a tenant on UTC
+    _, zh = render(
+        AnomalyType.RIDER_LOST, Reason.RIDER_INCIDENT, "zh-CN", eta=ETA, time_zone="Asia/Shanghai"
+    )
+    assert "20:41" in zh and "UTC" not in zh and "改派" in zh  # 12:41 UTC is 20:41 in Shanghai
+
+
+def test_a_tenant_refuses_a_time_zone_that_does_not_exist() -> None:
+    assert Tenant(id="t", slug="t", name="T", time_zone="Asia/Shanghai").time_zone
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        Tenant(id="t", slug="t", name="T", time_zone="Mars/Olympus")
 
 
 def test_refunds_and_points_are_spelled_out_and_unknown_languages_fall_back_to_english() -> None:

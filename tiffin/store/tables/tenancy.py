@@ -26,6 +26,7 @@ tenants = Table(
     Column("delivery_fee_cents", Integer, nullable=False),
     Column("rider_speed_m_per_min", Float, nullable=False),
     Column("promise_buffer_minutes", Integer, nullable=False),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),
 )
 
 zones = Table(

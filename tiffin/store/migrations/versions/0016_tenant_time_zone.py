@@ -1,0 +1,29 @@
+"""a tenant's time zone: the times in customers' messages are read on the tenant's clock
+
+Revision ID: 0016
+Revises: 0011
+Create Date: 2026-11-30 12:05:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Existing tenants keep reading UTC until an operator says otherwise (no guess is made).
+    op.add_column(
+        "tenants",
+        sa.Column("time_zone", sa.String(length=64), nullable=False, server_default="UTC"),
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tenants") as batch:
+        batch.drop_column("time_zone")
