@@ -22,6 +22,7 @@ from tiffin.platform import Platform
 from tiffin.resilience.views import CountAnswers
 from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
+from tiffin.risk.views import router as risk_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
 
@@ -87,6 +88,7 @@ def create_app(
         status_router,
         safety_router,
         dispatch_router,
+        risk_router,
     ):
         app.include_router(router)
     return app

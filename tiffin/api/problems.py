@@ -48,7 +48,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(TiffinError)
     async def _tiffin(_: Request, exc: TiffinError) -> JSONResponse:
-        return _problem(exc.status, exc.code, exc.title, exc.detail)
+        shown = {k: exc.extra.get(k) for k in getattr(exc, "exposed", ())}
+        return _problem(exc.status, exc.code, exc.title, exc.detail, **shown)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,6 +26,9 @@ from tiffin.store import tables
 from tiffin.store.locks import lock
 from tiffin.store.uow import UnitOfWork
 
+HELD = "held"  # waiting for a risk review: nothing paid yet
+REFUSED = "refused"  # a review found abuse: never paid
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -137,9 +140,11 @@ def grant(
     payer: str,
     policy_version: int,
     anomaly_id: str | None = None,
+    held: bool = False,
 ) -> tuple[Grant | None, bool]:
     """Record the decision as a grant; returns (grant, created). Nothing to grant → (None, False).
-    A second call for the same order and cause returns the first grant, created=False."""
+    A second call for the same order and cause returns the first grant, created=False. A held
+    grant (risk review) posts nothing and its coupon stays void until ``release``."""
     existing = find_grant(uow, order_id, cause)
     if existing is not None:
         return existing, False
@@ -164,24 +169,12 @@ def grant(
         "payer": payer,
         "policy_version": policy_version,
         "reason": decision.why,
-        "status": "granted",
+        "status": HELD if held else "granted",
         "created_at": now,
     }
     uow.conn.execute(insert(tables.grants).values(row))
-    postings = []
-    if decision.cost_cents:
-        assert tier is not None
-        postings.append(
-            (_customer_account(customer_id, tier.instrument.value), decision.cost_cents)
-        )
-    if decision.refund_cents:
-        postings.append(
-            (_customer_account(customer_id, Instrument.REFUND.value), decision.refund_cents)
-        )
-    total = sum(amount for _, amount in postings)
-    if total:
-        postings.append((payer, -total))
-    _post(uow, tenant_id, grant_id, "grant", postings, now)
+    if not held:
+        _post(uow, tenant_id, grant_id, "grant", _postings(row), now)
     if tier is not None and tier.instrument is Instrument.COUPON:
         uow.conn.execute(
             insert(tables.coupons).values(
@@ -194,10 +187,49 @@ def grant(
                 min_spend_cents=tier.min_spend_cents,
                 expires_at=now + timedelta(days=tier.expires_days),
                 used_at=None,
-                void=False,
+                void=held,
             )
         )
     return _grant(row), True
+
+
+def _postings(row: dict[str, Any]) -> list[tuple[str, int]]:
+    """The balanced entries a grant pays: the customer's accounts credited, the payer charged."""
+    customer_id = str(row["customer_id"])
+    postings = []
+    if row["amount_cents"]:
+        postings.append((_customer_account(customer_id, row["instrument"]), row["amount_cents"]))
+    if row["refund_cents"]:
+        postings.append(
+            (_customer_account(customer_id, Instrument.REFUND.value), row["refund_cents"])
+        )
+    total = sum(amount for _, amount in postings)
+    if total:
+        postings.append((str(row["payer"]), -total))
+    return postings
+
+
+def settle_held(uow: UnitOfWork, grant_id: str, *, release: bool, reason: str) -> Grant | None:
+    """Pay a held grant (release) or refuse it, once: the second call finds it settled and
+    returns None, so a retried release never pays twice."""
+    g = tables.grants.c
+    now = uow.clock.now()
+    values: dict[str, object] = {"status": "granted" if release else REFUSED}
+    if not release:
+        values["reversal_reason"] = reason
+    done = uow.conn.execute(
+        update(tables.grants).where(g.id == grant_id, g.status == HELD).values(**values)
+    )
+    if done.rowcount != 1:
+        return None
+    row = dict(uow.conn.execute(select(tables.grants).where(g.id == grant_id)).mappings().one())
+    if release:
+        _post(uow, row["tenant_id"], grant_id, "grant", _postings(row), now)
+        coupon = tables.coupons.c
+        uow.conn.execute(
+            update(tables.coupons).where(coupon.grant_id == grant_id).values(void=False)
+        )
+    return _grant(row)
 
 
 def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str) -> Grant:
@@ -214,6 +246,8 @@ def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str)
         raise NotFound(f"no grant with id {grant_id!r}", resource="grant")
     if row["status"] == "reversed":
         raise Conflict("this grant was already reversed", code="already_reversed")
+    if row["status"] in (HELD, REFUSED):
+        raise Conflict("this grant was never paid: settle its risk case", code="not_paid")
     now = uow.clock.now()
     coupon = tables.coupons.c
     used = uow.conn.execute(

@@ -46,6 +46,7 @@ class ExpressionError(Invalid):
     """A rule that does not parse or type-check; ``position`` is the offending token's offset."""
 
     code = "bad_expression"
+    exposed = ("position",)  # shown in the problem body beside ``code``
 
     def __init__(self, detail: str, position: int) -> None:
         super().__init__(f"{detail} (at position {position})", position=position)

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from tiffin.errors import Forbidden
 from tiffin.risk.expr import Expression, Features, Type, compile_rule
+
+
+class RiskBlocked(Forbidden):
+    """A checkpoint refused the request; ``reason_code`` names the rule that weighed most."""
+
+    code = "risk_blocked"
+    exposed = ("reason_code",)  # shown in the problem body beside ``code``
 
 
 class Checkpoint(StrEnum):
@@ -163,8 +171,8 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
     DefaultRule(
         "rider_pair",
         "The same rider and customer, problems again and again",
-        "rider_pair_claims_30d >= 3",
-        40,
+        "rider_pair_claims_30d >= 4",
+        30,
     ),
     DefaultRule(
         "big_grant_new_account",

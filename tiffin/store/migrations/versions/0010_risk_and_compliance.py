@@ -1,0 +1,154 @@
+"""risk control: rules as data, per-tenant thresholds, decisions, cases and devices
+
+Revision ID: 0010
+Revises: 0007
+Create Date: 2026-11-30 12:00:00
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+import tiffin.store.types
+
+revision = "0010"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+ID = sa.String(length=40)
+
+
+def _at(name: str, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, tiffin.store.types.UTCDateTime(timezone=True), nullable=nullable)
+
+
+def _tenant(table: str) -> list[Any]:
+    return [
+        sa.Column("tenant_id", ID, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f(f"fk_{table}_tenant_id_tenants")
+        ),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "risk_rules",
+        sa.Column("id", ID, nullable=False),
+        *_tenant("risk_rules"),
+        sa.Column("rule_id", sa.String(length=60), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("checkpoint", sa.String(length=20), nullable=False),
+        sa.Column("mode", sa.String(length=10), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("expression", sa.Text(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        _at("snoozed_until", nullable=True),
+        sa.Column("created_by", sa.String(length=60), nullable=False),
+        _at("created_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_rules")),
+        sa.UniqueConstraint("tenant_id", "rule_id", "version", name="uq_risk_rules_version"),
+    )
+    op.create_table(
+        "risk_settings",
+        *_tenant("risk_settings"),
+        sa.Column("review_score", sa.Integer(), nullable=False),
+        sa.Column("block_score", sa.Integer(), nullable=False),
+        sa.Column("grant_threshold_cents", sa.Integer(), nullable=False),
+        sa.Column("hold_hours", sa.Integer(), nullable=False),
+        sa.Column("updated_by", sa.String(length=60), nullable=False),
+        _at("updated_at"),
+        sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_risk_settings")),
+    )
+    op.create_table(
+        "risk_decisions",
+        sa.Column("id", ID, nullable=False),
+        *_tenant("risk_decisions"),
+        sa.Column("checkpoint", sa.String(length=20), nullable=False),
+        sa.Column("customer_id", ID, nullable=False),
+        sa.Column("order_id", ID, nullable=True),
+        sa.Column("verdict", sa.String(length=10), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.JSON(), nullable=False),
+        sa.Column("reason_code", sa.String(length=80), nullable=False),
+        sa.Column("shadow_verdict", sa.String(length=10), nullable=True),
+        sa.Column("shadow_score", sa.Integer(), nullable=True),
+        sa.Column("shadow_hits", sa.JSON(), nullable=True),
+        sa.Column("features", sa.JSON(), nullable=False),
+        sa.Column("elapsed_ms", sa.Float(), nullable=False),
+        _at("at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_decisions")),
+    )
+    op.create_index(
+        op.f("ix_risk_decisions_customer_id"), "risk_decisions", ["customer_id"], unique=False
+    )
+    op.create_index("ix_risk_decisions_tenant_at", "risk_decisions", ["tenant_id", "at"])
+    op.create_table(
+        "risk_cases",
+        sa.Column("id", ID, nullable=False),
+        *_tenant("risk_cases"),
+        sa.Column("decision_id", ID, nullable=False),
+        sa.Column("customer_id", ID, nullable=False),
+        sa.Column("order_id", ID, nullable=True),
+        sa.Column("grant_id", ID, nullable=True),
+        sa.Column("reason_code", sa.String(length=80), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("assignee", ID, nullable=True),
+        sa.Column("outcome", sa.String(length=20), nullable=True),
+        _at("due_at"),
+        _at("opened_at"),
+        _at("resolved_at", nullable=True),
+        sa.Column("resolved_by", ID, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decision_id"],
+            ["risk_decisions.id"],
+            name=op.f("fk_risk_cases_decision_id_risk_decisions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_cases")),
+        sa.UniqueConstraint("decision_id", name=op.f("uq_risk_cases_decision_id")),
+    )
+    op.create_index(
+        "ix_risk_cases_tenant_status", "risk_cases", ["tenant_id", "status", "opened_at"]
+    )
+    op.create_table(
+        "risk_case_notes",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("case_id", ID, nullable=False),
+        _at("at"),
+        sa.Column("author", sa.String(length=60), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["risk_cases.id"], name=op.f("fk_risk_case_notes_case_id_risk_cases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_case_notes")),
+    )
+    op.create_index(
+        op.f("ix_risk_case_notes_case_id"), "risk_case_notes", ["case_id"], unique=False
+    )
+    op.create_table(
+        "risk_devices",
+        *_tenant("risk_devices"),
+        sa.Column("device_id", sa.String(length=128), nullable=False),
+        sa.Column("customer_id", ID, nullable=False),
+        _at("first_seen_at"),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "device_id", "customer_id", name=op.f("pk_risk_devices")
+        ),
+    )
+
+
+def downgrade() -> None:
+    for table in ("risk_devices", "risk_case_notes", "risk_cases", "risk_decisions"):
+        op.drop_table(table)
+    op.drop_table("risk_settings")
+    op.drop_table("risk_rules")
