@@ -25,6 +25,8 @@ from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.catalog import CheckoutCatalog
 from tiffin.resilience.leases import hold, process_identity
 from tiffin.resilience.metrics import Metrics
+from tiffin.risk.counters import counters_from
+from tiffin.risk.gate import RiskGate
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store.db import Database
@@ -57,6 +59,7 @@ class Platform:
     heartbeats: dict[str, datetime] = field(default_factory=dict)  # last good round per loop
     health: HealthWatch = field(default_factory=HealthWatch)
     _metrics: Metrics | None = None
+    _risk_gate: RiskGate | None = None
     identity: str = field(default_factory=process_identity)  # as a lease holder
     # The write slots' limiter per event loop (a limiter belongs to the loop it was made in;
     # tests run several loops in turn). See tiffin.api.writes.
@@ -74,6 +77,16 @@ class Platform:
                 self.clock.now,
             )
         return self._metrics
+
+    @property
+    def risk_gate(self) -> RiskGate:
+        """Order placement's and coupon redemption's risk checkpoints (one per process)."""
+        if self._risk_gate is None:
+            self._risk_gate = RiskGate(
+                counters_from(self.settings.risk_counters_url),
+                enabled=self.settings.risk_on_orders,
+            )
+        return self._risk_gate
 
     @property
     def anomaly_engine(self) -> Engine:

@@ -19,6 +19,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Writing API requests worked on at once on PostgreSQL (SQLite: always 1).",
     )
+    risk_on_orders: bool = Field(
+        default=True, description="Order placement and coupon redemption pass risk control."
+    )
+    risk_counters_url: str | None = Field(
+        default=None,
+        description="Redis URL for risk's sliding-window counters; unset: in-process counters.",
+    )
     run_workers: bool = Field(default=True, description="Run the outbox workers inside serve.")
     demo_day: bool = Field(
         default=False,

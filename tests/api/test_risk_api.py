@@ -4,9 +4,10 @@ recorded, and every endpoint closed to other roles and other tenants."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from tests.api.helpers import delivered
+from tests.api.helpers import delivered, menu, place
 from tests.conftest import World
 
 PROBLEM = {"problem": "missing", "note": "nothing in the bag"}
@@ -168,3 +169,47 @@ def test_risk_endpoints_are_closed_to_other_roles_and_other_tenants(world: World
     order = delivered(world, "long-device")
     answer = c.post(f"/v1/orders/{order['id']}/problems", json=PROBLEM, headers=long_device)
     assert answer.status_code == 422
+
+
+def test_order_placement_passes_the_hot_checkpoint(world: World) -> None:
+    c = world.client
+    ops = world.auth("ops")
+    rule = {
+        "rule_id": "order_storm",
+        "description": "a third order within the hour",
+        "expression": "orders_1h >= 2",
+        "score": 100,
+        "checkpoint": "order",
+    }
+    assert c.post("/v1/risk/rules", json=rule, headers=ops).status_code == 201
+    cold = {**rule, "rule_id": "cold", "expression": "claims_30d > 1"}
+    refused = c.post("/v1/risk/rules", json=cold, headers=ops)
+    assert refused.status_code == 422 and refused.json()["code"] == "bad_rule"
+    assert place(world, key="o-1").status_code == 201
+    assert place(world, key="o-2").status_code == 201
+    third = place(world, key="o-3")
+    assert third.status_code == 403 and third.json()["reason_code"] == "risk:order_storm"
+    assert place(world, key="o-2").status_code == 201  # a retry still answers the first order
+    world.platform.clock.advance(timedelta(hours=1, seconds=1))
+    assert place(world, key="o-4").status_code == 201
+
+
+def test_accounts_sharing_a_device_are_sent_to_review_at_checkout(world: World) -> None:
+    c = world.client
+    rule = {
+        "rule_id": "device_farm",
+        "description": "three accounts on one phone",
+        "expression": "accounts_on_device >= 3",
+        "score": 60,
+        "checkpoint": "order",
+    }
+    assert c.post("/v1/risk/rules", json=rule, headers=world.auth("ops")).status_code == 201
+    for n in (1, 2, 3):
+        who = f"student{n}"
+        merchant_id, items = menu(world, who)
+        body = {"merchant_id": merchant_id, "items": [{"item_id": items[0]["id"], "quantity": 1}]}
+        headers = {**world.auth(who), "Idempotency-Key": f"dev-{n}", "X-Device-Id": "farm-phone"}
+        assert c.post("/v1/orders", json=body, headers=headers).status_code == 201
+    [case] = c.get("/v1/risk/cases", headers=world.auth("ops")).json()
+    assert case["reason_code"] == "risk:device_farm"
+    assert case["customer_id"] == world.subjects["student3"]

@@ -3,13 +3,16 @@ the feature reads see what happened in their windows."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from tiffin.platform import Platform
 from tiffin.risk import features
+from tiffin.risk.counters import MemoryCounters, RedisCounters, WindowCounters
 from tiffin.seed import seed_demo
 from tiffin.store import tables
 
@@ -38,3 +41,28 @@ def test_devices_are_remembered_once_and_counted_per_tenant(platform: Platform) 
     assert read["accounts_on_device"] == 3
     assert read["new_account"] is False and read["account_age_days"] >= 8
     assert read["claims_30d"] == 0 and read["claims_per_delivered_30d"] == 0.0
+
+
+def _windows_count_right(counters: WindowCounters) -> None:
+    start = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    key = f"t:customer:{uuid.uuid4().hex}"
+    for minutes in (0, 10, 60 * 10, 60 * 30 - 30, 60 * 30):
+        counters.hit(key, start + timedelta(minutes=minutes))
+    now = start + timedelta(minutes=60 * 30)
+    assert counters.count(key, now - timedelta(hours=1), now) == 2
+    assert counters.count(key, now - timedelta(days=1), now) == 3
+    assert counters.count(key, now - timedelta(days=30), now) == 5
+    assert counters.count("t:customer:nobody", now - timedelta(days=30), now) == 0
+
+
+def test_memory_counters_slide_with_the_clock() -> None:
+    _windows_count_right(MemoryCounters())
+
+
+def test_redis_counters_slide_with_the_clock() -> None:
+    try:
+        counters = RedisCounters("redis://127.0.0.1:6379/15", prefix="tiffin-test:")
+        counters._redis.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach Redis means skip
+        pytest.skip(f"no Redis: {exc}")
+    _windows_count_right(counters)

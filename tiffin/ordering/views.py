@@ -41,6 +41,7 @@ async def place_order(
     platform: PlatformDep,
     principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey,
+    device_id: Annotated[str | None, Header(alias="X-Device-Id", max_length=128)] = None,
 ) -> JSONResponse:
     lines = [service.LineRequest(x.item_id, x.quantity) for x in body.items]
 
@@ -54,6 +55,8 @@ async def place_order(
             dropoff_note=body.dropoff_note,
             coupon_id=body.coupon_id,
             catalog=platform.catalog,
+            risk=platform.risk_gate,
+            device_id=device_id,
         )
         return OrderRead.of(order)
 

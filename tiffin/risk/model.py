@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from tiffin.errors import Forbidden
+from tiffin.errors import Forbidden, Invalid
 from tiffin.risk.expr import Expression, Features, Type, compile_rule
+
+
+class RuleInvalid(Invalid):
+    code = "bad_rule"
 
 
 class RiskBlocked(Forbidden):
@@ -25,6 +29,8 @@ class RiskBlocked(Forbidden):
 class Checkpoint(StrEnum):
     CLAIM = "claim"  # a customer's problem report that would pay compensation
     GRANT = "grant"  # a grant above the tenant's threshold
+    ORDER = "order"  # order placement (hot: counters and cached reads only)
+    COUPON = "coupon"  # a coupon spent at checkout (hot, as ORDER)
 
 
 class Verdict(StrEnum):
@@ -62,7 +68,34 @@ FEATURES: dict[str, Type] = {
     "order_total_cents": Type.NUMBER,
     "claim_cents": Type.NUMBER,  # what the claim would pay (the order total at the claim)
     "new_account": Type.BOOL,  # younger than 7 days
+    "device_orders_24h": Type.NUMBER,  # orders placed from the request's device (counter)
 }
+
+# What the hot checkpoints can read without a database aggregate: sliding-window counters, the
+# account's age (cached) and one keyed lookup of the device's accounts.
+HOT_FEATURES = frozenset(
+    {
+        "orders_1h",
+        "orders_24h",
+        "coupon_uses_24h",
+        "device_orders_24h",
+        "accounts_on_device",
+        "account_age_days",
+        "new_account",
+        "order_total_cents",
+    }
+)
+HOT = frozenset({Checkpoint.ORDER, Checkpoint.COUPON})
+
+
+def check_features(expression: Expression, checkpoint: Checkpoint) -> None:
+    """A hot checkpoint's rule may name only the features that checkpoint reads."""
+    if checkpoint in HOT and not expression.features <= HOT_FEATURES:
+        missing = ", ".join(sorted(expression.features - HOT_FEATURES))
+        raise RuleInvalid(
+            f"the {checkpoint.value} checkpoint cannot read {missing}; it reads "
+            + ", ".join(sorted(HOT_FEATURES))
+        )
 
 
 @dataclass(frozen=True)
@@ -173,6 +206,27 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
         "The same rider and customer, problems again and again",
         "rider_pair_claims_30d >= 4",
         30,
+    ),
+    DefaultRule(
+        "order_burst",
+        "Twenty orders in an hour from one account: a script, not a person",
+        "orders_1h >= 20",
+        100,
+        Checkpoint.ORDER,
+    ),
+    DefaultRule(
+        "device_farm",
+        "Five or more accounts ordering from one device",
+        "accounts_on_device >= 5",
+        50,
+        Checkpoint.ORDER,
+    ),
+    DefaultRule(
+        "coupon_burst",
+        "Coupons spent on four orders in a day from an account on a shared device",
+        "coupon_uses_24h >= 3 and accounts_on_device >= 3",
+        60,
+        Checkpoint.COUPON,
     ),
     DefaultRule(
         "big_grant_new_account",

@@ -26,6 +26,7 @@ from tiffin.risk.model import (
     Rule,
     Thresholds,
     Verdict,
+    check_features,
     default_rules,
     reason_code,
     score,
@@ -122,7 +123,8 @@ class RuleDraft:
 
 def save_rule(uow: UnitOfWork, operator: Principal, draft: RuleDraft) -> int:
     """Validate and store a new version of a rule; returns the version number."""
-    compile_rule(draft.expression, FEATURES)  # raises ExpressionError naming the token
+    expression = compile_rule(draft.expression, FEATURES)  # ExpressionError names the token
+    check_features(expression, draft.checkpoint)
     if not -1000 <= draft.score <= 1000:
         raise Invalid("a rule's score lies between -1000 and 1000", code="bad_score")
     tenant = operator.tenant_id
@@ -211,22 +213,44 @@ class Assessment:
 
 
 def assess(uow: UnitOfWork, checkpoint: Checkpoint, subject: feature_store.Subject) -> Assessment:
-    """Decide approve / review / block for ``subject`` at ``checkpoint``, recorded; a review
-    opens a case due within the tenant's hold hours."""
+    """Decide approve / review / block for ``subject`` at ``checkpoint`` from the database's
+    features, recorded; a review opens a case due within the tenant's hold hours."""
     started = time.perf_counter()
-    now = uow.clock.now()
     live, shadow = rules_in_force(uow, subject.tenant_id)
-    here = [x for x in live if x.checkpoint is checkpoint and x.active(now)]
     thresholds = thresholds_for(uow, subject.tenant_id)
     features = feature_store.read(uow, subject)
+    return decide(uow, checkpoint, subject, live, shadow, thresholds, features, started=started)
+
+
+def decide(
+    uow: UnitOfWork,
+    checkpoint: Checkpoint,
+    subject: feature_store.Subject,
+    live: list[Rule],
+    shadow: list[Rule],
+    thresholds: Thresholds,
+    features: dict[str, float | bool],
+    *,
+    started: float,
+    record_quiet: bool = True,
+) -> Assessment:
+    """Score the rules in force at ``checkpoint`` (and the shadow set beside them), record the
+    decision and open a case on review. ``record_quiet=False`` skips recording a decision no
+    rule fired in and the shadow agrees with (the hot checkpoints' approvals)."""
+    now = uow.clock.now()
+    here = [x for x in live if x.checkpoint is checkpoint and x.active(now)]
     scored = score(here, features, thresholds)
     shadowed = None
     if shadow:
         ahead = [x for x in shadow if x.checkpoint is checkpoint and x.active(now)]
-        shadowed = score(shadow_set(here, ahead), features, thresholds)
+        if ahead:
+            shadowed = score(shadow_set(here, ahead), features, thresholds)
     elapsed_ms = (time.perf_counter() - started) * 1000
     decision_id = new_id("rsk")
     code = reason_code(scored)
+    quiet = not scored.hits and (shadowed is None or not shadowed.hits)
+    if quiet and not record_quiet:
+        return Assessment(decision_id, scored.verdict, 0, code, (), None, None, elapsed_ms)
     uow.conn.execute(
         insert(tables.risk_decisions).values(
             id=decision_id,

@@ -72,6 +72,7 @@ def save_rule(body: RuleCreate, platform: PlatformDep, principal: OperatorPrinci
     with platform.uow() as uow:
         version = service.save_rule(uow, principal, draft)
         uow.commit()
+    platform.risk_gate.invalidate(principal.tenant_id)
     return Saved(rule_id=body.rule_id, version=version)
 
 
@@ -81,6 +82,7 @@ def promote(rule_id: str, platform: PlatformDep, principal: OperatorPrincipal) -
     with platform.uow() as uow:
         version = service.promote(uow, principal, rule_id)
         uow.commit()
+    platform.risk_gate.invalidate(principal.tenant_id)
     return Saved(rule_id=rule_id, version=version)
 
 
@@ -98,6 +100,7 @@ def put_thresholds(
     with platform.uow() as uow:
         service.save_thresholds(uow, principal, Thresholds(**body.model_dump()))
         uow.commit()
+    platform.risk_gate.invalidate(principal.tenant_id)
     return ThresholdsRead(**body.model_dump())
 
 
