@@ -205,6 +205,12 @@ def simulate_mdrp(
     console.print(f"[green]feasible[/] under the evaluator's rules; files in {out}")
 
 
+FRAUD_RING = (
+    "honest customers and a farming ring (shared doors and phones, repeated claims, coupons "
+    "spent) over a fortnight, through the real services and risk control"
+)
+
+
 @simulate_app.command("campus")
 def simulate_campus(
     scenario: Annotated[str | None, typer.Option(help="Which scenario (see --list).")] = None,
@@ -225,9 +231,10 @@ def simulate_campus(
     if list_scenarios:
         for s in campus.SCENARIOS.values():
             console.print(f"[bold]{s.name}[/]  {s.description}")
+        console.print(f"[bold]fraud-ring[/]  {FRAUD_RING}")
         return
-    if scenario not in campus.SCENARIOS:
-        _fail(f"choose a scenario with --scenario: {', '.join(campus.SCENARIOS)}")
+    if scenario not in campus.SCENARIOS and scenario != "fraud-ring":
+        _fail(f"choose a scenario with --scenario: {', '.join([*campus.SCENARIOS, 'fraud-ring'])}")
     assert scenario is not None
     policy = DEFAULT_POLICY
     if compensation is not None:
@@ -237,7 +244,12 @@ def simulate_campus(
             _fail(f"cannot read {compensation}: {exc}")
         except TiffinError as exc:
             _fail(exc.detail)
-    figures = campus.run_day(scenario, seed, policy=policy)
+    if scenario == "fraud-ring":  # the real services and risk code on a throw-away database
+        from tiffin.sim import fraud
+
+        figures = fraud.run(seed)
+    else:
+        figures = campus.run_day(scenario, seed, policy=policy)
     if as_json:
         print(json.dumps(figures, indent=2))
         return

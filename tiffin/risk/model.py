@@ -185,8 +185,14 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
     DefaultRule("claim_burst", "Four or more claims in a day", "claims_24h >= 4", 60),
     DefaultRule(
         "shared_device",
-        "Three or more accounts on one device, with claims",
-        "accounts_on_device >= 3 and device_claims_30d >= 2",
+        "Several accounts on one device, claiming between them",
+        "accounts_on_device >= 2 and device_claims_30d >= 2",
+        50,
+    ),
+    DefaultRule(
+        "crowded_device",
+        "A claim from a phone that four or more accounts use",
+        "accounts_on_device >= 4",
         50,
     ),
     DefaultRule(
