@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    case,
+    distinct,
+    func,
+    select,
+    true,
+)
 
 from tiffin.domain.anomalies import AnomalyType
 from tiffin.store import tables
@@ -49,12 +58,73 @@ def remember_device(uow: UnitOfWork, tenant_id: str, device_id: str, customer_id
     )
 
 
-def _windows(column: ColumnElement[datetime], now: datetime) -> list[ColumnElement[int]]:
-    """count() over the last hour, day and 30 days of a timestamp column."""
+def _windows(column: ColumnElement[datetime], prefix: str) -> list[ColumnElement[int]]:
+    """count() over the last hour, day and 30 days of a timestamp column (bound per read)."""
     return [
-        func.coalesce(func.sum(case((column >= now - span, 1), else_=0)), 0)
-        for span in (timedelta(hours=1), timedelta(days=1), timedelta(days=30))
+        func.coalesce(func.sum(case((column >= bindparam(name), 1), else_=0)), 0).label(
+            f"{prefix}_{name}"
+        )
+        for name in ("hour", "day", "month")
     ]
+
+
+# Built once: constructing SQLAlchemy expressions costs more than running these on SQLite.
+_CUSTOMER: BindParameter[str] = bindparam("customer")
+_MONTH: BindParameter[datetime] = bindparam("month")
+_DELIVERED = func.coalesce(func.sum(case((o.status == "delivered", 1), else_=0)), 0)
+ORDERS = select(*_windows(o.placed_at, "orders"), _DELIVERED.label("delivered")).where(
+    o.customer_id == _CUSTOMER, o.placed_at >= _MONTH
+)
+CLAIMS = (
+    select(*_windows(an.detected_at, "claims"))
+    .select_from(tables.anomalies)
+    .join(tables.orders, o.id == an.order_id)
+    .where(o.customer_id == _CUSTOMER, an.type == CLAIM, an.detected_at >= _MONTH)
+)
+GRANTS = select(
+    *_windows(g.created_at, "grants")[1:],
+    func.coalesce(func.sum(g.amount_cents + g.refund_cents), 0).label("granted_cents"),
+).where(g.customer_id == _CUSTOMER, g.created_at >= _MONTH, g.status != "refused")
+COUPON_USES = select(*_windows(cp.used_at, "coupons")[1:]).where(
+    cp.customer_id == _CUSTOMER, cp.used_at >= _MONTH
+)
+BORN = select(func.min(tables.users.c.created_at).label("born")).where(
+    tables.users.c.subject_id == _CUSTOMER
+)
+# One round trip for the customer's own features: each part is an aggregate of one row.
+_PARTS = [part.subquery() for part in (ORDERS, CLAIMS, GRANTS, COUPON_USES, BORN)]
+_CROSS = _PARTS[0]
+for _part in _PARTS[1:]:
+    _CROSS = _CROSS.join(_part, true())  # type: ignore[assignment]
+OWN = select(*_PARTS).select_from(_CROSS)
+ORDER = select(o.dropoff_lat, o.dropoff_lon, o.rider_id).where(o.id == bindparam("order"))
+NEAR = select(func.count(distinct(o.customer_id))).where(
+    o.tenant_id == bindparam("tenant"),
+    o.placed_at >= _MONTH,
+    o.dropoff_lat.between(bindparam("lat_low"), bindparam("lat_high")),
+    o.dropoff_lon.between(bindparam("lon_low"), bindparam("lon_high")),
+)
+PAIR = (
+    select(func.count())
+    .select_from(tables.anomalies)
+    .join(tables.orders, o.id == an.order_id)
+    .where(
+        o.customer_id == _CUSTOMER,
+        o.rider_id == bindparam("rider"),
+        an.type == CLAIM,
+        an.detected_at >= _MONTH,
+    )
+)
+_ON_DEVICE = select(dv.customer_id).where(
+    dv.tenant_id == bindparam("tenant"), dv.device_id == bindparam("device")
+)
+DEVICE_ACCOUNTS = select(func.count()).select_from(_ON_DEVICE.subquery())
+DEVICE_CLAIMS = (
+    select(func.count())
+    .select_from(tables.anomalies)
+    .join(tables.orders, o.id == an.order_id)
+    .where(o.customer_id.in_(_ON_DEVICE), an.type == CLAIM, an.detected_at >= _MONTH)
+)
 
 
 def read(uow: UnitOfWork, subject: Subject) -> dict[str, float | bool]:
@@ -62,45 +132,29 @@ def read(uow: UnitOfWork, subject: Subject) -> dict[str, float | bool]:
     now = uow.clock.now()
     month = now - timedelta(days=30)
     conn = uow.conn
-    mine = o.customer_id == subject.customer_id
-    delivered_count = func.coalesce(func.sum(case((o.status == "delivered", 1), else_=0)), 0)
-    placed = conn.execute(
-        select(*_windows(o.placed_at, now), delivered_count).where(mine, o.placed_at >= month)
-    ).one()
-    orders_1h, orders_24h, orders_30d, delivered = (int(x) for x in placed)
-    claims = conn.execute(
-        select(*_windows(an.detected_at, now))
-        .select_from(tables.anomalies)
-        .join(tables.orders, o.id == an.order_id)
-        .where(mine, an.type == CLAIM, an.detected_at >= month)
-    ).one()
+    at = {
+        "customer": subject.customer_id,
+        "hour": now - timedelta(hours=1),
+        "day": now - timedelta(days=1),
+        "month": month,
+    }
+    own = conn.execute(OWN, at).one()
+    orders_1h, orders_24h, orders_30d, delivered = (int(x) for x in own[0:4])
     extra = 1 if subject.counts_this_claim else 0
-    claims_1h, claims_24h, claims_30d = (int(c) + extra for c in claims)
-    grants = conn.execute(
-        select(
-            *_windows(g.created_at, now)[1:],
-            func.coalesce(func.sum(g.amount_cents + g.refund_cents), 0),
-        ).where(g.customer_id == subject.customer_id, g.created_at >= month, g.status != "refused")
-    ).one()
-    coupon_uses = conn.execute(
-        select(*_windows(cp.used_at, now)[1:]).where(
-            cp.customer_id == subject.customer_id, cp.used_at >= month
-        )
-    ).one()
-    u = tables.users.c
-    created = conn.execute(
-        select(func.min(u.created_at)).where(u.subject_id == subject.customer_id)
-    ).scalar_one()
+    claims_1h, claims_24h, claims_30d = (int(c) + extra for c in own[4:7])
+    grants = own[7:10]
+    coupon_uses = own[10:12]
+    created = own[12]
     age_days = (now - created).total_seconds() / 86_400 if created else 0.0
     features: dict[str, float | bool] = {
-        "orders_1h": int(orders_1h),
-        "orders_24h": int(orders_24h),
-        "orders_30d": int(orders_30d),
-        "delivered_30d": int(delivered),
+        "orders_1h": orders_1h,
+        "orders_24h": orders_24h,
+        "orders_30d": orders_30d,
+        "delivered_30d": delivered,
         "claims_1h": claims_1h,
         "claims_24h": claims_24h,
         "claims_30d": claims_30d,
-        "claims_per_delivered_30d": claims_30d / int(delivered) if int(delivered) else 0.0,
+        "claims_per_delivered_30d": claims_30d / delivered if delivered else 0.0,
         "grants_24h": int(grants[0]),
         "grants_30d": int(grants[1]),
         "granted_cents_30d": int(grants[2]),
@@ -110,12 +164,15 @@ def read(uow: UnitOfWork, subject: Subject) -> dict[str, float | bool]:
         "new_account": age_days < 7,
         "order_total_cents": subject.order_total_cents,
         "claim_cents": subject.claim_cents,
+        "device_orders_24h": 0,  # a counter of the hot checkpoints, not read here
     }
-    features.update(_shared(uow, subject, month, extra))
+    features.update(_shared(uow, subject, at, extra))
     return features
 
 
-def _shared(uow: UnitOfWork, subject: Subject, month: datetime, extra: int) -> dict[str, float]:
+def _shared(
+    uow: UnitOfWork, subject: Subject, at: dict[str, object], extra: int
+) -> dict[str, float]:
     """The features that look past the one account: its door, its device, its riders."""
     conn = uow.conn
     shared: dict[str, float] = {
@@ -124,49 +181,24 @@ def _shared(uow: UnitOfWork, subject: Subject, month: datetime, extra: int) -> d
         "device_claims_30d": 0,
         "rider_pair_claims_30d": 0,
     }
+    bound = {**at, "tenant": subject.tenant_id}
     if subject.order_id is not None:
-        order = conn.execute(
-            select(o.dropoff_lat, o.dropoff_lon, o.rider_id).where(o.id == subject.order_id)
-        ).first()
+        order = conn.execute(ORDER, {"order": subject.order_id}).first()
         if order is not None:
-            near = and_(
-                o.tenant_id == subject.tenant_id,
-                o.placed_at >= month,
-                o.dropoff_lat.between(
-                    order.dropoff_lat - NEAR_DEGREES, order.dropoff_lat + NEAR_DEGREES
-                ),
-                o.dropoff_lon.between(
-                    order.dropoff_lon - NEAR_DEGREES, order.dropoff_lon + NEAR_DEGREES
-                ),
-            )
-            shared["accounts_on_address"] = int(
-                conn.execute(select(func.count(distinct(o.customer_id))).where(near)).scalar_one()
-            )
+            near = {
+                **bound,
+                "lat_low": order.dropoff_lat - NEAR_DEGREES,
+                "lat_high": order.dropoff_lat + NEAR_DEGREES,
+                "lon_low": order.dropoff_lon - NEAR_DEGREES,
+                "lon_high": order.dropoff_lon + NEAR_DEGREES,
+            }
+            shared["accounts_on_address"] = int(conn.execute(NEAR, near).scalar_one())
             if order.rider_id is not None:
-                pair = conn.execute(
-                    select(func.count())
-                    .select_from(tables.anomalies)
-                    .join(tables.orders, o.id == an.order_id)
-                    .where(
-                        o.customer_id == subject.customer_id,
-                        o.rider_id == order.rider_id,
-                        an.type == CLAIM,
-                        an.detected_at >= month,
-                    )
-                ).scalar_one()
+                pair = conn.execute(PAIR, {**bound, "rider": order.rider_id}).scalar_one()
                 shared["rider_pair_claims_30d"] = int(pair) + extra
     if subject.device_id is not None:
-        accounts = select(dv.customer_id).where(
-            dv.tenant_id == subject.tenant_id, dv.device_id == subject.device_id
-        )
-        shared["accounts_on_device"] = int(
-            conn.execute(select(func.count()).select_from(accounts.subquery())).scalar_one()
-        )
-        device_claims = conn.execute(
-            select(func.count())
-            .select_from(tables.anomalies)
-            .join(tables.orders, o.id == an.order_id)
-            .where(o.customer_id.in_(accounts), an.type == CLAIM, an.detected_at >= month)
-        ).scalar_one()
-        shared["device_claims_30d"] = int(device_claims) + extra
+        device = {**bound, "device": subject.device_id}
+        shared["accounts_on_device"] = int(conn.execute(DEVICE_ACCOUNTS, device).scalar_one())
+        claims = conn.execute(DEVICE_CLAIMS, device).scalar_one()
+        shared["device_claims_30d"] = int(claims) + extra
     return shared

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
@@ -39,14 +39,18 @@ r = tables.risk_rules.c
 s = tables.risk_settings.c
 MAX_RULES = 200  # per tenant and checkpoint
 _compiled: dict[str, Expression] = {}  # rule rows never change: compile each version once
+_in_force: dict[str, tuple[tuple[object, ...], list[Rule], list[Rule]]] = {}
+
+
+_THRESHOLDS = select(s.review_score, s.block_score, s.grant_threshold_cents, s.hold_hours).where(
+    s.tenant_id == bindparam("tenant")
+)
+_STAMP = select(func.count(), func.max(r.created_at)).where(r.tenant_id == bindparam("tenant"))
+_RECORD = insert(tables.risk_decisions)
 
 
 def thresholds_for(uow: UnitOfWork, tenant_id: str) -> Thresholds:
-    row = uow.conn.execute(
-        select(s.review_score, s.block_score, s.grant_threshold_cents, s.hold_hours).where(
-            s.tenant_id == tenant_id
-        )
-    ).first()
+    row = uow.conn.execute(_THRESHOLDS, {"tenant": tenant_id}).first()
     return Thresholds(*row) if row else Thresholds()
 
 
@@ -95,7 +99,21 @@ def rule_versions(uow: UnitOfWork, tenant_id: str) -> list[Any]:
 
 def rules_in_force(uow: UnitOfWork, tenant_id: str) -> tuple[list[Rule], list[Rule]]:
     """(live, shadow): the newest live version of each rule, and the newest shadow version
-    where it is newer than the live one. A tenant that never saved a rule runs the defaults."""
+    where it is newer than the live one. A tenant that never saved a rule runs the defaults.
+    Rule rows are only ever added, so (count, newest) stamps a tenant's rules: while it holds,
+    the rules built last time are still the rules."""
+    stamp = tuple(uow.conn.execute(_STAMP, {"tenant": tenant_id}).one())
+    cached = _in_force.get(tenant_id)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    live, shadow = _build_in_force(uow, tenant_id)
+    if len(_in_force) > 10_000:
+        _in_force.clear()
+    _in_force[tenant_id] = (stamp, live, shadow)
+    return live, shadow
+
+
+def _build_in_force(uow: UnitOfWork, tenant_id: str) -> tuple[list[Rule], list[Rule]]:
     rows = rule_versions(uow, tenant_id)
     if not rows:
         return default_rules(), []
@@ -252,23 +270,24 @@ def decide(
     if quiet and not record_quiet:
         return Assessment(decision_id, scored.verdict, 0, code, (), None, None, elapsed_ms)
     uow.conn.execute(
-        insert(tables.risk_decisions).values(
-            id=decision_id,
-            tenant_id=subject.tenant_id,
-            checkpoint=checkpoint.value,
-            customer_id=subject.customer_id,
-            order_id=subject.order_id,
-            verdict=scored.verdict.value,
-            score=scored.score,
-            hits=list(scored.hits),
-            reason_code=code,
-            shadow_verdict=shadowed.verdict.value if shadowed else None,
-            shadow_score=shadowed.score if shadowed else None,
-            shadow_hits=list(shadowed.hits) if shadowed else None,
-            features=features,
-            elapsed_ms=elapsed_ms,
-            at=now,
-        )
+        _RECORD,
+        {
+            "id": decision_id,
+            "tenant_id": subject.tenant_id,
+            "checkpoint": checkpoint.value,
+            "customer_id": subject.customer_id,
+            "order_id": subject.order_id,
+            "verdict": scored.verdict.value,
+            "score": scored.score,
+            "hits": list(scored.hits),
+            "reason_code": code,
+            "shadow_verdict": shadowed.verdict.value if shadowed else None,
+            "shadow_score": shadowed.score if shadowed else None,
+            "shadow_hits": list(shadowed.hits) if shadowed else None,
+            "features": features,
+            "elapsed_ms": elapsed_ms,
+            "at": now,
+        },
     )
     case_id = due_at = None
     if scored.verdict is Verdict.REVIEW:

@@ -656,3 +656,6 @@ risk_devices = Table(
     Column("customer_id", ID, primary_key=True),
     Column("first_seen_at", UTCDateTime, nullable=False),
 )
+
+# Risk reads an account's age by the customer it belongs to.
+Index("ix_users_subject_id", users.c.subject_id)

@@ -147,7 +147,11 @@ def upgrade() -> None:
     )
 
 
+    op.create_index("ix_users_subject_id", "users", ["subject_id"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_users_subject_id", table_name="users")
     for table in ("risk_devices", "risk_case_notes", "risk_cases", "risk_decisions"):
         op.drop_table(table)
     op.drop_table("risk_settings")
