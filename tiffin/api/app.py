@@ -14,6 +14,7 @@ from tiffin.api import problems
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
+from tiffin.compliance.views import router as compliance_router
 from tiffin.dispatch.views import router as dispatch_router
 from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
@@ -89,6 +90,7 @@ def create_app(
         safety_router,
         dispatch_router,
         risk_router,
+        compliance_router,
     ):
         app.include_router(router)
     return app

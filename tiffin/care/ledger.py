@@ -232,6 +232,23 @@ def settle_held(uow: UnitOfWork, grant_id: str, *, release: bool, reason: str) -
     return _grant(row)
 
 
+def recharge(uow: UnitOfWork, grant_id: str, *, liable: Liability, payer: str) -> int:
+    """Move a paid grant's charge to another party (a dispute was upheld): the old payer is
+    credited and the new one charged the same, in one balanced entry; returns the cents moved
+    (0 when the payer is already right or nothing was paid)."""
+    g = tables.grants.c
+    row = uow.conn.execute(select(tables.grants).where(g.id == grant_id)).mappings().one()
+    moved = int(row["amount_cents"]) + int(row["refund_cents"])
+    if row["status"] != "granted" or row["payer"] == payer or not moved:
+        return 0
+    postings = [(str(row["payer"]), moved), (payer, -moved)]
+    _post(uow, row["tenant_id"], grant_id, "recharge", postings, uow.clock.now())
+    uow.conn.execute(
+        update(tables.grants).where(g.id == grant_id).values(liable=liable.value, payer=payer)
+    )
+    return moved
+
+
 def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str) -> Grant:
     """Undo a grant with a reason: opposite postings, coupon voided. Twice is refused."""
     if not reason.strip():
@@ -257,7 +274,9 @@ def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str)
         raise Conflict("the coupon was already spent; it cannot be reversed", code="coupon_used")
     p = tables.ledger_postings.c
     original = uow.conn.execute(
-        select(p.account, p.amount_cents).where(p.grant_id == grant_id, p.entry == "grant")
+        select(p.account, p.amount_cents).where(
+            p.grant_id == grant_id, p.entry.in_(("grant", "recharge"))
+        )
     ).all()
     _post(uow, row["tenant_id"], grant_id, "reversal", [(a, -int(v)) for a, v in original], now)
     uow.conn.execute(update(tables.coupons).where(coupon.grant_id == grant_id).values(void=True))

@@ -659,3 +659,26 @@ risk_devices = Table(
 
 # Risk reads an account's age by the customer it belongs to.
 Index("ix_users_subject_id", users.c.subject_id)
+
+
+# --- compliance (issue 16; migration 0010) ------------------------------------------------
+
+# A merchant's or rider's dispute of who an anomaly was charged to; one per anomaly.
+liability_disputes = Table(
+    "liability_disputes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("anomaly_id", ID, ForeignKey("anomalies.id"), nullable=False, unique=True),
+    Column("raised_by", String(60), nullable=False),  # merchant:<id> or rider:<id>
+    Column("was_liable", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # open, upheld, rejected
+    Column("now_liable", String(20), nullable=True),
+    Column("recharged_cents", Integer, nullable=False, server_default="0"),
+    Column("decided_by", String(60), nullable=True),
+    Column("decision_note", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Index("ix_liability_disputes_tenant_status", "tenant_id", "status"),
+)

@@ -1,4 +1,4 @@
-"""risk control: rules as data, per-tenant thresholds, decisions, cases and devices
+"""risk control and compliance: rules, thresholds, decisions, cases, devices; disputes
 
 Revision ID: 0010
 Revises: 0007
@@ -146,11 +146,37 @@ def upgrade() -> None:
         ),
     )
 
-
     op.create_index("ix_users_subject_id", "users", ["subject_id"])
+    op.create_table(
+        "liability_disputes",
+        sa.Column("id", ID, nullable=False),
+        *_tenant("liability_disputes"),
+        sa.Column("anomaly_id", ID, nullable=False),
+        sa.Column("raised_by", sa.String(length=60), nullable=False),
+        sa.Column("was_liable", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("now_liable", sa.String(length=20), nullable=True),
+        sa.Column("recharged_cents", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("decided_by", sa.String(length=60), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        _at("created_at"),
+        _at("decided_at", nullable=True),
+        sa.ForeignKeyConstraint(
+            ["anomaly_id"],
+            ["anomalies.id"],
+            name=op.f("fk_liability_disputes_anomaly_id_anomalies"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liability_disputes")),
+        sa.UniqueConstraint("anomaly_id", name=op.f("uq_liability_disputes_anomaly_id")),
+    )
+    op.create_index(
+        "ix_liability_disputes_tenant_status", "liability_disputes", ["tenant_id", "status"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("liability_disputes")
     op.drop_index("ix_users_subject_id", table_name="users")
     for table in ("risk_devices", "risk_case_notes", "risk_cases", "risk_decisions"):
         op.drop_table(table)
