@@ -19,6 +19,7 @@ from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
+from tiffin.compliance.audit import AuditConsumer
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
@@ -37,8 +38,8 @@ from tiffin.workers.runner import Consumer, OutboxRunner
 log = logging.getLogger(__name__)
 
 
-def default_consumers(engine: Engine | None = None) -> list[Consumer]:
-    return [InboxConsumer(), AnomalyConsumer(engine or Engine())]
+def default_consumers(engine: Engine | None = None, audit_key: str | None = None) -> list[Consumer]:
+    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), AuditConsumer(audit_key)]
 
 
 @dataclass
@@ -110,7 +111,11 @@ class Platform:
 
     def outbox_runner(self) -> OutboxRunner:
         if self.runner is None:
-            self.runner = OutboxRunner(self.db, self.clock, default_consumers(self.anomaly_engine))
+            self.runner = OutboxRunner(
+                self.db,
+                self.clock,
+                default_consumers(self.anomaly_engine, self.settings.audit_signing_key),
+            )
         return self.runner
 
     def notification_sender(self) -> NotificationSender:

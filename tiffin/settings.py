@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +57,23 @@ class Settings(BaseSettings):
     sms_webhook_url: str | None = Field(
         default=None, description="SMS provider webhook; unset: SMS falls back to the inbox."
     )
+
+    production: bool = Field(
+        default=False, description="Production mode: refuse to start without the secrets it needs."
+    )
+    audit_signing_key: str | None = Field(
+        default=None,
+        description="Ed25519 seed (64 hex digits) that signs the audit chain's checkpoints "
+        "(tiffin audit keygen makes one); required in production.",
+    )
+
+    @model_validator(mode="after")
+    def _production_has_its_secrets(self) -> Settings:
+        if self.production and not self.audit_signing_key:
+            raise ValueError(
+                "production mode needs TIFFIN_AUDIT_SIGNING_KEY: the audit chain must be signed"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, update
 from tiffin.accounts.model import Principal
 from tiffin.care.policy import Decision, Instrument, Segment
 from tiffin.domain.anomalies import Liability
+from tiffin.domain.events import DecisionRecorded, OperatorActed
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.store import tables
@@ -175,6 +176,31 @@ def grant(
     uow.conn.execute(insert(tables.grants).values(row))
     if not held:
         _post(uow, tenant_id, grant_id, "grant", _postings(row), now)
+    uow.emit(
+        DecisionRecorded(
+            aggregate_id=grant_id,
+            tenant_id=tenant_id,
+            at=now,
+            reason=decision.why,
+            kind="compensation",
+            facts={
+                k: row[k]
+                for k in (
+                    "order_id",
+                    "customer_id",
+                    "cause",
+                    "instrument",
+                    "tier",
+                    "amount_cents",
+                    "refund_cents",
+                    "liable",
+                    "payer",
+                    "policy_version",
+                    "status",
+                )
+            },
+        )
+    )
     if tier is not None and tier.instrument is Instrument.COUPON:
         uow.conn.execute(
             insert(tables.coupons).values(
@@ -287,6 +313,16 @@ def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str)
         "reversal_reason": reason,
     }
     uow.conn.execute(update(tables.grants).where(g.id == grant_id).values(**values))
+    uow.emit(
+        OperatorActed(
+            aggregate_id=grant_id,
+            tenant_id=row["tenant_id"],
+            at=now,
+            actor=operator.actor,
+            kind="care.grant_reversed",
+            facts={"reason": reason},
+        )
+    )
     return _grant({**row, **values})
 
 

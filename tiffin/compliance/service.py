@@ -24,6 +24,7 @@ from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, NotFound
 from tiffin.ordering.coupons import discount_for
+from tiffin.risk.service import acted
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
@@ -134,6 +135,15 @@ def open_dispute(uow: UnitOfWork, party: Principal, anomaly_id: str, reason: str
             created_at=uow.clock.now(),
         )
     )
+    acted(
+        uow,
+        party,
+        "compliance.dispute_opened",
+        dispute_id,
+        anomaly_id=anomaly_id,
+        was_liable=row["liable"],
+        reason=reason,
+    )
     return dispute_id
 
 
@@ -199,6 +209,16 @@ def decide(
     )
     if done.rowcount != 1:
         raise Conflict("this dispute was already decided", code="already_decided")
+    acted(
+        uow,
+        operator,
+        "compliance.dispute_decided",
+        dispute_id,
+        outcome=outcome.value,
+        now_liable=now_liable,
+        recharged_cents=moved,
+        note=note,
+    )
     return dict(_dispute(uow, operator, dispute_id))
 
 

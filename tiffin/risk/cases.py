@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, update
 
 from tiffin.domain.principals import Principal
 from tiffin.errors import Conflict, NotFound
+from tiffin.risk.service import acted
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
@@ -76,6 +77,7 @@ def assign(uow: UnitOfWork, operator: Principal, case_id: str, assignee: str | N
         raise NotFound(f"no operator with id {who!r}", resource="operator")
     uow.conn.execute(update(tables.risk_cases).where(c.id == case_id).values(assignee=who))
     note(uow, operator, case_id, f"assigned to {who}")
+    acted(uow, operator, "risk.case_assigned", case_id, assignee=who)
 
 
 def note(uow: UnitOfWork, operator: Principal, case_id: str, text: str) -> None:
@@ -107,6 +109,16 @@ def resolve(
     if done.rowcount != 1:  # a concurrent resolve won the race
         raise Conflict("this case is already resolved", code="case_resolved")
     note(uow, operator, case_id, f"{outcome.value}: {text}")
+    acted(
+        uow,
+        operator,
+        "risk.case_resolved",
+        case_id,
+        outcome=outcome.value,
+        note=text,
+        grant_id=row["grant_id"],
+        customer_id=row["customer_id"],
+    )
     return {**row, **values}
 
 

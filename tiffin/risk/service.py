@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 
+from tiffin.domain.events import DecisionRecorded, OperatorActed
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
 from tiffin.errors import Invalid, NotFound
@@ -49,6 +50,20 @@ _STAMP = select(func.count(), func.max(r.created_at)).where(r.tenant_id == bindp
 _RECORD = insert(tables.risk_decisions)
 
 
+def acted(uow: UnitOfWork, who: Principal, kind: str, subject: str, **facts: Any) -> None:
+    """Record an operator's (merchant's, rider's) action for the audit chain."""
+    uow.emit(
+        OperatorActed(
+            aggregate_id=subject,
+            tenant_id=who.tenant_id,
+            at=uow.clock.now(),
+            actor=who.actor,
+            kind=kind,
+            facts=facts,
+        )
+    )
+
+
 def thresholds_for(uow: UnitOfWork, tenant_id: str) -> Thresholds:
     row = uow.conn.execute(_THRESHOLDS, {"tenant": tenant_id}).first()
     return Thresholds(*row) if row else Thresholds()
@@ -64,6 +79,16 @@ def save_thresholds(uow: UnitOfWork, operator: Principal, thresholds: Thresholds
         "updated_at": uow.clock.now(),
     }
     table = tables.risk_settings
+    acted(
+        uow,
+        operator,
+        "risk.thresholds_saved",
+        operator.tenant_id,
+        review_score=thresholds.review_score,
+        block_score=thresholds.block_score,
+        grant_threshold_cents=thresholds.grant_threshold_cents,
+        hold_hours=thresholds.hold_hours,
+    )
     done = uow.conn.execute(update(table).where(s.tenant_id == operator.tenant_id).values(values))
     if not done.rowcount:
         uow.conn.execute(insert(table).values(tenant_id=operator.tenant_id, **values))
@@ -159,6 +184,18 @@ def save_rule(uow: UnitOfWork, operator: Principal, draft: RuleDraft) -> int:
             raise Invalid(f"a tenant has at most {MAX_RULES} rules", code="too_many_rules")
     version = (latest or 0) + 1
     _insert(uow, operator, draft, version)
+    acted(
+        uow,
+        operator,
+        "risk.rule_saved",
+        draft.rule_id,
+        rule_id=draft.rule_id,
+        version=version,
+        expression=draft.expression,
+        score=draft.score,
+        mode=draft.mode.value,
+        enabled=draft.enabled,
+    )
     return version
 
 
@@ -215,6 +252,7 @@ def promote(uow: UnitOfWork, operator: Principal, rule_id: str) -> int:
         row.snoozed_until,
     )
     _insert(uow, operator, draft, row.version + 1)
+    acted(uow, operator, "risk.rule_promoted", rule_id, version=int(row.version) + 1)
     return int(row.version) + 1
 
 
@@ -306,6 +344,24 @@ def decide(
                 opened_at=now,
             )
         )
+    uow.emit(
+        DecisionRecorded(
+            aggregate_id=decision_id,
+            tenant_id=subject.tenant_id,
+            at=now,
+            reason=code,
+            kind="risk",
+            facts={
+                "checkpoint": checkpoint.value,
+                "customer_id": subject.customer_id,
+                "order_id": subject.order_id,
+                "verdict": scored.verdict.value,
+                "score": scored.score,
+                "hits": list(scored.hits),
+                "case_id": case_id,
+            },
+        )
+    )
     return Assessment(
         decision_id, scored.verdict, scored.score, code, scored.hits, case_id, due_at, elapsed_ms
     )

@@ -682,3 +682,34 @@ liability_disputes = Table(
     Column("decided_at", UTCDateTime, nullable=True),
     Index("ix_liability_disputes_tenant_status", "tenant_id", "status"),
 )
+
+# The audit chain: one row per recorded event, each carrying the previous row's hash; appended
+# only by the audit consumer (``tiffin.compliance.audit``), never in the writer's transaction.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
+    Column("event_id", BigInteger, nullable=False, unique=True),  # the outbox row recorded
+    Column("at", String(40), nullable=False),  # ISO time of the fact (hashed as text)
+    Column("tenant_id", ID, nullable=True),
+    Column("kind", String(60), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("subject", String(80), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
+    Column("hash", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+)

@@ -173,9 +173,36 @@ def upgrade() -> None:
     op.create_index(
         "ix_liability_disputes_tenant_status", "liability_disputes", ["tenant_id", "status"]
     )
+    seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "audit_log",
+        sa.Column("seq", seq, autoincrement=False, nullable=False),
+        sa.Column("event_id", sa.BigInteger(), nullable=False),
+        sa.Column("at", sa.String(length=40), nullable=False),
+        sa.Column("tenant_id", ID, nullable=True),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("actor", sa.String(length=80), nullable=False),
+        sa.Column("subject", sa.String(length=80), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_log")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_audit_log_event_id")),
+    )
+    op.create_table(
+        "audit_checkpoints",
+        sa.Column("seq", seq, autoincrement=False, nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("signature", sa.String(length=128), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        _at("signed_at"),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_checkpoints")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("audit_checkpoints")
+    op.drop_table("audit_log")
     op.drop_table("liability_disputes")
     op.drop_index("ix_users_subject_id", table_name="users")
     for table in ("risk_devices", "risk_case_notes", "risk_cases", "risk_decisions"):
