@@ -13,11 +13,13 @@ from tiffin.domain.events import (
     EVENT_TYPES,
     ORDER_EVENTS,
     Actor,
+    DecisionRecorded,
     DomainEvent,
     OfferMade,
     OfferRejected,
     OrderCancelled,
     OrderPlaced,
+    OperatorActed,
     OrderStatusChanged,
     RiderShiftEnded,
     RiderShiftStarted,
@@ -63,6 +65,12 @@ def examples() -> list[DomainEvent]:
             max_orders_per_hour=5,
             max_continuous_minutes=200,
             max_carried=2,
+        ),
+        DecisionRecorded(
+            aggregate_id="rsk_1", **COMMON, kind="risk", facts={"verdict": "review", "score": 60}
+        ),
+        OperatorActed(
+            aggregate_id="rcs_1", **COMMON, kind="risk.case_resolved", facts={"outcome": "x"}
         ),
     ]
 
