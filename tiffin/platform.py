@@ -38,8 +38,11 @@ from tiffin.workers.runner import Consumer, OutboxRunner
 log = logging.getLogger(__name__)
 
 
-def default_consumers(engine: Engine | None = None, audit_key: str | None = None) -> list[Consumer]:
-    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), AuditConsumer(audit_key)]
+def default_consumers(
+    engine: Engine | None = None, audit_key: str | None = None, *, audit: bool = True
+) -> list[Consumer]:
+    consumers: list[Consumer] = [InboxConsumer(), AnomalyConsumer(engine or Engine())]
+    return [*consumers, AuditConsumer(audit_key)] if audit else consumers
 
 
 @dataclass
@@ -114,7 +117,11 @@ class Platform:
             self.runner = OutboxRunner(
                 self.db,
                 self.clock,
-                default_consumers(self.anomaly_engine, self.settings.audit_signing_key),
+                default_consumers(
+                    self.anomaly_engine,
+                    self.settings.audit_signing_key,
+                    audit=self.settings.audit_chain,
+                ),
             )
         return self.runner
 

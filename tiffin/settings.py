@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     production: bool = Field(
         default=False, description="Production mode: refuse to start without the secrets it needs."
     )
+    audit_chain: bool = Field(
+        default=True, description="Append every outbox event to the hash-chained audit log."
+    )
     audit_signing_key: str | None = Field(
         default=None,
         description="Ed25519 seed (64 hex digits) that signs the audit chain's checkpoints "
