@@ -9,9 +9,9 @@ include an event whose transaction later rolled back: risk reads it as a slightl
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
-from collections import deque
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -26,29 +26,33 @@ class WindowCounters(Protocol):
 
 
 class MemoryCounters:
-    """Per key, the timestamps of the last 30 days (at most 10,000), under one lock."""
+    """Per key, the sorted timestamps of the last 30 days (at most 10,000), under one lock;
+    a count is two binary searches, whatever the window holds."""
 
     def __init__(self) -> None:
-        self._events: dict[str, deque[float]] = {}
+        self._events: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str, at: datetime) -> None:
         ts = at.timestamp()
         with self._lock:
-            events = self._events.get(key)
-            if events is None:
-                events = self._events[key] = deque(maxlen=MAX_EVENTS_PER_KEY)
-            events.append(ts)
-            while events and events[0] < ts - HORIZON_SECONDS:
-                events.popleft()
+            events = self._events.setdefault(key, [])
+            if not events or events[-1] <= ts:
+                events.append(ts)
+            else:
+                bisect.insort(events, ts)
+            stale = bisect.bisect_left(events, ts - HORIZON_SECONDS)
+            stale = max(stale, len(events) - MAX_EVENTS_PER_KEY)
+            if stale > 0:
+                del events[:stale]
 
     def count(self, key: str, since: datetime, now: datetime) -> int:
-        low, high = since.timestamp(), now.timestamp()
         with self._lock:
             events = self._events.get(key)
             if not events:
                 return 0
-            return sum(1 for ts in reversed(events) if low <= ts <= high)
+            low = bisect.bisect_left(events, since.timestamp())
+            return bisect.bisect_right(events, now.timestamp()) - low
 
 
 class RedisCounters:
