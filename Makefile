@@ -41,6 +41,8 @@ bench: $(DEV)
 	$(BIN)/python bench/dispatch_gap.py
 	$(BIN)/python bench/api_orders.py
 	$(BIN)/python bench/notify_latency.py
+	$(BIN)/python bench/risk.py
+	$(BIN)/tiffin simulate campus --scenario fraud-ring --seed 1 --json > bench/results/risk_fraud_ring.json
 	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json
 	$(BIN)/python bench/sentiment.py
 

@@ -145,12 +145,15 @@ Measure = Callable[[float], Run]  # one measurement of the given seconds on a ru
 
 
 @contextmanager
-def tiffin_server(url: str, label: str, clients: int) -> Iterator[Measure]:
-    tiffin = str(ROOT / ".venv" / "bin" / "tiffin") if (ROOT / ".venv").exists() else "tiffin"
-    env = {"TIFFIN_DATABASE_URL": url, **LOAD_TEST_LIMITS}
-    subprocess.run([tiffin, "migrate"], env={**os.environ, **env}, check=True, capture_output=True)
+def tiffin_server(
+    url: str, label: str, clients: int, extra_env: dict[str, str] | None = None
+) -> Iterator[Measure]:
+    venv = ROOT / ".venv" / "bin" / "tiffin"
+    tiffin = [str(venv)] if venv.exists() else [sys.executable, "-m", "tiffin"]
+    env = {"TIFFIN_DATABASE_URL": url, **LOAD_TEST_LIMITS, **(extra_env or {})}
+    subprocess.run([*tiffin, "migrate"], env={**os.environ, **env}, check=True, capture_output=True)
     subprocess.run(
-        [tiffin, "seed", "--demo", "--if-empty"],
+        [*tiffin, "seed", "--demo", "--if-empty"],
         env={**os.environ, **env},
         check=True,
         capture_output=True,
@@ -180,7 +183,7 @@ def tiffin_server(url: str, label: str, clients: int) -> Iterator[Measure]:
             headers={"Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex},
         )
 
-    with server([tiffin, "serve", "--port", str(port)], port, env) as target:
+    with server([*tiffin, "serve", "--port", str(port)], port, env) as target:
 
         def measure(seconds: float) -> Run:
             done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds, prepare)

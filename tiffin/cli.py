@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -260,6 +261,12 @@ def simulate_mdrp(
     console.print(f"[green]feasible[/] under the evaluator's rules; files in {out}")
 
 
+FRAUD_RING = (
+    "honest customers and a farming ring (shared doors and phones, repeated claims, coupons "
+    "spent) over a fortnight, through the real services and risk control"
+)
+
+
 @simulate_app.command("campus")
 def simulate_campus(
     scenario: Annotated[
@@ -284,9 +291,10 @@ def simulate_campus(
     if list_scenarios:
         for s in campus.SCENARIOS.values():
             console.print(f"[bold]{s.name}[/]  {s.description}")
+        console.print(f"[bold]fraud-ring[/]  {FRAUD_RING}")
         return
-    if scenario not in campus.SCENARIOS:
-        _fail(f"choose a scenario with --scenario: {', '.join(campus.SCENARIOS)}")
+    if scenario not in campus.SCENARIOS and scenario != "fraud-ring":
+        _fail(f"choose a scenario with --scenario: {', '.join([*campus.SCENARIOS, 'fraud-ring'])}")
     assert scenario is not None
     policy = DEFAULT_POLICY
     if compensation is not None:
@@ -297,7 +305,12 @@ def simulate_campus(
         except TiffinError as exc:
             _fail(exc.detail)
     with working(f"playing {scenario} on the campus"):
-        figures = campus.run_day(scenario, seed, policy=policy)
+        if scenario == "fraud-ring":  # the real services and risk code on a throw-away database
+            from tiffin.sim import fraud
+
+            figures = fraud.run(seed)
+        else:
+            figures = campus.run_day(scenario, seed, policy=policy)
     if as_json:
         print(json.dumps(figures, indent=2))
         return
@@ -500,3 +513,82 @@ def drill_failover(
         console.print(table)
     if not report.ok:
         raise typer.Exit(1)
+
+
+audit_app = typer.Typer(help="The audit chain: verify it, export it, make a signing key.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("keygen")
+def audit_keygen() -> None:
+    """A new Ed25519 signing key: keep the seed secret (TIFFIN_AUDIT_SIGNING_KEY), give the
+    public key to whoever verifies exports."""
+    import secrets
+
+    from tiffin.compliance import chain
+
+    seed = secrets.token_hex(32)
+    print(f"TIFFIN_AUDIT_SIGNING_KEY={seed}")
+    print(f"public key: {chain.public_hex(chain.private_key(seed))}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    database_url: DatabaseUrl = None,
+    public_key: Annotated[
+        str | None, typer.Option(help="Check checkpoints with this key (default: the setting's).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Verify an export instead of the database.")
+    ] = None,
+) -> None:
+    """Exit 0 if the chain is intact; otherwise name the first broken entry and exit 1."""
+    from tiffin.compliance import audit, chain
+    from tiffin.store.db import Database
+
+    settings = _settings(database_url)
+    key = public_key or (
+        chain.public_hex(chain.private_key(settings.audit_signing_key))
+        if settings.audit_signing_key
+        else None
+    )
+    if file is not None:
+        if key is None:
+            _fail("verifying an export needs --public-key")
+        assert key is not None
+        broken = audit.verify_file(file, key)
+    else:
+        db = Database(settings.database_url)
+        with db.engine.connect() as conn:
+            broken = audit.verify_database(conn, key)
+        db.dispose()
+    if broken is not None:
+        _fail(f"the audit chain is broken at entry {broken.seq}: {broken.why}")
+    console.print("[green]the audit chain is intact[/]")
+
+
+@audit_app.command("export")
+def audit_export(
+    since: Annotated[datetime, typer.Option("--from", help="First instant (ISO, UTC).")],
+    until: Annotated[datetime, typer.Option("--to", help="Last instant (ISO, UTC).")],
+    out: Annotated[Path, typer.Option(help="Where to write the export (JSON).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write the entries between --from and --to, signed: verifiable with the public key alone
+    (tiffin audit verify --file OUT --public-key KEY)."""
+    from datetime import UTC
+
+    from tiffin.compliance import audit, chain
+    from tiffin.store.db import Database
+
+    settings = _settings(database_url)
+    if not settings.audit_signing_key:
+        _fail("exporting needs TIFFIN_AUDIT_SIGNING_KEY (tiffin audit keygen)")
+    assert settings.audit_signing_key is not None
+    key = chain.private_key(settings.audit_signing_key)
+    low, high = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (since, until))
+    db = Database(settings.database_url)
+    with db.engine.connect() as conn:
+        done = audit.export(conn, key, since=low, until=high, path=out)
+    db.dispose()
+    console.print(f"{done['entries']} entries written to {out}; public key {chain.public_hex(key)}")

@@ -24,6 +24,7 @@ from tiffin.care.inbox import InboxConsumer
 from tiffin.care.webhooks import CUSTOMER_LANE, WEBHOOK_LANE, CheckedWebhookChannel
 from tiffin.clock import Clock, SystemClock
 from tiffin.comms.watch import SentimentWatch
+from tiffin.compliance.audit import AuditConsumer
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
@@ -32,6 +33,8 @@ from tiffin.resilience.leases import hold, process_identity
 from tiffin.resilience.metrics import Metrics
 from tiffin.resilience.outbound import OutboundPolicy
 from tiffin.resilience.ratelimit import RateLimits
+from tiffin.risk.counters import counters_from
+from tiffin.risk.gate import RiskGate
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store import tables
@@ -44,8 +47,16 @@ from tiffin.workers.runner import Consumer, OutboxRunner
 log = logging.getLogger(__name__)
 
 
-def default_consumers(engine: Engine | None = None) -> list[Consumer]:
-    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), SentimentWatch(), TrustedReview()]
+def default_consumers(
+    engine: Engine | None = None, audit_key: str | None = None, *, audit: bool = True
+) -> list[Consumer]:
+    consumers: list[Consumer] = [
+        InboxConsumer(),
+        AnomalyConsumer(engine or Engine()),
+        SentimentWatch(),
+        TrustedReview(),
+    ]
+    return [*consumers, AuditConsumer(audit_key)] if audit else consumers
 
 
 @dataclass
@@ -69,6 +80,7 @@ class Platform:
     heartbeats: dict[str, datetime] = field(default_factory=dict)  # last good round per loop
     health: HealthWatch = field(default_factory=HealthWatch)
     _metrics: Metrics | None = None
+    _risk_gate: RiskGate | None = None
     identity: str = field(default_factory=process_identity)  # as a lease holder
     # The write slots' limiter per event loop (a limiter belongs to the loop it was made in;
     # tests run several loops in turn). See tiffin.api.writes.
@@ -86,6 +98,16 @@ class Platform:
                 self.clock.now,
             )
         return self._metrics
+
+    @property
+    def risk_gate(self) -> RiskGate:
+        """Order placement's and coupon redemption's risk checkpoints (one per process)."""
+        if self._risk_gate is None:
+            self._risk_gate = RiskGate(
+                counters_from(self.settings.risk_counters_url),
+                enabled=self.settings.risk_on_orders,
+            )
+        return self._risk_gate
 
     @property
     def anomaly_engine(self) -> Engine:
@@ -158,7 +180,15 @@ class Platform:
 
     def outbox_runner(self) -> OutboxRunner:
         if self.runner is None:
-            self.runner = OutboxRunner(self.db, self.clock, default_consumers(self.anomaly_engine))
+            self.runner = OutboxRunner(
+                self.db,
+                self.clock,
+                default_consumers(
+                    self.anomaly_engine,
+                    self.settings.audit_signing_key,
+                    audit=self.settings.audit_chain,
+                ),
+            )
         return self.runner
 
     def notification_sender(self) -> NotificationSender:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,13 @@ class Settings(BaseSettings):
         default=4,
         ge=1,
         description="Writing API requests worked on at once on PostgreSQL (SQLite: always 1).",
+    )
+    risk_on_orders: bool = Field(
+        default=True, description="Order placement and coupon redemption pass risk control."
+    )
+    risk_counters_url: str | None = Field(
+        default=None,
+        description="Redis URL for risk's sliding-window counters; unset: in-process counters.",
     )
     run_workers: bool = Field(default=True, description="Run the outbox workers inside serve.")
     demo_day: bool = Field(
@@ -96,6 +103,26 @@ class Settings(BaseSettings):
     lockout_after_failures: int = Field(default=5, ge=1)
     lockout_base_seconds: float = Field(default=30.0, gt=0)
     lockout_max_seconds: float = Field(default=3600.0, gt=0)
+
+    production: bool = Field(
+        default=False, description="Production mode: refuse to start without the secrets it needs."
+    )
+    audit_chain: bool = Field(
+        default=True, description="Append every outbox event to the hash-chained audit log."
+    )
+    audit_signing_key: str | None = Field(
+        default=None,
+        description="Ed25519 seed (64 hex digits) that signs the audit chain's checkpoints "
+        "(tiffin audit keygen makes one); required in production.",
+    )
+
+    @model_validator(mode="after")
+    def _production_has_its_secrets(self) -> Settings:
+        if self.production and not self.audit_signing_key:
+            raise ValueError(
+                "production mode needs TIFFIN_AUDIT_SIGNING_KEY: the audit chain must be signed"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

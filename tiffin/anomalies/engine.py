@@ -52,9 +52,11 @@ def handle(
     *,
     playbook: Playbook | None = None,
     policy: CompensationPolicy | None = None,
+    hold_case_id: str | None = None,
 ) -> str | None:
     """Record ``detection`` and, if it is new, carry out the playbook; returns the new
-    anomaly's id, or None when it merged into an earlier one."""
+    anomaly's id, or None when it merged into an earlier one. ``hold_case_id``: a risk
+    review holds the grant until that case is settled."""
     order = uow.orders.require(detection.order_id, for_update=True)
     tenant_id = order.tenant_id
     playbook = playbook or queries.playbook_for(uow, tenant_id)
@@ -63,7 +65,7 @@ def handle(
     )
     if not opened.new:
         return None
-    ports = DatabasePorts(uow, engine, order, opened.id, policy)
+    ports = DatabasePorts(uow, engine, order, opened.id, policy, hold_case_id)
     run_playbook(playbook.steps(detection.type), detection, ports)
     return opened.id
 
@@ -77,13 +79,16 @@ class DatabasePorts:
     order: Order
     anomaly_id: str
     policy: CompensationPolicy | None = None
+    hold_case_id: str | None = None
 
     def redispatch(self, d: Detection) -> Redispatched:
         outcome, escalate = redispatch(self.uow, self.engine, self.order, d)
         return Redispatched(outcome, escalate)
 
     def compensate(self, d: Detection) -> Compensated | None:
-        grant = compensate(self.uow, self.order, d, self.anomaly_id, self.policy)
+        grant = compensate(
+            self.uow, self.order, d, self.anomaly_id, self.policy, hold_case_id=self.hold_case_id
+        )
         what = care.given(grant)
         if grant is None or what is None:
             return None
@@ -147,6 +152,8 @@ def compensate(
     d: Detection,
     anomaly_id: str,
     policy: CompensationPolicy | None,
+    *,
+    hold_case_id: str | None = None,
 ) -> ledger.Grant | None:
     """The anomaly's grant under the tenant's policy, made once (cause ``anomaly:<id>``)."""
     claim = care.Claim(
@@ -162,6 +169,7 @@ def compensate(
         ),
         minutes_late=float(d.facts.get("minutes_late", 0) or 0),
         anomaly_id=anomaly_id,
+        hold_case_id=hold_case_id,
     )
     grant, _ = care.compensate(uow, claim, policy or policy_for(uow, order.tenant_id))
     return grant

@@ -7,6 +7,7 @@ orders). Every change is logged as an action on the anomaly, so its detail page 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +25,17 @@ from tiffin.anomalies.engine import (
     tell_merchant,
 )
 from tiffin.anomalies.playbook import Step
+from tiffin.care import holds
 from tiffin.domain.anomalies import AnomalyType, Detection, Liability, Reason, Severity
 from tiffin.domain.events import FeedbackGiven, ProblemReported
 from tiffin.domain.order import OrderStatus
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import visible_order
+from tiffin.risk import features as risk_features
+from tiffin.risk import service as risk
+from tiffin.risk.model import Checkpoint, RiskBlocked, Verdict
+from tiffin.risk.service import Assessment
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
@@ -195,8 +201,11 @@ def report_problem(
     problem: str,
     photo_ref: str | None,
     note: str,
-) -> str:
-    """A customer reports missing, wrong or damaged items on a delivered order."""
+    device_id: str | None = None,
+) -> Reported:
+    """A customer reports missing, wrong or damaged items on a delivered order. The claim
+    passes the risk checkpoint first: block refuses it (nothing opens; the caller commits the
+    recorded decision and answers 403), review holds its payout and opens a case."""
     if customer.role is not Role.CUSTOMER:
         raise Forbidden("only the customer who ordered can report a problem", code="customer_only")
     if problem not in ITEM_PROBLEMS:
@@ -205,15 +214,39 @@ def report_problem(
     if order.status is not OrderStatus.DELIVERED:
         raise Conflict("only a delivered order can have item problems", code="not_delivered")
     now = uow.clock.now()
-    handle(
-        uow, engine, item_problem(order.id, now, problem=problem, photo_ref=photo_ref, note=note)
-    )
-    found = uow.conn.execute(
-        select(a.id).where(a.order_id == order.id, a.type == AnomalyType.ITEM_PROBLEM.value)
-    ).scalar_one()
+    claimed = select(a.id).where(a.order_id == order.id, a.type == AnomalyType.ITEM_PROBLEM.value)
+    if device_id is not None:
+        risk_features.remember_device(uow, order.tenant_id, device_id, order.customer_id)
+    verdict = None
+    if uow.conn.execute(claimed).first() is None:  # a repeated report merges, unassessed
+        subject = risk_features.Subject(
+            order.tenant_id,
+            order.customer_id,
+            order.id,
+            device_id,
+            order_total_cents=order.total_cents,
+            claim_cents=order.total_cents,
+            counts_this_claim=True,
+        )
+        verdict = risk.assess(uow, Checkpoint.CLAIM, subject)
+        if verdict.verdict is Verdict.BLOCK:
+            return Reported(None, verdict)
+    detection = item_problem(order.id, now, problem=problem, photo_ref=photo_ref, note=note)
+    hold = verdict.case_id if verdict else None
+    handle(uow, engine, detection, hold_case_id=hold)
+    if verdict is not None and hold is not None and verdict.due_at is not None:
+        holds.tell_checking(
+            uow,
+            tenant_id=order.tenant_id,
+            customer_id=order.customer_id,
+            order_id=order.id,
+            case_id=hold,
+            due=verdict.due_at,
+        )
+    found = str(uow.conn.execute(claimed).scalar_one())
     uow.emit(
         ProblemReported(
-            aggregate_id=str(found),
+            aggregate_id=found,
             tenant_id=order.tenant_id,
             at=now,
             actor=customer.actor,
@@ -221,7 +254,23 @@ def report_problem(
             text=f"{problem}: {note}" if note else problem,
         )
     )
-    return str(found)
+    return Reported(found, verdict)
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A problem report's outcome: the anomaly opened (None when blocked), and the risk call."""
+
+    anomaly_id: str | None
+    risk: Assessment | None
+
+    def raise_if_blocked(self) -> None:
+        if self.risk is not None and self.risk.verdict is Verdict.BLOCK:
+            raise RiskBlocked(
+                "this claim cannot be accepted automatically; contact support "
+                f"(reason {self.risk.reason_code})",
+                reason_code=self.risk.reason_code,
+            )
 
 
 def give_feedback(

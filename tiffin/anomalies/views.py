@@ -3,9 +3,9 @@ how an anomaly was handled."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, status
 
 from tiffin.anomalies import service
 from tiffin.anomalies.schemas import (
@@ -93,11 +93,17 @@ def close(
     responses=error_responses(409),
 )
 def report_problem(
-    order_id: str, body: ProblemIn, platform: PlatformDep, principal: CurrentPrincipal
+    order_id: str,
+    body: ProblemIn,
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    device_id: Annotated[str | None, Header(alias="X-Device-Id", max_length=128)] = None,
 ) -> Done:
-    """Missing, wrong or damaged items on a delivered order (one report per order)."""
+    """Missing, wrong or damaged items on a delivered order (one report per order). Risk
+    control may refuse the claim (403 ``risk_blocked``) or hold its payout for a check
+    (outcome ``under_review``)."""
     with platform.uow() as uow:
-        anomaly_id = service.report_problem(
+        reported = service.report_problem(
             uow,
             platform.anomaly_engine,
             principal,
@@ -105,9 +111,12 @@ def report_problem(
             problem=body.problem,
             photo_ref=body.photo_ref,
             note=body.note,
+            device_id=device_id,
         )
-        uow.commit()
-    return Done(id=anomaly_id, outcome="reported")
+        uow.commit()  # a block's decision is kept: it feeds the rule statistics
+    reported.raise_if_blocked()
+    held = reported.risk is not None and reported.risk.case_id is not None
+    return Done(id=str(reported.anomaly_id), outcome="under_review" if held else "reported")
 
 
 @router.get("/me/anomalies")

@@ -19,6 +19,7 @@ from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
 from tiffin.comms.views import router as comms_router
+from tiffin.compliance.views import router as compliance_router
 from tiffin.dispatch.views import router as dispatch_router
 from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
@@ -27,6 +28,7 @@ from tiffin.platform import Platform
 from tiffin.resilience.views import CountAnswers
 from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
+from tiffin.risk.views import router as risk_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
 from tiffin.trust.views import router as trust_router
@@ -107,6 +109,8 @@ def create_app(
         safety_router,
         dispatch_router,
         home.router,
+        risk_router,
+        compliance_router,
     ):
         app.include_router(router)
     return app

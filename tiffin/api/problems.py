@@ -63,7 +63,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TiffinError)
     async def _tiffin(_: Request, exc: TiffinError) -> JSONResponse:
         retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else None
-        return _problem(exc.status, exc.code, exc.title, exc.detail, retry_after)
+        shown = {k: exc.extra.get(k) for k in getattr(exc, "exposed", ())}
+        return _problem(exc.status, exc.code, exc.title, exc.detail, retry_after, **shown)
 
     @app.exception_handler(IntegrityError)
     async def _race(_: Request, exc: IntegrityError) -> JSONResponse:

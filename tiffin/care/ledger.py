@@ -19,12 +19,16 @@ from sqlalchemy import func, insert, select, update
 
 from tiffin.care.policy import Decision, Instrument, Segment
 from tiffin.domain.anomalies import Liability
+from tiffin.domain.events import DecisionRecorded, OperatorActed
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.store import tables
 from tiffin.store.locks import lock
 from tiffin.store.uow import UnitOfWork
+
+HELD = "held"  # waiting for a risk review: nothing paid yet
+REFUSED = "refused"  # a review found abuse: never paid
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,11 @@ def grant(
     payer: str,
     policy_version: int,
     anomaly_id: str | None = None,
+    held: bool = False,
 ) -> tuple[Grant | None, bool]:
     """Record the decision as a grant; returns (grant, created). Nothing to grant → (None, False).
-    A second call for the same order and cause returns the first grant, created=False."""
+    A second call for the same order and cause returns the first grant, created=False. A held
+    grant (risk review) posts nothing and its coupon stays void until ``release``."""
     existing = find_grant(uow, order_id, cause)
     if existing is not None:
         return existing, False
@@ -164,24 +170,37 @@ def grant(
         "payer": payer,
         "policy_version": policy_version,
         "reason": decision.why,
-        "status": "granted",
+        "status": HELD if held else "granted",
         "created_at": now,
     }
     uow.conn.execute(insert(tables.grants).values(row))
-    postings = []
-    if decision.cost_cents:
-        assert tier is not None
-        postings.append(
-            (_customer_account(customer_id, tier.instrument.value), decision.cost_cents)
+    if not held:
+        _post(uow, tenant_id, grant_id, "grant", _postings(row), now)
+    uow.emit(
+        DecisionRecorded(
+            aggregate_id=grant_id,
+            tenant_id=tenant_id,
+            at=now,
+            reason=decision.why,
+            kind="compensation",
+            facts={
+                k: row[k]
+                for k in (
+                    "order_id",
+                    "customer_id",
+                    "cause",
+                    "instrument",
+                    "tier",
+                    "amount_cents",
+                    "refund_cents",
+                    "liable",
+                    "payer",
+                    "policy_version",
+                    "status",
+                )
+            },
         )
-    if decision.refund_cents:
-        postings.append(
-            (_customer_account(customer_id, Instrument.REFUND.value), decision.refund_cents)
-        )
-    total = sum(amount for _, amount in postings)
-    if total:
-        postings.append((payer, -total))
-    _post(uow, tenant_id, grant_id, "grant", postings, now)
+    )
     if tier is not None and tier.instrument is Instrument.COUPON:
         uow.conn.execute(
             insert(tables.coupons).values(
@@ -194,10 +213,66 @@ def grant(
                 min_spend_cents=tier.min_spend_cents,
                 expires_at=now + timedelta(days=tier.expires_days),
                 used_at=None,
-                void=False,
+                void=held,
             )
         )
     return _grant(row), True
+
+
+def _postings(row: dict[str, Any]) -> list[tuple[str, int]]:
+    """The balanced entries a grant pays: the customer's accounts credited, the payer charged."""
+    customer_id = str(row["customer_id"])
+    postings = []
+    if row["amount_cents"]:
+        postings.append((_customer_account(customer_id, row["instrument"]), row["amount_cents"]))
+    if row["refund_cents"]:
+        postings.append(
+            (_customer_account(customer_id, Instrument.REFUND.value), row["refund_cents"])
+        )
+    total = sum(amount for _, amount in postings)
+    if total:
+        postings.append((str(row["payer"]), -total))
+    return postings
+
+
+def settle_held(uow: UnitOfWork, grant_id: str, *, release: bool, reason: str) -> Grant | None:
+    """Pay a held grant (release) or refuse it, once: the second call finds it settled and
+    returns None, so a retried release never pays twice."""
+    g = tables.grants.c
+    now = uow.clock.now()
+    values: dict[str, object] = {"status": "granted" if release else REFUSED}
+    if not release:
+        values["reversal_reason"] = reason
+    done = uow.conn.execute(
+        update(tables.grants).where(g.id == grant_id, g.status == HELD).values(**values)
+    )
+    if done.rowcount != 1:
+        return None
+    row = dict(uow.conn.execute(select(tables.grants).where(g.id == grant_id)).mappings().one())
+    if release:
+        _post(uow, row["tenant_id"], grant_id, "grant", _postings(row), now)
+        coupon = tables.coupons.c
+        uow.conn.execute(
+            update(tables.coupons).where(coupon.grant_id == grant_id).values(void=False)
+        )
+    return _grant(row)
+
+
+def recharge(uow: UnitOfWork, grant_id: str, *, liable: Liability, payer: str) -> int:
+    """Move a paid grant's charge to another party (a dispute was upheld): the old payer is
+    credited and the new one charged the same, in one balanced entry; returns the cents moved
+    (0 when the payer is already right or nothing was paid)."""
+    g = tables.grants.c
+    row = uow.conn.execute(select(tables.grants).where(g.id == grant_id)).mappings().one()
+    moved = int(row["amount_cents"]) + int(row["refund_cents"])
+    if row["status"] != "granted" or row["payer"] == payer or not moved:
+        return 0
+    postings = [(str(row["payer"]), moved), (payer, -moved)]
+    _post(uow, row["tenant_id"], grant_id, "recharge", postings, uow.clock.now())
+    uow.conn.execute(
+        update(tables.grants).where(g.id == grant_id).values(liable=liable.value, payer=payer)
+    )
+    return moved
 
 
 def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str) -> Grant:
@@ -214,6 +289,8 @@ def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str)
         raise NotFound(f"no grant with id {grant_id!r}", resource="grant")
     if row["status"] == "reversed":
         raise Conflict("this grant was already reversed", code="already_reversed")
+    if row["status"] in (HELD, REFUSED):
+        raise Conflict("this grant was never paid: settle its risk case", code="not_paid")
     now = uow.clock.now()
     coupon = tables.coupons.c
     used = uow.conn.execute(
@@ -223,7 +300,9 @@ def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str)
         raise Conflict("the coupon was already spent; it cannot be reversed", code="coupon_used")
     p = tables.ledger_postings.c
     original = uow.conn.execute(
-        select(p.account, p.amount_cents).where(p.grant_id == grant_id, p.entry == "grant")
+        select(p.account, p.amount_cents).where(
+            p.grant_id == grant_id, p.entry.in_(("grant", "recharge"))
+        )
     ).all()
     _post(uow, row["tenant_id"], grant_id, "reversal", [(a, -int(v)) for a, v in original], now)
     uow.conn.execute(update(tables.coupons).where(coupon.grant_id == grant_id).values(void=True))
@@ -234,6 +313,16 @@ def reverse(uow: UnitOfWork, operator: Principal, grant_id: str, *, reason: str)
         "reversal_reason": reason,
     }
     uow.conn.execute(update(tables.grants).where(g.id == grant_id).values(**values))
+    uow.emit(
+        OperatorActed(
+            aggregate_id=grant_id,
+            tenant_id=row["tenant_id"],
+            at=now,
+            actor=operator.actor,
+            kind="care.grant_reversed",
+            facts={"reason": reason},
+        )
+    )
     return _grant({**row, **values})
 
 

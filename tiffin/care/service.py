@@ -19,6 +19,10 @@ from tiffin.care.coalesce import CoalesceRules
 from tiffin.care.policy import CompensationPolicy, Context, Decision, decide, decide_make_good
 from tiffin.domain.anomalies import AnomalyType, Liability, Severity
 from tiffin.domain.ids import new_id
+from tiffin.risk import cases as risk_cases
+from tiffin.risk import service as risk
+from tiffin.risk.features import Subject
+from tiffin.risk.model import Checkpoint, Verdict
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
@@ -42,11 +46,13 @@ class Claim:
     payer: str
     minutes_late: float = 0.0
     anomaly_id: str | None = None
+    hold_case_id: str | None = None  # a risk review holds the payout until the case is settled
 
 
 def given(grant: ledger.Grant | None) -> notify.Given | None:
-    """What a message says was given, from the grant made (nothing without one)."""
-    if grant is None:
+    """What a message says was given, from the grant made (nothing without one, nor while a
+    risk review holds it)."""
+    if grant is None or grant.status != "granted":
         return None
     return notify.Given(
         grant.instrument, grant.amount_cents, grant.refund_cents, grant.points_multiplier
@@ -91,7 +97,10 @@ def compensate(
             words=f"The daily compensation budget ({policy.daily_budget_cents} cents) is "
             "reached: grants now degrade to cheaper tiers.",
         )
-    return ledger.grant(
+    verdict, case_id = Verdict.REVIEW, claim.hold_case_id
+    if case_id is None:
+        verdict, case_id = _grant_checkpoint(uow, claim, decision)
+    made, created = ledger.grant(
         uow,
         tenant_id=claim.tenant_id,
         customer_id=claim.customer_id,
@@ -102,7 +111,34 @@ def compensate(
         payer=claim.payer,
         policy_version=policy.version,
         anomaly_id=claim.anomaly_id,
+        held=verdict is not Verdict.APPROVE,
     )
+    if created and made is not None and case_id is not None:
+        risk_cases.attach_grant(uow, case_id, made.id)
+    if created and made is not None and verdict is Verdict.BLOCK:
+        made = ledger.settle_held(uow, made.id, release=False, reason="risk: blocked") or made
+    return made, created
+
+
+def _grant_checkpoint(
+    uow: UnitOfWork, claim: Claim, decision: Decision
+) -> tuple[Verdict, str | None]:
+    """A grant from the tenant's threshold passes the risk grant checkpoint: review holds it
+    and opens a case; block refuses it (an automatic grant has nobody to answer a 4xx to).
+    Returns (verdict, case id)."""
+    total = decision.cost_cents + decision.refund_cents
+    threshold = risk.thresholds_for(uow, claim.tenant_id).grant_threshold_cents
+    if not decision.grants_anything or total < threshold:
+        return Verdict.APPROVE, None
+    subject = Subject(
+        claim.tenant_id,
+        claim.customer_id,
+        claim.order_id,
+        order_total_cents=claim.order_total_cents,
+        claim_cents=total,
+    )
+    verdict = risk.assess(uow, Checkpoint.GRANT, subject)
+    return verdict.verdict, verdict.case_id
 
 
 def tell(

@@ -179,6 +179,44 @@ class WorkloadCapsChanged(DomainEvent):
         }
 
 
+# Decisions and operator actions the audit chain records (issue 16): the aggregate is what
+# was decided or acted on (a risk decision, a grant, a case, a dispute, a rule).
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecisionRecorded(DomainEvent):
+    """An automatic decision: a risk verdict, a compensation grant and its liability call."""
+
+    topic: ClassVar[str] = "audit.decision"
+    kind: str  # risk, compensation
+    facts: dict[str, Any]
+
+    def _data(self) -> dict[str, Any]:
+        return {"kind": self.kind, "facts": self.facts}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        return {"kind": str(data["kind"]), "facts": dict(data["facts"])}
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatorActed(DomainEvent):
+    """An operator's (or a merchant's, a rider's) action on a rule, a case or a dispute."""
+
+    topic: ClassVar[str] = "audit.action"
+    kind: str  # e.g. risk.rule_saved, risk.case_resolved, compliance.dispute_decided
+    facts: dict[str, Any]
+
+    def _data(self) -> dict[str, Any]:
+        return {"kind": self.kind, "facts": self.facts}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        return {"kind": str(data["kind"]), "facts": dict(data["facts"])}
+
+
 # An order's steps: the aggregate is the order.
 
 
@@ -385,6 +423,8 @@ _EVERY_TYPE: tuple[type[DomainEvent], ...] = (
     WorkloadCapsChanged,
     FeedbackGiven,
     ProblemReported,
+    DecisionRecorded,
+    OperatorActed,
     OrderPlaced,
     *ORDER_EVENTS.values(),
 )

@@ -15,6 +15,8 @@ from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.coupons import redeem
 from tiffin.ordering.promise import promised_at
+from tiffin.risk.features import Subject
+from tiffin.risk.gate import RiskGate
 from tiffin.store.uow import UnitOfWork
 
 
@@ -34,6 +36,8 @@ def place_order(
     dropoff_note: str | None = None,
     coupon_id: str | None = None,
     catalog: CheckoutCatalog | None = None,
+    risk: RiskGate | None = None,
+    device_id: str | None = None,
 ) -> Order:
     """Place an order for the calling customer; prices are the menu's, never the client's.
     A coupon from the customer's wallet is checked and spent in the same transaction.
@@ -93,6 +97,11 @@ def place_order(
         )
     except IllegalTransition as exc:
         raise Invalid(exc.detail, code=exc.code) from None
+    if risk is not None:  # a block raises RiskBlocked: nothing is placed, the coupon unspent
+        subject = Subject(
+            tenant.id, customer.id, order.id, device_id, order_total_cents=order.total_cents
+        )
+        risk.check_order(uow, subject, coupon=coupon_id is not None)
     uow.orders.add(order)
     return order
 

@@ -46,6 +46,7 @@ async def place_order(
     platform: PlatformDep,
     principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey,
+    device_id: Annotated[str | None, Header(alias="X-Device-Id", max_length=128)] = None,
 ) -> JSONResponse:
     await platform.limits.ahit("orders", f"user:{principal.user_id}")
     await platform.limits.ahit("orders_per_ip", f"ip:{client_ip(request)}")
@@ -61,6 +62,8 @@ async def place_order(
             dropoff_note=body.dropoff_note,
             coupon_id=body.coupon_id,
             catalog=platform.catalog,
+            risk=platform.risk_gate,
+            device_id=device_id,
         )
         return OrderRead.of(order)
 

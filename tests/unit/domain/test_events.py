@@ -13,10 +13,12 @@ from tiffin.domain.events import (
     EVENT_TYPES,
     ORDER_EVENTS,
     Actor,
+    DecisionRecorded,
     DomainEvent,
     FeedbackGiven,
     OfferMade,
     OfferRejected,
+    OperatorActed,
     OrderCancelled,
     OrderPlaced,
     OrderStatusChanged,
@@ -68,6 +70,12 @@ def examples() -> list[DomainEvent]:
         ),
         FeedbackGiven(aggregate_id="anm_1", **COMMON, order_id="ord_1", text="太慢", rating=2),
         ProblemReported(aggregate_id="anm_1", **COMMON, order_id="ord_1", text="missing: soup"),
+        DecisionRecorded(
+            aggregate_id="rsk_1", **COMMON, kind="risk", facts={"verdict": "review", "score": 60}
+        ),
+        OperatorActed(
+            aggregate_id="rcs_1", **COMMON, kind="risk.case_resolved", facts={"outcome": "x"}
+        ),
     ]
 
 

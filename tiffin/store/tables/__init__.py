@@ -34,6 +34,17 @@ from tiffin.store.tables.leases import leases
 from tiffin.store.tables.messaging import consumer_offsets, idempotency_keys, inbox_messages, outbox
 from tiffin.store.tables.orders import offers, order_lines, order_transitions, orders
 from tiffin.store.tables.people import customers, menu_items, merchants, rider_shifts, riders
+from tiffin.store.tables.risk import (
+    audit_checkpoints,
+    audit_log,
+    liability_disputes,
+    risk_case_notes,
+    risk_cases,
+    risk_decisions,
+    risk_devices,
+    risk_rules,
+    risk_settings,
+)
 from tiffin.store.tables.safety import risk_zones
 from tiffin.store.tables.security import (
     account_reviews,
@@ -50,6 +61,15 @@ from tiffin.store.tables.tenancy import (
 )
 
 __all__ = [
+    "audit_checkpoints",
+    "audit_log",
+    "liability_disputes",
+    "risk_case_notes",
+    "risk_cases",
+    "risk_decisions",
+    "risk_devices",
+    "risk_rules",
+    "risk_settings",
     "loop_closures",
     "sentiment_records",
     "sentiment_waves",
