@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import textwrap
 from collections.abc import Iterator
 from functools import cache
@@ -91,11 +92,16 @@ def _raised(fn: Any) -> frozenset[tuple[int, str]]:
         if tree is None:
             continue
         scope = current.__globals__
+        caught = _caught(tree, scope)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 target = _resolve(node.func, scope)
                 if isinstance(target, type) and issubclass(target, TiffinError):
-                    found.add((target.status, _code(node, target)))
+                    passed_on = _passed_on(node, caught)
+                    if passed_on is None:
+                        found.add((target.status, _code(node, target)))
+                    else:
+                        found |= {(target.status, code) for code in _domain_codes(passed_on)}
             elif isinstance(node, ast.Name | ast.Attribute):
                 target = _resolve(node, scope)
                 if isinstance(target, FunctionType):
@@ -122,6 +128,54 @@ def _resolve(node: ast.expr, scope: dict[str, Any]) -> Any:
         if isinstance(owner, ModuleType | type):
             return getattr(owner, node.attr, None)
     return None
+
+
+def _caught(tree: ast.AST, scope: dict[str, Any]) -> dict[str, type]:
+    """``except IllegalTransition as exc``: the names bound to caught exception classes."""
+    return {
+        node.name: kind
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ExceptHandler) and node.name and node.type is not None
+        if isinstance(kind := _resolve(node.type, scope), type)
+    }
+
+
+def _passed_on(call: ast.Call, caught: dict[str, type]) -> type | None:
+    """``Conflict(exc.detail, code=exc.code)``: a domain error's code passed on as it is."""
+    for keyword in call.keywords:
+        value = keyword.value
+        if (
+            keyword.arg == "code"
+            and isinstance(value, ast.Attribute)
+            and isinstance(value.value, ast.Name)
+        ):
+            return caught.get(value.value.id)
+    return None
+
+
+@cache
+def _domain_codes(kind: type) -> frozenset[str]:
+    """Every code a pure-domain exception class is raised with, in the package defining it."""
+    package = kind.__module__.rpartition(".")[0]
+    default = inspect.signature(kind).parameters.get("code")
+    codes = {default.default} if default is not None and isinstance(default.default, str) else set()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(package + ".") or module is None:
+            continue
+        try:
+            tree = ast.parse(inspect.getsource(module))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == kind.__name__
+            ):
+                for keyword in node.keywords:
+                    if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
+                        codes.add(str(keyword.value.value))
+    return frozenset(codes)
 
 
 def _code(call: ast.Call, cls: type[TiffinError]) -> str:
