@@ -185,11 +185,11 @@ def build(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=app.openapi_tags,
     )
-    routes = {
-        (method, route.path_format): route
+    routes: dict[tuple[str, str], Any] = {
+        (str(method), str(route.path_format)): route
         for route in iter_route_contexts(app.routes)
-        if getattr(route, "endpoint", None) is not None and getattr(route, "methods", None)
-        for method in route.methods
+        if getattr(route, "endpoint", None) is not None
+        for method in getattr(route, "methods", None) or ()
     }
     _describe_problems(schema, routes)
     _describe_readiness(schema)
