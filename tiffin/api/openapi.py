@@ -57,6 +57,25 @@ OPERATION_ID_OVERRIDES = {
     "health_metrics": "health_metrics",
 }
 
+# Summaries FastAPI makes from a function name that reads badly as a title (a route can also
+# pass ``summary=`` itself).
+SUMMARY_OVERRIDES = {
+    "health_live": "Liveness",
+    "health_ready": "Readiness",
+    "auth_token": "Log in (OAuth2 password form)",
+    "account_reviews_approve": "Approve an account",
+    "account_reviews_refuse": "Refuse an account",
+    "anomalies_take": "Take an anomaly",
+    "anomalies_close": "Close an anomaly",
+    "anomalies_feedback": "Rate how an anomaly was handled",
+    "care_report": "Care report",
+    "incidents_review": "Incident review (Markdown)",
+    "trust_of": "Trust score of a customer, rider or merchant",
+    "status_json": "Status (JSON)",
+    "status_page": "Status page (HTML)",
+    "dispatch_forecast": "Demand forecast",
+}
+
 _SINGULAR = {"anomalies": "anomaly", "statuses": "status"}
 
 
@@ -191,6 +210,9 @@ def build(app: FastAPI) -> dict[str, Any]:
         if getattr(route, "endpoint", None) is not None
         for method in getattr(route, "methods", None) or ()
     }
+    for operations in schema.get("paths", {}).values():
+        for op in operations.values():
+            op["summary"] = SUMMARY_OVERRIDES.get(op.get("operationId", ""), op.get("summary"))
     _describe_problems(schema, routes)
     _describe_readiness(schema)
     _add_examples(schema)
