@@ -7,7 +7,7 @@ DEV    := $(VENV)/.installed-dev
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint client clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,14 @@ bench: $(DEV)
 	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json
 	$(BIN)/python bench/sentiment.py
 
+## client: the OpenAPI document in build/openapi.json and a Python client generated from it in build/tiffin_client (not committed)
+client: $(DEV)
+	$(BIN)/tiffin openapi --output build/openapi.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path build/openapi.json \
+		--output-path build/tiffin_client --meta none --overwrite
+
 lint: $(DEV)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy && $(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) tiffin.db tiffin.db-wal tiffin.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build tiffin.db tiffin.db-wal tiffin.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -420,6 +420,30 @@ def sentiment_command(
             typer.echo(json.dumps(classify(line.rstrip("\r\n")).as_json(), ensure_ascii=False))
 
 
+@app.command("openapi")
+def openapi_command(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="write here instead of stdout"),
+    ] = None,
+) -> None:
+    """Print the OpenAPI document clients are generated from (connects to no database)."""
+    import tempfile
+
+    from tiffin.api.app import create_app
+    from tiffin.platform import Platform
+
+    with tempfile.TemporaryDirectory(prefix="tiffin-openapi-") as scratch:
+        settings = Settings(database_url=f"sqlite:///{Path(scratch) / 'unused.db'}")
+        document = create_app(platform=Platform.build(settings)).openapi()
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m tiffin`
     try:
         app()

@@ -125,6 +125,9 @@ def sign_up_customer(
 def sign_up_merchant(
     body: MerchantSignup, request: Request, platform: PlatformDep
 ) -> SignupAccepted:
+    """A kitchen applies to join; it stays closed and hidden from customers until an operator
+    approves it."""
+
     def merchant(uow: UnitOfWork, tenant_id: str) -> str:
         made = register_merchant(
             uow,
@@ -144,6 +147,8 @@ def sign_up_merchant(
 
 @router.post("/auth/riders", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429))
 def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) -> SignupAccepted:
+    """A rider applies to join; they get no offers until an operator approves them."""
+
     def rider(uow: UnitOfWork, tenant_id: str) -> str:
         made = register_rider(uow, tenant_id=tenant_id, name=body.name, vehicle=body.vehicle)
         vetting.start_review(
@@ -158,6 +163,7 @@ def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) ->
 def create_operator(
     body: OperatorCreate, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> AccountRead:
+    """An operator adds another operator to their tenant."""
     password_hash = service.hash_password(body.password)  # before the write lock, not in it
     with open_uow() as uow:
         user = service.create_user(
@@ -247,6 +253,7 @@ def change_password(
 
 @router.get("/me")
 def who_am_i(principal: CurrentPrincipal) -> AccountRead:
+    """The caller's account: role, tenant and the merchant or rider it speaks for."""
     return _account(principal)
 
 

@@ -44,12 +44,14 @@ def list_anomalies(
 def get_anomaly(
     anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> AnomalyDetail:
+    """One abnormal order: what was detected, why, the playbook's steps and the notes."""
     with open_uow(read_only=True) as uow:
         return AnomalyDetail(**service.detail(uow, principal, anomaly_id))
 
 
 @router.post("/anomalies/{anomaly_id}/take", responses=error_responses(409))
 def take(anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal) -> Done:
+    """An operator takes the anomaly, so two people do not work on it at once."""
     with open_uow() as uow:
         service.take(uow, principal, anomaly_id)
         uow.commit()
@@ -60,6 +62,7 @@ def take(anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal)
 def add_note(
     anomaly_id: str, body: NoteIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> Done:
+    """An operator adds a note to the anomaly's record."""
     with open_uow() as uow:
         service.note(uow, principal, anomaly_id, body.text)
         uow.commit()
@@ -81,6 +84,7 @@ def run_action(
 def close(
     anomaly_id: str, body: CloseIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> Done:
+    """An operator closes the anomaly with its resolution."""
     with open_uow() as uow:
         service.close(uow, principal, anomaly_id, body.resolution)
         uow.commit()

@@ -12,7 +12,7 @@ from tiffin import __version__
 from tiffin.accounts.views import reviews_router as vetting_router
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
-from tiffin.api import home, problems
+from tiffin.api import home, openapi, problems
 from tiffin.api.guards import BodyLimit, SecurityHeaders
 from tiffin.api.request_log import LogRequests
 from tiffin.care.views import router as care_router
@@ -78,9 +78,11 @@ def create_app(
         lifespan=lifespan,
         openapi_tags=OPENAPI_TAGS,
         swagger_ui_parameters={"persistAuthorization": True},
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.platform = platform
     problems.install(app)
+    openapi.install(app)
 
     app.add_middleware(CountAnswers, platform=platform)
     app.add_middleware(LogRequests)

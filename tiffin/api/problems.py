@@ -18,13 +18,25 @@ from tiffin.errors import TiffinError, TooManyRequests
 MEDIA_TYPE = "application/problem+json"
 
 
+class ValidationDetail(BaseModel):
+    """One field a request got wrong: where, what, and pydantic's name for the kind."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
 class Problem(BaseModel):
+    """RFC 9457 problem details, plus ``code`` (stable, for machines) and, for a refused
+    request body, ``errors`` (one per field)."""
+
     type: str = "about:blank"
     title: str
     status: int
     detail: str
     code: str
-    errors: list[dict[str, Any]] | None = None
+    instance: str | None = None
+    errors: list[ValidationDetail] | None = None
 
 
 RETRY_AFTER_SECONDS = 5
@@ -52,9 +64,13 @@ def _problem(
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of the problem answers a route can give."""
+    """OpenAPI documentation of the problem answers a route can give, beyond those every route
+    can (``tiffin.api.openapi`` adds those and the ``code`` values each status can carry)."""
     return {
-        s: {"model": Problem, "description": "Problem", "content": {MEDIA_TYPE: {}}}
+        s: {
+            "description": "Problem",
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for s in statuses
     }
 

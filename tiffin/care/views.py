@@ -49,6 +49,7 @@ def _customer_id(principal: Principal) -> str:
 
 @router.get("/me/inbox")
 def inbox(open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep) -> list[MessageRead]:
+    """The messages sent to the calling customer (apologies, credits, news of their orders)."""
     customer_id = _customer_id(principal)
     with open_uow(read_only=True) as uow:
         found = page.of(messages_for(uow, customer_id))
@@ -86,6 +87,7 @@ def my_notifications(
 def reverse_grant(
     grant_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> GrantRead:
+    """An operator takes back a compensation grant given in error, with a reason."""
     with open_uow() as uow:
         grant = ledger.reverse(uow, principal, grant_id, reason=body.reason)
         uow.commit()
@@ -132,6 +134,7 @@ def call_list(
 def call_done(
     call_id: str, body: CallDoneIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> CallDoneRead:
+    """An operator records that a customer on the call list was called."""
     with open_uow() as uow:
         mark_call_done(
             uow,

@@ -29,6 +29,7 @@ router = APIRouter(
 def list_merchants(
     open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
 ) -> list[MerchantRead]:
+    """The merchants of the caller's tenant, for choosing where to order."""
     with open_uow(read_only=True) as uow:
         found = service.list_merchants(uow, principal, limit=page.rows, offset=page.offset)
     return [MerchantRead.of(m) for m in page.window(found)]
@@ -36,6 +37,7 @@ def list_merchants(
 
 @router.get("/me")
 def my_merchant(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> MerchantDetail:
+    """The merchant the calling merchant account runs, with its menu."""
     with open_uow(read_only=True) as uow:
         merchant = service.own_merchant(uow, principal)
         menu = [MenuItemRead.of(i) for i in service.menu_of(uow, merchant.id)]
@@ -46,6 +48,7 @@ def my_merchant(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> Merchan
 def update_my_merchant(
     body: MerchantUpdate, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MerchantRead:
+    """The merchant opens or closes its kitchen, or changes its preparation time."""
     with open_uow() as uow:
         merchant = service.update_merchant(
             uow, principal, is_open=body.is_open, prep_minutes=body.prep_minutes
@@ -58,6 +61,7 @@ def update_my_merchant(
 def add_menu_item(
     body: MenuItemCreate, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MenuItemRead:
+    """The merchant adds a dish to its menu."""
     with open_uow() as uow:
         item = service.add_menu_item(
             uow, principal, name=body.name, price_cents=body.price_cents, available=body.available
@@ -70,6 +74,7 @@ def add_menu_item(
 def update_menu_item(
     item_id: str, body: MenuItemUpdate, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MenuItemRead:
+    """The merchant changes a dish: price, name or whether it is available."""
     with open_uow() as uow:
         item = service.update_menu_item(
             uow,
@@ -87,6 +92,7 @@ def update_menu_item(
 def merchant_detail(
     merchant_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> MerchantDetail:
+    """One merchant and its menu, as a customer sees it before ordering."""
     with open_uow(read_only=True) as uow:
         merchant = service.merchant_in_tenant(uow, principal, merchant_id)
         customer_view = principal.role is Role.CUSTOMER

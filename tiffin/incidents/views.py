@@ -42,6 +42,7 @@ public = APIRouter(tags=["status"], responses=error_responses(404, 422))
 def open_incident(
     body: IncidentIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> IncidentRead:
+    """An operator opens an incident (an outage or a degradation) on named components."""
     with open_uow() as uow:
         incident_id = service.open_incident(
             uow,
@@ -69,6 +70,7 @@ def list_incidents(
     page: PageDep,
     state: State | None = None,
 ) -> list[IncidentRead]:
+    """The tenant's incidents, newest first, optionally by state."""
     with open_uow(read_only=True) as uow:
         found = page.window(
             queries.incidents_seen_by(
@@ -83,6 +85,7 @@ def list_incidents(
 def get_incident(
     incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> IncidentRead:
+    """One incident with its updates and whether it is confirmed."""
     with open_uow(read_only=True) as uow:
         return _read(uow, incident_id, principal.tenant_id)
 
@@ -191,6 +194,7 @@ def status_json(
 def status_html_page(
     open_uow: UowFactoryDep, clock: ClockDep, tenant: str | None = TenantSlug
 ) -> str:
+    """The public status page as HTML, for people (status.json is the same for machines)."""
     tenant_id = _tenant_id(open_uow, tenant)
     with open_uow(read_only=True) as uow:
         return status_html(status_page(uow, tenant_id, clock.now()))

@@ -48,6 +48,8 @@ async def place_order(
     idempotency_key: IdempotencyKey,
     device_id: Annotated[str | None, Header(alias="X-Device-Id", max_length=128)] = None,
 ) -> JSONResponse:
+    """A customer places an order; a retry with the same Idempotency-Key answers the first order
+    (header Idempotent-Replayed), never a second one."""
     await platform.limits.ahit("orders", f"user:{principal.user_id}")
     await platform.limits.ahit("orders_per_ip", f"ip:{client_ip(request)}")
     lines = [service.LineRequest(x.item_id, x.quantity) for x in body.items]
@@ -86,6 +88,8 @@ def list_orders(
     page: PageDep,
     status: OrderStatus | None = None,
 ) -> list[OrderRead]:
+    """The orders the caller may see (their own, their kitchen's, their deliveries, or the tenant's
+    for operators), newest first."""
     with open_uow(read_only=True) as uow:
         found = service.visible_orders(
             uow, principal, status=status, limit=page.rows, offset=page.offset
@@ -95,6 +99,7 @@ def list_orders(
 
 @router.get("/{order_id}")
 def get_order(order_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OrderRead:
+    """One order with its lines, prices and state, if the caller may see it."""
     with open_uow(read_only=True) as uow:
         return OrderRead.of(service.visible_order(uow, principal, order_id))
 
@@ -116,6 +121,7 @@ async def _act(
 
 @router.post("/{order_id}/accept", summary="Merchant accepts the order")
 async def accept(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    """The merchant takes the order on; it goes to the kitchen and to dispatch."""
     return await _act(platform, principal, order_id, Action.ACCEPT)
 
 
@@ -123,21 +129,25 @@ async def accept(order_id: str, platform: PlatformDep, principal: CurrentPrincip
 async def reject(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
 ) -> OrderRead:
+    """The merchant declines the order with a reason; the customer is refunded and told."""
     return await _act(platform, principal, order_id, Action.REJECT, body.reason)
 
 
 @router.post("/{order_id}/ready", summary="Merchant marks the food ready")
 async def ready(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    """The kitchen has finished: the rider can pick the food up."""
     return await _act(platform, principal, order_id, Action.MARK_READY)
 
 
 @router.post("/{order_id}/pickup", summary="Rider picked the food up")
 async def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    """The assigned rider has the food and is on the way."""
     return await _act(platform, principal, order_id, Action.PICK_UP)
 
 
 @router.post("/{order_id}/deliver", summary="Rider handed the food over")
 async def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
+    """The assigned rider handed the food over: the order is done."""
     return await _act(platform, principal, order_id, Action.DELIVER)
 
 
@@ -145,6 +155,7 @@ async def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrinci
 async def fail(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
 ) -> OrderRead:
+    """The delivery could not be made; the reason starts compensation and the operators' queue."""
     return await _act(platform, principal, order_id, Action.FAIL, body.reason)
 
 
@@ -152,4 +163,6 @@ async def fail(
 async def cancel(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
 ) -> OrderRead:
+    """Cancel the order with a reason: customers only before the merchant accepts, operators at any
+    time."""
     return await _act(platform, principal, order_id, Action.CANCEL, body.reason)

@@ -24,11 +24,14 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
+    """Liveness: the process answers (it checks nothing else)."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
 def readyz(platform: PlatformDep) -> JSONResponse:
+    """Readiness: database, migrations, outbox lag and the dispatcher's heartbeat; 503 with Retry-
+    After while not ready."""
     runner = platform.runner
     result = readiness(
         platform.db,

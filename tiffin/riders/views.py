@@ -25,6 +25,7 @@ def _shift(s: RiderShift) -> ShiftRead:
 def list_riders(
     open_uow: UowFactoryDep, principal: OperatorPrincipal, page: PageDep
 ) -> list[RiderRead]:
+    """Operators see the tenant's riders, with shift state and last known place."""
     with open_uow(read_only=True) as uow:
         riders = uow.riders.of_tenant(principal.tenant_id, limit=page.rows, offset=page.offset)
     return [RiderRead.of(r) for r in page.window(riders)]
@@ -32,6 +33,7 @@ def list_riders(
 
 @router.get("/riders/me")
 def my_rider(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> RiderRead:
+    """The calling rider's own record: shift state, location, vetting."""
     with open_uow(read_only=True) as uow:
         return RiderRead.of(service.own_rider(uow, principal))
 
@@ -40,6 +42,7 @@ def my_rider(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> RiderRead:
 def start_shift(
     body: LocationIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> ShiftRead:
+    """The rider goes on shift at a place; dispatch starts offering them orders."""
     with open_uow() as uow:
         shift = service.start_shift(uow, principal, location=body.location.to_domain())
         uow.commit()
@@ -48,6 +51,7 @@ def start_shift(
 
 @router.post("/riders/me/shift/end")
 def end_shift(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> ShiftRead:
+    """The rider goes off shift; no new offers reach them."""
     with open_uow() as uow:
         shift = service.end_shift(uow, principal)
         uow.commit()
@@ -58,6 +62,7 @@ def end_shift(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> ShiftRead
 def report_location(
     body: LocationIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> RiderRead:
+    """The rider's current place, which dispatch plans from."""
     with open_uow() as uow:
         rider = service.report_location(uow, principal, location=body.location.to_domain())
         uow.commit()
@@ -68,6 +73,7 @@ def report_location(
 def my_offers(
     open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
 ) -> list[OfferRead]:
+    """The offers waiting for the calling rider's answer."""
     with open_uow(read_only=True) as uow:
         rider = service.own_rider(uow, principal)
         return [OfferRead.of(o) for o in page.of(service.pending_offers(uow, rider.id))]
@@ -77,6 +83,7 @@ def my_offers(
 def hand_back(
     order_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> None:
+    """The rider gives an assigned order back with a reason; dispatch offers it again."""
     with open_uow() as uow:
         service.hand_back(uow, principal, order_id, reason=body.reason)
         uow.commit()
@@ -86,6 +93,7 @@ def hand_back(
 def offer_order(
     order_id: str, body: OfferCreate, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> OfferRead:
+    """An operator offers an order to a chosen rider, overriding dispatch."""
     with open_uow() as uow:
         offer = service.offer_order(
             uow,
@@ -100,6 +108,7 @@ def offer_order(
 
 @router.post("/offers/{offer_id}/accept")
 def accept_offer(offer_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OfferRead:
+    """The rider takes the offer: the order is assigned to them."""
     with open_uow() as uow:
         offer = service.accept_offer(uow, principal, offer_id)
         uow.commit()
@@ -110,6 +119,7 @@ def accept_offer(offer_id: str, open_uow: UowFactoryDep, principal: CurrentPrinc
 def reject_offer(
     offer_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
 ) -> OfferRead:
+    """The rider declines the offer with a reason; dispatch tries someone else."""
     with open_uow() as uow:
         offer = service.reject_offer(uow, principal, offer_id, reason=body.reason)
         uow.commit()

@@ -19,6 +19,8 @@ router = APIRouter(
 def close_zone(
     body: ZoneClosure, open_uow: UowFactoryDep, principal: OperatorPrincipal
 ) -> RiskZoneRead:
+    """An operator closes a high-risk zone for a time: riders are routed around it and hand over at
+    its edge."""
     with open_uow() as uow:
         zone = service.close_zone(
             uow,
