@@ -65,6 +65,7 @@ def list_disputes(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[DisputeRead]:
+    """Liability disputes: a merchant or rider sees their own, an operator the tenant's."""
     with platform.uow(read_only=True) as uow:
         rows = service.list_disputes(uow, principal, status=state, limit=limit, offset=offset)
     return [DisputeRead(**r) for r in rows]
@@ -72,6 +73,7 @@ def list_disputes(
 
 @router.get("/disputes/{dispute_id}")
 def get_dispute(dispute_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> DisputeRead:
+    """One dispute with the attribution it contests and, once decided, its outcome."""
     with platform.uow(read_only=True) as uow:
         return DisputeRead(**service.get_dispute(uow, principal, dispute_id))
 

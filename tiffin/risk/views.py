@@ -88,6 +88,8 @@ def promote(rule_id: str, platform: PlatformDep, principal: OperatorPrincipal) -
 
 @router.get("/thresholds")
 def get_thresholds(platform: PlatformDep, principal: OperatorPrincipal) -> ThresholdsRead:
+    """The tenant's score thresholds: at or above ``review_score`` a payout is held for an
+    operator, at ``block_score`` refused; grants above ``grant_threshold_cents`` are checked."""
     with platform.uow(read_only=True) as uow:
         t = service.thresholds_for(uow, principal.tenant_id)
     return ThresholdsRead(**t.__dict__)
@@ -97,6 +99,7 @@ def get_thresholds(platform: PlatformDep, principal: OperatorPrincipal) -> Thres
 def put_thresholds(
     body: ThresholdsIn, platform: PlatformDep, principal: OperatorPrincipal
 ) -> ThresholdsRead:
+    """Change the tenant's thresholds (validated; the next decision uses them)."""
     with platform.uow() as uow:
         service.save_thresholds(uow, principal, Thresholds(**body.model_dump()))
         uow.commit()
@@ -120,6 +123,8 @@ def list_cases(
 
 @router.get("/cases/{case_id}")
 def case_detail(case_id: str, platform: PlatformDep, principal: OperatorPrincipal) -> CaseDetail:
+    """One review case: the decision that opened it, the rules that fired, the held payout and the
+    notes."""
     with platform.uow(read_only=True) as uow:
         return CaseDetail(**cases.detail(uow, principal, case_id))
 
@@ -128,6 +133,7 @@ def case_detail(case_id: str, platform: PlatformDep, principal: OperatorPrincipa
 def assign(
     case_id: str, body: AssignIn, platform: PlatformDep, principal: OperatorPrincipal
 ) -> CaseRead:
+    """Give a case to an operator of the tenant to look into."""
     with platform.uow() as uow:
         cases.assign(uow, principal, case_id, body.assignee)
         row = cases.detail(uow, principal, case_id)
@@ -139,6 +145,7 @@ def assign(
 def add_note(
     case_id: str, body: NoteIn, platform: PlatformDep, principal: OperatorPrincipal
 ) -> CaseDetail:
+    """Add an operator's note to a case (kept with the case and in the audit chain)."""
     with platform.uow() as uow:
         cases.note(uow, principal, case_id, body.text)
         row = cases.detail(uow, principal, case_id)
