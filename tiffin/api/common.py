@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
+from typing import Annotated, Any, get_args
+from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.types import Strict as StrictMark
 
 from tiffin.domain.geo import LatLon
 
@@ -16,10 +19,33 @@ class Strict(BaseModel):
     client's bug, not a 2).
 
     FastAPI validates the decoded JSON in pydantic's Python mode, where strict also refuses
-    a string for a datetime or an enum; JSON has no other way to send those, so such fields
-    are declared ``Lax`` (``Instant`` is)."""
+    a string for a datetime or an enum; JSON has no other way to send those, so every field
+    whose type is (or may be) an enum, a date or a time is made lax here, once per class:
+    numbers, booleans and strings stay strict."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        relaxed = False
+        for field in cls.model_fields.values():
+            chosen = any(isinstance(m, StrictMark) for m in field.metadata)
+            if not chosen and _sent_as_text(field.annotation):
+                field.metadata.append(StrictMark(False))
+                relaxed = True
+        if relaxed:
+            cls.model_rebuild(force=True)
+
+
+_TEXT_ONLY_IN_JSON = (Enum, datetime, date, time, timedelta, UUID)
+
+
+def _sent_as_text(annotation: Any) -> bool:
+    """Is this a type JSON can only carry as a string (an enum, a date, a time, a UUID)?"""
+    if isinstance(annotation, type):
+        return issubclass(annotation, _TEXT_ONLY_IN_JSON)
+    return any(_sent_as_text(arg) for arg in get_args(annotation))
 
 
 Lax = Field(strict=False)
