@@ -176,7 +176,7 @@ def simulate_mdrp(
     ] = True,
 ) -> None:
     """Simulate one MDRP day; write the evaluator's three files and summary.json into --out."""
-    from tiffin.optimiser.solve import POLICIES
+    from tiffin.optimiser.solve import POLICIES, fresh_policy
     from tiffin.sim import solution
     from tiffin.sim.mdrp import load
     from tiffin.sim.simulator import simulate
@@ -191,8 +191,10 @@ def simulate_mdrp(
         _fail(exc.detail)
     from tiffin.optimiser.reposition import RepositionParams
 
-    moves = RepositionParams() if reposition and policy != "greedy" else None
-    summary = solution.write(simulate(day, POLICIES[policy], reposition=moves), out)
+    moves = (
+        RepositionParams() if reposition and policy not in ("greedy", "earliest-arrival") else None
+    )
+    summary = solution.write(simulate(day, fresh_policy(policy), reposition=moves), out)
     problems = solution.violations(day, out)
     table = Table(title=f"{day.name} with {policy}")
     table.add_column("figure")

@@ -157,10 +157,11 @@ def pair_costs(
     cost -= priority[rows]
     cost[pickup > off] = INFEASIBLE
     cost[sizes[rows] > capacity] = INFEASIBLE
-    for i in np.flatnonzero([bool(couriers[c].excluded_jobs) for c in range(len(couriers))]):
-        refused = couriers[i].excluded_jobs
+    for i, courier in enumerate(couriers):
+        if not courier.excluded_jobs:
+            continue
         for e in np.flatnonzero(cols == i):
-            if any(j.id in refused for j in bundles[rows[e]]):
+            if any(j.id in courier.excluded_jobs for j in bundles[int(rows[e])]):
                 cost[e] = INFEASIBLE
     return cost
 

@@ -16,18 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tiffin.optimiser.reposition import RepositionParams
-from tiffin.optimiser.solve import POLICIES
+from tiffin.optimiser.solve import fresh_policy
 from tiffin.sim.mdrp import load
 from tiffin.sim.metrics import DayFigures, figures
 from tiffin.sim.simulator import simulate
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "mdrplib"
 QUICK_STEP = 12  # every 12th instance by name: 20 days covering every size and region
-BASELINES = ("greedy", "no-bundling", "no-repositioning")
+BASELINES = ("greedy", "earliest-arrival", "no-bundling", "no-repositioning")
 # variant -> (dispatch policy, whether idle riders are repositioned toward forecast demand)
 VARIANTS: dict[str, tuple[str, bool]] = {
     "tiffin": ("tiffin", True),
     "greedy": ("greedy", False),
+    "earliest-arrival": ("earliest-arrival", False),
     "no-bundling": ("no-bundling", True),
     "no-repositioning": ("tiffin", False),
 }
@@ -91,7 +92,7 @@ def _run(job: tuple[Path, str]) -> Row:
     folder, variant = job
     policy, repositions = VARIANTS[variant]
     result = simulate(
-        load(folder), POLICIES[policy], reposition=RepositionParams() if repositions else None
+        load(folder), fresh_policy(policy), reposition=RepositionParams() if repositions else None
     )
     c2d = tuple(d.dropoff_at - d.job.placed_at for d in result.deliveries.values())
     return Row(folder.name, variant, figures(result), c2d)

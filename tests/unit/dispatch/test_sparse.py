@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
+from tests.unit.dispatch.test_solve import snapshots
 from tiffin.optimiser import Courier, DispatchParams, Job, Snapshot
 from tiffin.optimiser.city import ZoneGrid, solve_city
 from tiffin.optimiser.model import Point
@@ -24,7 +25,6 @@ from tiffin.optimiser.sparse import (
     pair_costs,
     solve_sparse,
 )
-from tests.unit.dispatch.test_solve import snapshots
 
 P = DispatchParams()
 
@@ -40,7 +40,10 @@ def dense_optimum(cost: np.ndarray) -> tuple[int, float]:
 
 
 def sparse_total(matched: dict[int, int], edges: Edges) -> tuple[int, float]:
-    costs = {(int(r), int(c)): float(v) for r, c, v in zip(edges.rows, edges.cols, edges.costs)}
+    costs = {
+        (int(r), int(c)): float(v)
+        for r, c, v in zip(edges.rows, edges.cols, edges.costs, strict=True)
+    }
     return len(matched), sum(costs[(r, c)] for r, c in matched.items())
 
 
@@ -104,13 +107,13 @@ def test_with_every_rider_a_candidate_the_decision_costs_what_the_dense_one_does
 
 
 def test_candidates_are_the_earliest_arrivals_not_the_nearest() -> None:
-    shop = Point(0, 0)
-    job = Job("o1", "m", shop, Point(500, 0), 0, 10)
-    near_but_busy = Courier("busy", Point(10, 0), 30, 500)  # free only at minute 30
-    far_but_free = Courier("free", Point(3200, 0), 0, 500)  # 10 minutes away, free now
-    rows, cols = candidates([(job,)], [near_but_busy, far_but_free], 0, P, k=1)
-    forward = {int(c) for r, c in zip(rows, cols) if r == 0}
-    assert 1 in forward  # the free rider arrives first (minute 10 against 31)
+    here = Job("o1", "m1", Point(0, 0), Point(500, 0), 0, 10)
+    far = Job("o2", "m2", Point(-9000, 0), Point(-9500, 0), 0, 10)
+    near_but_busy = Courier("busy", Point(10, 0), 30, 500)  # o2: 9.0 km, arrives at minute 59
+    far_but_free = Courier("free", Point(3200, 0), 0, 500)  # o2: 12.2 km, arrives at minute 39
+    rows, cols = candidates([(here,), (far,)], [near_but_busy, far_but_free], 0, P, k=1)
+    # both riders' own nearest bundle is o1, so o2's only edge is its forward candidate
+    assert {int(c) for r, c in zip(rows, cols, strict=True) if r == 1} == {1}
 
 
 def test_a_bundle_whose_candidates_are_taken_reaches_for_a_farther_rider() -> None:
