@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from tiffin.optimiser.caps import WorkloadCaps
@@ -47,3 +50,40 @@ class ForecastRead(BaseModel):
     horizon_minutes: int
     sites: list[SiteForecastRead]
     suggestions: list[SuggestionRead]
+
+
+class DeclarationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["weather_warning", "incident"]
+    note: str = Field(min_length=1, max_length=500, description="What is happening, for the log.")
+
+
+class DeclarationLift(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DeclarationRead(BaseModel):
+    id: str
+    kind: str
+    note: str
+    declared_by: str
+    declared_at: datetime
+    lifted_at: datetime | None = None
+
+
+class ModeChangeRead(BaseModel):
+    at: datetime
+    previous: str
+    mode: str
+    reason: str
+
+
+class ModeRead(BaseModel):
+    mode: Literal["normal", "crisis"] = Field(description="The weights dispatch uses now.")
+    since: datetime | None
+    reason: str
+    declarations: list[DeclarationRead] = Field(description="Warnings and incidents in force.")
+    changes: list[ModeChangeRead] = Field(description="Switches, newest first (paged).")

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from tiffin.dispatch.modes import observe
 from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
@@ -34,6 +35,7 @@ from tiffin.optimiser.model import (
     Point,
     Snapshot,
 )
+from tiffin.optimiser.modes import ModeSettings
 from tiffin.optimiser.solve import solve
 from tiffin.optimiser.zones import ClosedZone
 from tiffin.riders.service import NEEDS_RIDER, offer_order
@@ -43,6 +45,8 @@ from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
 
 BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
+MODES = ModeSettings()  # normal and crisis weights (tiffin.dispatch.modes switches between them)
+READY_GUESS = 10  # minutes after placing that food counts as ready if the kitchen has not said
 WAITING = tuple(s.value for s in NEEDS_RIDER)
 
 
@@ -119,6 +123,7 @@ def dispatch_tenant(
     waiting = uow.orders.find(
         tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(WAITING)
     )
+    mode = observe(uow, tenant.id, minute(now), _backlog(uow, tenant.id, waiting, now))
     if not waiting:
         return 0
     oc = tables.offers.c
@@ -199,7 +204,7 @@ def dispatch_tenant(
         for r in riders
         if r.location is not None and r.shift_started_at is not None
     )
-    live = _live_params(params, tenant)
+    live = MODES.params(mode, _live_params(params, tenant))
     risk = [z for z in closures(uow, tenant.id, now=now) if z.active(now)]
     closed = tuple(
         ClosedZone(
@@ -242,6 +247,19 @@ def dispatch_tenant(
             )
             made += 1
     return made
+
+
+def _backlog(uow: UnitOfWork, tenant_id: str, waiting: Sequence[Order], now: datetime) -> float:
+    """Orders whose food is ready (or due by now) with no rider, per rider on shift."""
+    ready = sum(
+        1 for o in waiting if (o.ready_at or o.placed_at + timedelta(minutes=READY_GUESS)) <= now
+    )
+    on_shift = len(
+        uow.riders.find(
+            tables.riders.c.tenant_id == tenant_id, tables.riders.c.shift_started_at.is_not(None)
+        )
+    )
+    return ready / max(1, on_shift)
 
 
 def _live_params(params: DispatchParams, tenant: Tenant) -> DispatchParams:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from tiffin.api.deps import OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
+from tiffin.dispatch import modes
 from tiffin.dispatch.schemas import (
+    DeclarationCreate,
+    DeclarationLift,
+    DeclarationRead,
     ForecastRead,
+    ModeChangeRead,
+    ModeRead,
     SiteForecastRead,
     SuggestionRead,
     WorkloadCapsChange,
@@ -57,3 +63,53 @@ def change_workload_caps(
         set_caps(uow, principal, caps, body.reason)
         uow.commit()
     return WorkloadCapsRead.of(caps)
+
+
+@router.get("/mode")
+def dispatch_mode(
+    platform: PlatformDep,
+    principal: OperatorPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> ModeRead:
+    """Normal or crisis: since when and why, what is declared, and the switch log (paged)."""
+    with platform.uow(read_only=True) as uow:
+        seen = modes.view(uow, principal.tenant_id, limit, offset)
+    return ModeRead(
+        mode=seen.mode.value,
+        since=seen.since,
+        reason=seen.reason,
+        declarations=[DeclarationRead(**d.__dict__) for d in seen.declarations],
+        changes=[
+            ModeChangeRead(at=c.at, previous=c.previous, mode=c.mode, reason=c.reason)
+            for c in seen.changes
+        ],
+    )
+
+
+@router.post("/declarations", status_code=201, responses=error_responses(400))
+def declare(
+    body: DeclarationCreate, platform: PlatformDep, principal: OperatorPrincipal
+) -> DeclarationRead:
+    """Declare a weather warning or an incident: dispatch uses its crisis weights from the
+    next cycle until it is lifted and the backlog is low."""
+    with platform.uow() as uow:
+        made = modes.declare(uow, principal, modes.DeclarationKind(body.kind), body.note)
+        uow.commit()
+    with platform.uow(read_only=True) as uow:
+        found = next(d for d in modes.active_declarations(uow, principal.tenant_id) if d.id == made)
+    return DeclarationRead(**found.__dict__)
+
+
+@router.post("/declarations/{declaration_id}/lift", responses=error_responses(400, 404, 409))
+def lift(
+    body: DeclarationLift,
+    platform: PlatformDep,
+    principal: OperatorPrincipal,
+    declaration_id: Annotated[str, Path(max_length=40)],
+) -> ModeRead:
+    """Lift a declaration; the mode returns to normal once the backlog has stayed low."""
+    with platform.uow() as uow:
+        modes.lift(uow, principal, declaration_id, body.reason)
+        uow.commit()
+    return dispatch_mode(platform, principal)

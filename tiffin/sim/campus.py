@@ -17,11 +17,12 @@ import numpy as np
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy
 from tiffin.optimiser.model import DispatchParams, Job, Point
+from tiffin.optimiser.modes import ModeSettings
 from tiffin.optimiser.reposition import RepositionParams
 from tiffin.optimiser.solve import POLICIES
 from tiffin.optimiser.zones import ClosedZone
 from tiffin.sim.care import CareSim
-from tiffin.sim.crisis import CrisisPlan, SlowWindow
+from tiffin.sim.crisis import CrisisPlan, Declaration, SlowWindow
 from tiffin.sim.mdrp import MdrpCourier, MdrpInstance, PayRule
 from tiffin.sim.simulator import simulate
 
@@ -92,7 +93,10 @@ def _storm(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, C
     dropped = {riders[i]: 725 for i in rng.choice(len(riders), size=2, replace=False)}
     cancels = {j.id: j.placed_at + int(rng.integers(2, 8)) for j in day.jobs if rng.random() < 0.05}
     return day, CrisisPlan(
-        cancellations=cancels, dropouts=dropped, slow=(SlowWindow(700, 760, 0.6),)
+        cancellations=cancels,
+        dropouts=dropped,
+        slow=(SlowWindow(700, 760, 0.6),),
+        declared=(Declaration("weather warning: storm", 695, 760),),  # issued 5 minutes ahead
     )
 
 
@@ -170,7 +174,12 @@ def run_day(
     day, plan = build(name, seed)
     care = CareSim(day.params, crisis=plan, policy=policy, playbook=playbook, seed=seed)
     result = simulate(
-        day, POLICIES["tiffin"], reposition=RepositionParams(), crisis=plan, observer=care
+        day,
+        POLICIES["tiffin"],
+        reposition=RepositionParams(),
+        crisis=plan,
+        observer=care,
+        modes=ModeSettings(),
     )
     return report(name, seed, result) | care.report(result)
 
@@ -201,4 +210,9 @@ def report(name: str, seed: int, result: Any) -> dict[str, Any]:
         "riders": len(inst.couriers),
         "riders_dropped": result.dropped_riders,
         "repositioning_moves": result.repositioned,
+        "crisis_minutes": result.crisis_minutes,
+        "mode_changes": [
+            {"at": c.at, "from": c.previous.value, "to": c.mode.value, "reason": c.reason}
+            for c in result.mode_changes
+        ],
     }

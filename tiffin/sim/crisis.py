@@ -26,12 +26,26 @@ class SlowWindow:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """An operator's declared weather warning or incident, in force from ``start`` to ``end``."""
+
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class CrisisPlan:
     cancellations: dict[str, int] = field(default_factory=dict)  # order -> minute
     dropouts: dict[str, int] = field(default_factory=dict)  # rider -> minute
     slow: tuple[SlowWindow, ...] = ()
     closed_zones: tuple[ClosedZone, ...] = ()
     kitchen_delays: dict[str, int] = field(default_factory=dict)  # order -> minutes past its prep
+    declared: tuple[Declaration, ...] = ()
+
+    def declared_at(self, now: int) -> tuple[str, ...]:
+        """The warnings and incidents in force at ``now``."""
+        return tuple(d.name for d in self.declared if d.start <= now < d.end)
 
     def speed_factor(self, now: int) -> float:
         factor = 1.0

@@ -557,3 +557,44 @@ leases = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+# --- dispatch modes (issue 19): normal / crisis per tenant, declarations, the switch log -----
+
+dispatch_modes = Table(
+    "dispatch_modes",
+    metadata,
+    Column("tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
+    Column("mode", String(10), nullable=False),  # normal or crisis
+    Column("since", UTCDateTime, nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("above_since", Integer, nullable=True),  # dispatcher minute the backlog went high
+    Column("below_since", Integer, nullable=True),  # ... and low
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+dispatch_declarations = Table(
+    "dispatch_declarations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # weather_warning or incident
+    Column("note", String(500), nullable=False),
+    Column("declared_by", ID, nullable=False),
+    Column("declared_at", UTCDateTime, nullable=False),
+    Column("lifted_by", ID, nullable=True),
+    Column("lifted_at", UTCDateTime, nullable=True),
+    Column("lift_reason", String(500), nullable=True),
+)
+
+dispatch_mode_changes = Table(
+    "dispatch_mode_changes",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("previous", String(10), nullable=False),
+    Column("mode", String(10), nullable=False),
+    Column("reason", String(300), nullable=False),
+)

@@ -13,6 +13,7 @@ from tiffin.domain.events import (
     EVENT_TYPES,
     ORDER_EVENTS,
     Actor,
+    DispatchModeChanged,
     DomainEvent,
     OfferMade,
     OfferRejected,
@@ -64,6 +65,7 @@ def examples() -> list[DomainEvent]:
             max_continuous_minutes=200,
             max_carried=2,
         ),
+        DispatchModeChanged(aggregate_id="ten_1", **COMMON, previous="normal", mode="crisis"),
     ]
 
 

@@ -1,0 +1,89 @@
+"""dispatch modes: normal / crisis per tenant, declared warnings and incidents, the switch log
+
+Revision ID: 0013
+Revises: 0007
+Create Date: 2026-11-30 11:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import tiffin.store.types
+
+revision = "0013"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "dispatch_modes",
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("mode", sa.String(length=10), nullable=False),
+        sa.Column("since", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("above_since", sa.Integer(), nullable=True),
+        sa.Column("below_since", sa.Integer(), nullable=True),
+        sa.Column("updated_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_dispatch_modes_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_dispatch_modes")),
+    )
+    op.create_table(
+        "dispatch_declarations",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("declared_by", sa.String(length=40), nullable=False),
+        sa.Column("declared_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lifted_by", sa.String(length=40), nullable=True),
+        sa.Column("lifted_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lift_reason", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_dispatch_declarations_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dispatch_declarations")),
+    )
+    op.create_index(
+        op.f("ix_dispatch_declarations_tenant_id"),
+        "dispatch_declarations",
+        ["tenant_id"],
+        unique=False,
+    )
+    op.create_table(
+        "dispatch_mode_changes",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("previous", sa.String(length=10), nullable=False),
+        sa.Column("mode", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_dispatch_mode_changes_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dispatch_mode_changes")),
+    )
+    op.create_index(
+        op.f("ix_dispatch_mode_changes_tenant_id"),
+        "dispatch_mode_changes",
+        ["tenant_id"],
+        unique=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_dispatch_mode_changes_tenant_id"), table_name="dispatch_mode_changes")
+    op.drop_table("dispatch_mode_changes")
+    op.drop_index(op.f("ix_dispatch_declarations_tenant_id"), table_name="dispatch_declarations")
+    op.drop_table("dispatch_declarations")
+    op.drop_table("dispatch_modes")
