@@ -87,3 +87,38 @@ class ModeRead(BaseModel):
     reason: str
     declarations: list[DeclarationRead] = Field(description="Warnings and incidents in force.")
     changes: list[ModeChangeRead] = Field(description="Switches, newest first (paged).")
+
+
+class MoveOfferRead(BaseModel):
+    id: str
+    rider_id: str
+    merchant_id: str
+    lat: float = Field(description="Where to wait.")
+    lon: float
+    why: str = Field(description="The orders expected there and the riders already near.")
+    ride_minutes: int
+    wait_minutes: int = Field(description="How long the tenant asks the rider to wait there.")
+    pay_cents: int = Field(description="What the move pays, fixed when it was offered.")
+    status: Literal["pending", "accepted", "declined", "expired"]
+    decline_reason: str | None
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+
+
+class MoveDecline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class MovePayChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pay_cents: int = Field(ge=0, le=10_000, description="Paid per accepted move.")
+    wait_minutes: int = Field(ge=5, le=120)
+
+
+class MovePayRead(BaseModel):
+    pay_cents: int
+    wait_minutes: int

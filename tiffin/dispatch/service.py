@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tiffin.dispatch.modes import observe
+from tiffin.dispatch.moves import heading
 from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
@@ -186,11 +187,12 @@ def dispatch_tenant(
     for carried in recent:
         if carried.rider_id and carried.picked_up_at:
             pickups[carried.rider_id].append(minute(carried.picked_up_at))
+    moving = heading(uow, tenant.id, now)  # a rider on an accepted move counts as arriving there
     couriers = tuple(
         Courier(
             r.id,
-            plane.point(r.location),
-            t,
+            plane.point(moving[r.id][0] if r.id in moving else r.location),
+            max(t, minute(moving[r.id][1])) if r.id in moving else t,
             t + 24 * 60,
             frozenset(refused[r.id]),
             capacity(

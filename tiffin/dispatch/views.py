@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from tiffin.api.deps import OperatorPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
-from tiffin.dispatch import modes
+from tiffin.dispatch import modes, moves
+from tiffin.dispatch.move_offers import offer_moves
 from tiffin.dispatch.schemas import (
     DeclarationCreate,
     DeclarationLift,
@@ -16,6 +17,10 @@ from tiffin.dispatch.schemas import (
     ForecastRead,
     ModeChangeRead,
     ModeRead,
+    MoveDecline,
+    MoveOfferRead,
+    MovePayChange,
+    MovePayRead,
     SiteForecastRead,
     SuggestionRead,
     WorkloadCapsChange,
@@ -113,3 +118,98 @@ def lift(
         modes.lift(uow, principal, declaration_id, body.reason)
         uow.commit()
     return dispatch_mode(platform, principal)
+
+
+def _move(o: moves.MoveOffer) -> MoveOfferRead:
+    return MoveOfferRead(
+        id=o.id,
+        rider_id=o.rider_id,
+        merchant_id=o.merchant_id,
+        lat=o.to.lat,
+        lon=o.to.lon,
+        why=o.why,
+        ride_minutes=o.ride_minutes,
+        wait_minutes=o.wait_minutes,
+        pay_cents=o.pay_cents,
+        status=o.status,  # type: ignore[arg-type]  # one of the four, as stored
+        decline_reason=o.decline_reason,
+        created_at=o.created_at,
+        expires_at=o.expires_at,
+        answered_at=o.answered_at,
+    )
+
+
+@router.post("/moves", status_code=201)
+def send_moves(
+    platform: PlatformDep,
+    principal: OperatorPrincipal,
+    horizon_minutes: Annotated[int, Query(ge=15, le=60)] = 30,
+) -> list[MoveOfferRead]:
+    """Send the forecast's suggested moves to idle riders as move offers (at most one open
+    offer or move per rider)."""
+    with platform.uow() as uow:
+        made = offer_moves(uow, principal.tenant_id, horizon_minutes)
+        uow.commit()
+    return [_move(o) for o in made]
+
+
+@router.get("/moves")
+def list_moves(
+    platform: PlatformDep,
+    principal: OperatorPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[MoveOfferRead]:
+    """The tenant's move offers, newest first, with how each was answered."""
+    with platform.uow(read_only=True) as uow:
+        return [_move(o) for o in moves.tenant_offers(uow, principal.tenant_id, limit, offset)]
+
+
+@router.get("/moves/pay")
+def move_pay(platform: PlatformDep, principal: OperatorPrincipal) -> MovePayRead:
+    with platform.uow(read_only=True) as uow:
+        pay = moves.pay_of(uow, principal.tenant_id)
+    return MovePayRead(pay_cents=pay.pay_cents, wait_minutes=pay.wait_minutes)
+
+
+@router.put("/moves/pay")
+def change_move_pay(
+    body: MovePayChange, platform: PlatformDep, principal: OperatorPrincipal
+) -> MovePayRead:
+    """What the tenant pays per accepted move and how long it asks riders to wait."""
+    with platform.uow() as uow:
+        moves.set_pay(uow, principal, moves.MovePay(body.pay_cents, body.wait_minutes))
+        uow.commit()
+    return MovePayRead(pay_cents=body.pay_cents, wait_minutes=body.wait_minutes)
+
+
+@router.get("/moves/mine")
+def my_moves(platform: PlatformDep, principal: CurrentPrincipal) -> list[MoveOfferRead]:
+    """A rider's open move offers and the move they are on."""
+    with platform.uow(read_only=True) as uow:
+        return [_move(o) for o in moves.my_moves(uow, principal)]
+
+
+@router.post("/moves/{move_id}/accept", responses=error_responses(404, 409))
+def accept_move(
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    move_id: Annotated[str, Path(max_length=40)],
+) -> MoveOfferRead:
+    with platform.uow() as uow:
+        offer = moves.accept_move(uow, principal, move_id)
+        uow.commit()
+    return _move(offer)
+
+
+@router.post("/moves/{move_id}/decline", responses=error_responses(400, 404, 409))
+def decline_move(
+    body: MoveDecline,
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    move_id: Annotated[str, Path(max_length=40)],
+) -> MoveOfferRead:
+    with platform.uow() as uow:
+        offer = moves.decline_move(uow, principal, move_id, body.reason)
+        uow.commit()
+    return _move(offer)

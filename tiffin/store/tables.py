@@ -598,3 +598,34 @@ dispatch_mode_changes = Table(
     Column("mode", String(10), nullable=False),
     Column("reason", String(300), nullable=False),
 )
+
+move_offers = Table(  # repositioning sent to idle riders as offers they accept or decline
+    "move_offers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("rider_id", ID, ForeignKey("riders.id"), nullable=False),
+    Column("merchant_id", ID, ForeignKey("merchants.id"), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("why", String(300), nullable=False),
+    Column("ride_minutes", Integer, nullable=False),
+    Column("wait_minutes", Integer, nullable=False),
+    Column("pay_cents", Integer, nullable=False),
+    Column("status", String(10), nullable=False),  # pending, accepted, declined, expired
+    Column("decline_reason", String(300), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Index("ix_move_offers_tenant_rider", "tenant_id", "rider_id"),
+)
+
+move_pay = Table(  # what a tenant pays a rider for a move it asks for
+    "move_pay",
+    metadata,
+    Column("tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
+    Column("pay_cents", Integer, nullable=False),
+    Column("wait_minutes", Integer, nullable=False),
+    Column("updated_by", ID, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

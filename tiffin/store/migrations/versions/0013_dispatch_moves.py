@@ -1,4 +1,4 @@
-"""dispatch modes: normal / crisis per tenant, declared warnings and incidents, the switch log
+"""dispatch modes (normal / crisis, declarations, the switch log) and move offers with pay
 
 Revision ID: 0013
 Revises: 0007
@@ -79,9 +79,55 @@ def upgrade() -> None:
         ["tenant_id"],
         unique=False,
     )
+    op.create_table(
+        "move_offers",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("rider_id", sa.String(length=40), nullable=False),
+        sa.Column("merchant_id", sa.String(length=40), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("why", sa.String(length=300), nullable=False),
+        sa.Column("ride_minutes", sa.Integer(), nullable=False),
+        sa.Column("wait_minutes", sa.Integer(), nullable=False),
+        sa.Column("pay_cents", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("decline_reason", sa.String(length=300), nullable=True),
+        sa.Column("created_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_move_offers_tenant_id_tenants")
+        ),
+        sa.ForeignKeyConstraint(
+            ["rider_id"], ["riders.id"], name=op.f("fk_move_offers_rider_id_riders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_move_offers_merchant_id_merchants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_move_offers")),
+    )
+    op.create_index(
+        "ix_move_offers_tenant_rider", "move_offers", ["tenant_id", "rider_id"], unique=False
+    )
+    op.create_table(
+        "move_pay",
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("pay_cents", sa.Integer(), nullable=False),
+        sa.Column("wait_minutes", sa.Integer(), nullable=False),
+        sa.Column("updated_by", sa.String(length=40), nullable=False),
+        sa.Column("updated_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_move_pay_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_move_pay")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("move_pay")
+    op.drop_index("ix_move_offers_tenant_rider", table_name="move_offers")
+    op.drop_table("move_offers")
     op.drop_index(op.f("ix_dispatch_mode_changes_tenant_id"), table_name="dispatch_mode_changes")
     op.drop_table("dispatch_mode_changes")
     op.drop_index(op.f("ix_dispatch_declarations_tenant_id"), table_name="dispatch_declarations")
