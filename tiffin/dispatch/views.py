@@ -172,7 +172,7 @@ def move_pay(platform: PlatformDep, principal: OperatorPrincipal) -> MovePayRead
     return MovePayRead(pay_cents=pay.pay_cents, wait_minutes=pay.wait_minutes)
 
 
-@router.put("/moves/pay")
+@router.put("/moves/pay", responses=error_responses(400))
 def change_move_pay(
     body: MovePayChange, platform: PlatformDep, principal: OperatorPrincipal
 ) -> MovePayRead:
