@@ -19,6 +19,7 @@ from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
+from tiffin.dispatch.fairness import FairnessGauges
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
@@ -73,6 +74,7 @@ class Platform:
                 self.heartbeats,
                 self.clock.now,
             )
+            self._metrics.registry.register(FairnessGauges(self.uow))
         return self._metrics
 
     @property

@@ -122,3 +122,25 @@ class MovePayChange(BaseModel):
 class MovePayRead(BaseModel):
     pay_cents: int
     wait_minutes: int
+
+
+class RiderLoadRead(BaseModel):
+    rider_id: str
+    name: str
+    orders: int = Field(description="Delivered today.")
+    hours: float = Field(description="On shift today.")
+    km: float = Field(description="Merchant-to-door distance of today's deliveries.")
+    earnings_cents: int = Field(description="Delivery fees and move pay today.")
+
+
+class RejectionCountRead(BaseModel):
+    reason: str
+    merchant_id: str
+    count: int
+
+
+class FairnessRead(BaseModel):
+    gini_orders: float = Field(description="0 = today's orders shared evenly.")
+    gini_earnings: float
+    riders: list[RiderLoadRead] = Field(description="A page of riders who worked today.")
+    rejections: list[RejectionCountRead] = Field(description="Offers turned down today.")

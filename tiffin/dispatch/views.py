@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path, Query
 
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
-from tiffin.dispatch import modes, moves
+from tiffin.dispatch import fairness, modes, moves
 from tiffin.dispatch.move_offers import offer_moves
 from tiffin.dispatch.schemas import (
     DeclarationCreate,
     DeclarationLift,
     DeclarationRead,
+    FairnessRead,
     ForecastRead,
     ModeChangeRead,
     ModeRead,
@@ -21,6 +22,8 @@ from tiffin.dispatch.schemas import (
     MoveOfferRead,
     MovePayChange,
     MovePayRead,
+    RejectionCountRead,
+    RiderLoadRead,
     SiteForecastRead,
     SuggestionRead,
     WorkloadCapsChange,
@@ -29,6 +32,7 @@ from tiffin.dispatch.schemas import (
 from tiffin.dispatch.suggest import forecast_and_suggest
 from tiffin.dispatch.workload_caps import caps_of, set_caps
 from tiffin.optimiser.caps import WorkloadCaps
+from tiffin.riders.service import own_rider
 
 router = APIRouter(
     prefix="/v1/dispatch", tags=["dispatch"], responses=error_responses(401, 403, 422)
@@ -213,3 +217,34 @@ def decline_move(
         offer = moves.decline_move(uow, principal, move_id, body.reason)
         uow.commit()
     return _move(offer)
+
+
+@router.get("/fairness")
+def fairness_today(
+    platform: PlatformDep,
+    principal: OperatorPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> FairnessRead:
+    """Each rider's load today, the Gini figures, and why offers were turned down."""
+    with platform.uow(read_only=True) as uow:
+        fair = fairness.loads_today(uow, principal.tenant_id)
+        turned_down = fairness.rejections_today(uow, principal.tenant_id)
+    return FairnessRead(
+        gini_orders=fair.gini_orders,
+        gini_earnings=fair.gini_earnings,
+        riders=[RiderLoadRead(**r.__dict__) for r in fair.riders[offset : offset + limit]],
+        rejections=[RejectionCountRead(**r.__dict__) for r in turned_down[:100]],
+    )
+
+
+@router.get("/fairness/me")
+def my_load(platform: PlatformDep, principal: CurrentPrincipal) -> RiderLoadRead:
+    """A rider's own load today (a rider may turn offers down as "overloaded", at no cost)."""
+    with platform.uow(read_only=True) as uow:
+        rider = own_rider(uow, principal)
+        fair = fairness.loads_today(uow, rider.tenant_id)
+    mine = next((r for r in fair.riders if r.rider_id == rider.id), None)
+    return RiderLoadRead(
+        **(mine.__dict__ if mine else fairness.RiderLoad(rider.id, rider.name, 0, 0, 0, 0).__dict__)
+    )
