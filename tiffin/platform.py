@@ -21,6 +21,7 @@ from tiffin.care.inbox import InboxConsumer
 from tiffin.clock import Clock, SystemClock
 from tiffin.dispatch.fairness import FairnessGauges
 from tiffin.dispatch.service import run_cycle
+from tiffin.dispatch.slips import redispatch_slipping
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.catalog import CheckoutCatalog
@@ -191,7 +192,13 @@ class Platform:
             def leads(tenant_id: str) -> bool:
                 return hold(uow, f"dispatch:{tenant_id}", self.identity, ttl)
 
-            made = run_cycle(uow, self.dispatch_params, priorities=anomaly_priorities, leads=leads)
+            made = run_cycle(
+                uow,
+                self.dispatch_params,
+                priorities=anomaly_priorities,
+                leads=leads,
+                slips=redispatch_slipping,
+            )
             uow.commit()
         return made
 

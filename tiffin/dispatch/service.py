@@ -47,6 +47,7 @@ from tiffin.store.uow import UnitOfWork
 
 BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
 MODES = ModeSettings()  # normal and crisis weights (tiffin.dispatch.modes switches between them)
+SLIP_REASON = "eta slipped"  # the reason of an unassignment by the ETA-slip rule
 READY_GUESS = 10  # minutes after placing that food counts as ready if the kitchen has not said
 WAITING = tuple(s.value for s in NEEDS_RIDER)
 
@@ -95,15 +96,19 @@ def run_cycle(
     *,
     priorities: PrioritiesOf,
     leads: Callable[[str], bool] | None = None,
+    slips: Callable[[UnitOfWork, str], int] | None = None,
 ) -> int:
     """Dispatch every tenant once (those this process ``leads``, if given: see
-    ``tiffin.resilience.leases``); return how many offers were made."""
+    ``tiffin.resilience.leases``); return how many offers were made. ``slips`` first re-offers
+    orders whose rider's ETA slipped (``tiffin.dispatch.slips``)."""
     made = 0
     for tenant in uow.tenants.find():
         if leads is not None and not leads(tenant.id):
             continue  # another process leads this tenant's dispatch
         if not take_dispatch_lock(uow, tenant.id):
             continue  # another process is dispatching this tenant right now
+        if slips is not None:
+            made += slips(uow, tenant.id)
         made += dispatch_tenant(uow, tenant, params, priorities=priorities)
     return made
 
@@ -146,6 +151,10 @@ def dispatch_tenant(
         for step in order.history:
             if step.action is Action.UNASSIGN and step.actor.role == "rider" and step.actor.id:
                 refused[step.actor.id].add(order.id)
+            if step.action is Action.UNASSIGN and step.reason.startswith(SLIP_REASON):
+                for held in offers:  # taken for a slipping ETA: never back to who held it
+                    if held.order_id == order.id and held.status is OfferStatus.ACCEPTED:
+                        refused[held.rider_id].add(order.id)
     known = priorities(uow, [o.id for o in orders])
     boosted = known.boosted  # orders the caller says go first
     for rider_id, barred in known.barred.items():  # e.g. never back to the rider it lost
