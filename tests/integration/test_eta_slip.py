@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.helpers import merchant_of, place
+from tests.api.helpers import count_rows, merchant_of, place
 from tests.conftest import World
 from tiffin.dispatch.slips import redispatch_slipping
 from tiffin.optimiser.slip import SlipRule
+from tiffin.store import tables
 
 NEAR = {"location": {"lat": 31.0301, "lon": 121.4451}}  # at Lakeside Noodles
 FAR = {"location": {"lat": 31.0390, "lon": 121.4310}}  # the far corner of campus
@@ -42,6 +43,10 @@ def offers(world: World, rider: str) -> list[dict[str, Any]]:
 
 
 def test_a_much_later_rider_loses_the_order_and_never_gets_it_back(world: World) -> None:
+    pay = {"pay_cents": 300, "wait_minutes": 20, "slip_pay_cents": 350}
+    assert world.client.put(
+        "/v1/dispatch/moves/pay", json=pay, headers=world.auth("ops")
+    ).is_success
     order = taken_far_away(world, "a")
     world.client.post("/v1/riders/me/shift/start", json=NEAR, headers=world.auth("rider2"))
     assert slip(world, SlipRule(threshold_minutes=30)) == 0  # within a generous threshold
@@ -57,6 +62,9 @@ def test_a_much_later_rider_loses_the_order_and_never_gets_it_back(world: World)
     )
     world.platform.dispatch_once()
     assert offers(world, "rider1") == []  # it held the order: never offered it again
+    paid = world.client.get("/v1/dispatch/fairness/me", headers=world.auth("rider1")).json()
+    assert paid["earnings_cents"] == 350  # told by the order's event, paid as the tenant set
+    assert count_rows(world, tables.slip_payouts) == 1
 
 
 def test_picked_up_food_never_moves(world: World) -> None:

@@ -1,8 +1,9 @@
 """Fairness, live: each rider's load today (orders, hours, km, earnings), the Gini figure, and
 why riders turn offers down (counted per reason and merchant).
 
-Earnings are what tiffin knows a rider earned: the delivery fees of the orders they delivered
-and the pay of the moves they accepted. Km are the merchant-to-door distances of the orders
+Earnings are what tiffin knows a rider earned: the delivery fees of the orders they delivered,
+the pay of the moves they accepted, and what they were paid when an order was taken from them
+for a slipping ETA. Km are the merchant-to-door distances of the orders
 delivered (the rides to merchants are not recorded). A rider may turn an offer down with the
 reason ``overloaded``: it is counted like any other reason and, like every refusal, costs the
 rider nothing but that order.
@@ -95,6 +96,11 @@ def loads_today(uow: UnitOfWork, tenant_id: str) -> Fairness:
         select(mv.rider_id, mv.pay_cents).where(
             mv.tenant_id == tenant_id, mv.status == "accepted", mv.answered_at >= start
         )
+    ):
+        earned[rider_id] += pay
+    sp = tables.slip_payouts.c
+    for rider_id, pay in uow.conn.execute(
+        select(sp.rider_id, sp.pay_cents).where(sp.tenant_id == tenant_id, sp.at >= start)
     ):
         earned[rider_id] += pay
     worked = sorted(set(hours) | set(orders))

@@ -32,10 +32,12 @@ _p = tables.move_pay.c
 
 @dataclass(frozen=True)
 class MovePay:
-    """What the tenant pays for a move, and how long it asks the rider to wait there."""
+    """What the tenant pays for a move, how long it asks the rider to wait there, and what it
+    pays a rider an order is taken from for a slipping ETA."""
 
     pay_cents: int = 300
     wait_minutes: int = 20
+    slip_pay_cents: int = 200  # to a rider an order is taken from for a slipping ETA
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,11 @@ class MoveOffer:
 
 def pay_of(uow: UnitOfWork, tenant_id: str) -> MovePay:
     row = uow.conn.execute(
-        select(_p.pay_cents, _p.wait_minutes).where(_p.tenant_id == tenant_id)
+        select(_p.pay_cents, _p.wait_minutes, _p.slip_pay_cents).where(_p.tenant_id == tenant_id)
     ).first()
-    return MovePay() if row is None else MovePay(row.pay_cents, row.wait_minutes)
+    if row is None:
+        return MovePay()
+    return MovePay(row.pay_cents, row.wait_minutes, row.slip_pay_cents)
 
 
 def set_pay(uow: UnitOfWork, principal: Principal, pay: MovePay) -> None:
@@ -67,6 +71,7 @@ def set_pay(uow: UnitOfWork, principal: Principal, pay: MovePay) -> None:
     values = {
         "pay_cents": pay.pay_cents,
         "wait_minutes": pay.wait_minutes,
+        "slip_pay_cents": pay.slip_pay_cents,
         "updated_by": principal.user_id,
         "updated_at": uow.clock.now(),
     }

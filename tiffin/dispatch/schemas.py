@@ -117,11 +117,15 @@ class MovePayChange(BaseModel):
 
     pay_cents: int = Field(ge=0, le=10_000, description="Paid per accepted move.")
     wait_minutes: int = Field(ge=5, le=120)
+    slip_pay_cents: int = Field(
+        default=200, ge=0, le=10_000, description="Paid to a rider an order is taken from."
+    )
 
 
 class MovePayRead(BaseModel):
     pay_cents: int
     wait_minutes: int
+    slip_pay_cents: int
 
 
 class RiderLoadRead(BaseModel):

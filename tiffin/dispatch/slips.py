@@ -3,8 +3,9 @@
 For each assigned order whose food is not picked up, the assigned rider's ETA at the merchant
 (from their last reported position and the tenant's rider speed) is compared with the free
 riders'. When the rule says so, the order is taken from the rider (``unassign`` by the system
-with a ``SLIP_REASON`` reason, so the rider is told by the order's own event) and offered to the
-earliest free rider. Every rider who ever accepted the order counts as having held it, so the
+with a ``SLIP_REASON`` reason, so the rider is told by the order's own event), the rider is paid
+the tenant's ``slip_pay_cents`` for the lost trip (``slip_payouts``), and the order is offered to
+the earliest free rider. Every rider who ever accepted the order counts as having held it, so the
 order is never offered back to them (``barred_after_slip``, used by the dispatcher too).
 """
 
@@ -14,8 +15,12 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tiffin.dispatch.moves import pay_of
 from tiffin.dispatch.service import BUSY, SLIP_REASON, minute
 from tiffin.domain.geo import LatLon, distance_m
+from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import Offer, OfferStatus
 from tiffin.domain.principals import SYSTEM
@@ -69,6 +74,7 @@ def redispatch_slipping(uow: UnitOfWork, tenant_id: str, rule: SlipRule | None =
     )
     pending = {x.rider_id for x in offers if x.status is OfferStatus.PENDING}
     free = {rid: r for rid, r in riders.items() if rid not in busy and rid not in pending}
+    pay = pay_of(uow, tenant_id).slip_pay_cents
     moved = 0
     for order in assigned:
         rider = riders.get(order.rider_id or "")
@@ -109,6 +115,7 @@ def redispatch_slipping(uow: UnitOfWork, tenant_id: str, rule: SlipRule | None =
             reason=f"{SLIP_REASON}: {late} minutes later than another rider could be",
         )
         uow.flush()
+        _pay(uow, tenant_id, order.id, rider.id, pay)
         offer_order(
             uow,
             tenant_id=tenant_id,
@@ -119,3 +126,22 @@ def redispatch_slipping(uow: UnitOfWork, tenant_id: str, rule: SlipRule | None =
         del free[to]
         moved += 1
     return moved
+
+
+def _pay(uow: UnitOfWork, tenant_id: str, order_id: str, rider_id: str, cents: int) -> None:
+    """Pay the rider the order was taken from, once per order and rider (a unique key, so a
+    retried cycle cannot pay twice)."""
+    c = tables.slip_payouts.c
+    dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
+    uow.conn.execute(
+        dialect.insert(tables.slip_payouts)
+        .values(
+            id=new_id("slp"),
+            tenant_id=tenant_id,
+            order_id=order_id,
+            rider_id=rider_id,
+            pay_cents=cents,
+            at=uow.clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=[c.order_id, c.rider_id])
+    )

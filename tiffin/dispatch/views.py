@@ -173,18 +173,24 @@ def list_moves(
 def move_pay(platform: PlatformDep, principal: OperatorPrincipal) -> MovePayRead:
     with platform.uow(read_only=True) as uow:
         pay = moves.pay_of(uow, principal.tenant_id)
-    return MovePayRead(pay_cents=pay.pay_cents, wait_minutes=pay.wait_minutes)
+    return MovePayRead(
+        pay_cents=pay.pay_cents, wait_minutes=pay.wait_minutes, slip_pay_cents=pay.slip_pay_cents
+    )
 
 
 @router.put("/moves/pay", responses=error_responses(400))
 def change_move_pay(
     body: MovePayChange, platform: PlatformDep, principal: OperatorPrincipal
 ) -> MovePayRead:
-    """What the tenant pays per accepted move and how long it asks riders to wait."""
+    """What the tenant pays per accepted move, how long it asks riders to wait, and what it
+    pays a rider an order is taken from for a slipping ETA."""
     with platform.uow() as uow:
-        moves.set_pay(uow, principal, moves.MovePay(body.pay_cents, body.wait_minutes))
+        pay = moves.MovePay(body.pay_cents, body.wait_minutes, body.slip_pay_cents)
+        moves.set_pay(uow, principal, pay)
         uow.commit()
-    return MovePayRead(pay_cents=body.pay_cents, wait_minutes=body.wait_minutes)
+    return MovePayRead(
+        pay_cents=pay.pay_cents, wait_minutes=pay.wait_minutes, slip_pay_cents=pay.slip_pay_cents
+    )
 
 
 @router.get("/moves/mine")

@@ -620,12 +620,25 @@ move_offers = Table(  # repositioning sent to idle riders as offers they accept 
     Index("ix_move_offers_tenant_rider", "tenant_id", "rider_id"),
 )
 
-move_pay = Table(  # what a tenant pays a rider for a move it asks for
+move_pay = Table(  # what a tenant pays riders for a move, and for an order taken on a slip
     "move_pay",
     metadata,
     Column("tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
     Column("pay_cents", Integer, nullable=False),
     Column("wait_minutes", Integer, nullable=False),
+    Column("slip_pay_cents", Integer, nullable=False),  # to a rider an order was taken from
     Column("updated_by", ID, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+slip_payouts = Table(  # paid once to the rider an order was taken from for a slipping ETA
+    "slip_payouts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False),
+    Column("rider_id", ID, ForeignKey("riders.id"), nullable=False),
+    Column("pay_cents", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    UniqueConstraint("order_id", "rider_id", name="uq_slip_payouts_order_rider"),
 )

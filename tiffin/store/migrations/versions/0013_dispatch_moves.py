@@ -1,4 +1,4 @@
-"""dispatch modes (normal / crisis, declarations, the switch log) and move offers with pay
+"""dispatch modes (normal / crisis, declarations, switch log), move offers, pay, slip payouts
 
 Revision ID: 0013
 Revises: 0007
@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(length=40), nullable=False),
         sa.Column("pay_cents", sa.Integer(), nullable=False),
         sa.Column("wait_minutes", sa.Integer(), nullable=False),
+        sa.Column("slip_pay_cents", sa.Integer(), nullable=False),
         sa.Column("updated_by", sa.String(length=40), nullable=False),
         sa.Column("updated_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -122,9 +123,32 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_move_pay")),
     )
+    op.create_table(
+        "slip_payouts",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("rider_id", sa.String(length=40), nullable=False),
+        sa.Column("pay_cents", sa.Integer(), nullable=False),
+        sa.Column("at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_slip_payouts_tenant_id_tenants")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_slip_payouts_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["rider_id"], ["riders.id"], name=op.f("fk_slip_payouts_rider_id_riders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_slip_payouts")),
+        sa.UniqueConstraint("order_id", "rider_id", name="uq_slip_payouts_order_rider"),
+    )
+    op.create_index(op.f("ix_slip_payouts_tenant_id"), "slip_payouts", ["tenant_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_slip_payouts_tenant_id"), table_name="slip_payouts")
+    op.drop_table("slip_payouts")
     op.drop_table("move_pay")
     op.drop_index("ix_move_offers_tenant_rider", table_name="move_offers")
     op.drop_table("move_offers")
