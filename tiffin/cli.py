@@ -331,6 +331,9 @@ def drill_crash(
 def drill_failover(
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    zones: Annotated[
+        int, typer.Option(min=1, max=64, help="Zones per tenant, each with its own leader.")
+    ] = 1,
 ) -> None:
     """Two servers on one PostgreSQL database under load: kill -9 the dispatch leader, time the
     takeover, and check that no order was assigned twice. Exits 1 otherwise."""
@@ -343,7 +346,7 @@ def drill_failover(
     if not url.startswith("postgresql"):
         _fail("the failover drill needs PostgreSQL (--database-url): SQLite has one server")
     with tempfile.TemporaryDirectory() as tmp:
-        report = drill.failover(url, workdir=Path(tmp))
+        report = drill.failover(url, workdir=Path(tmp), zones=zones)
     figures = report.as_dict()
     if as_json:
         print(json.dumps(figures, indent=2))

@@ -28,6 +28,7 @@ from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import OfferStatus, Tenant
 from tiffin.optimiser.caps import WorkloadCaps, capacity
+from tiffin.optimiser.city import ZoneGrid
 from tiffin.optimiser.model import (
     REDISPATCH_PRIORITY,
     Courier,
@@ -97,19 +98,25 @@ def run_cycle(
     priorities: PrioritiesOf,
     leads: Callable[[str], bool] | None = None,
     slips: Callable[[UnitOfWork, str], int] | None = None,
+    zones: int = 1,
 ) -> int:
     """Dispatch every tenant once (those this process ``leads``, if given: see
     ``tiffin.resilience.leases``); return how many offers were made. ``slips`` first re-offers
-    orders whose rider's ETA slipped (``tiffin.dispatch.slips``)."""
+    orders whose rider's ETA slipped (``tiffin.dispatch.slips``). With ``zones`` > 1 each
+    tenant's merchants are split into that many strips, each led on its own (``leads`` is asked
+    about ``<tenant>:z<n>``), so a city's zones spread over processes."""
     made = 0
     for tenant in uow.tenants.find():
-        if leads is not None and not leads(tenant.id):
-            continue  # another process leads this tenant's dispatch
-        if not take_dispatch_lock(uow, tenant.id):
-            continue  # another process is dispatching this tenant right now
-        if slips is not None:
-            made += slips(uow, tenant.id)
-        made += dispatch_tenant(uow, tenant, params, priorities=priorities)
+        for zone in range(zones):
+            key = tenant.id if zones == 1 else f"{tenant.id}:z{zone}"
+            if leads is not None and not leads(key):
+                continue  # another process leads this tenant's (zone's) dispatch
+            if not take_dispatch_lock(uow, tenant.id):
+                continue  # another process is dispatching this tenant right now
+            if slips is not None and zone == 0:
+                made += slips(uow, tenant.id)
+            where = None if zones == 1 else (zone, zones)
+            made += dispatch_tenant(uow, tenant, params, priorities=priorities, zone=where)
     return made
 
 
@@ -120,9 +127,12 @@ def dispatch_tenant(
     caps: WorkloadCaps | None = None,
     *,
     priorities: PrioritiesOf,
+    zone: tuple[int, int] | None = None,
 ) -> int:
     """One cycle for one tenant (see the module docstring); returns offers made. ``caps``
-    default to the tenant's own (``workload_caps``)."""
+    default to the tenant's own (``workload_caps``). With ``zone`` (n, of), only orders from
+    merchants in strip n of the tenant's merchants are dispatched (to any free rider: the
+    tenant's lock keeps two zone leaders from offering one rider two orders)."""
     caps = caps or caps_of(uow, tenant.id)
     now = uow.clock.now()
     _expire_offers(uow, tenant.id, now)
@@ -177,6 +187,15 @@ def dispatch_tenant(
         return 0
     merchants = {m.id: m for m in uow.merchants.find(tables.merchants.c.tenant_id == tenant.id)}
     plane = Plane(next(iter(merchants.values())).location)
+    if zone is not None:
+        grid = ZoneGrid.covering([plane.point(m.location) for m in merchants.values()], zone[1])
+        orders = [
+            o
+            for o in orders
+            if grid.zone_of(plane.point(merchants[o.merchant_id].location)) == zone[0]
+        ]
+        if not orders:
+            return 0
     t = minute(now)
     jobs = tuple(
         _job(
