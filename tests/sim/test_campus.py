@@ -127,3 +127,15 @@ def test_two_compensation_policies_compare_on_the_same_day(tmp_path: Path) -> No
         app, ["simulate", "campus", "--scenario", "storm-lunch", "--compensation", "/nope.json"]
     )
     assert bad.exit_code == 1
+
+
+def test_crisis_mode_is_declared_for_the_storm_and_detected_without_a_warning() -> None:
+    declared = campus.run_day("storm-lunch", 1)
+    assert declared["mode_changes"][0]["to"] == "crisis"
+    assert declared["mode_changes"][0]["reason"].startswith("declared: weather warning")
+    assert declared["click_to_door_p90"] <= 82  # no worse than with the one fixed setting
+    detected = campus.run_day("storm-undeclared", 1)
+    assert detected["mode_changes"][0]["reason"].startswith("backlog")
+    assert detected["mode_changes"][0]["at"] > declared["mode_changes"][0]["at"]
+    quiet = campus.run_day("normal-lunch", 1)
+    assert quiet["mode_changes"] == [] and quiet["crisis_minutes"] == 0

@@ -100,6 +100,13 @@ def _storm(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, C
     )
 
 
+def _storm_undeclared(
+    rng: np.random.Generator, day: MdrpInstance
+) -> tuple[MdrpInstance, CrisisPlan]:
+    day, plan = _storm(rng, day)
+    return day, replace(plan, declared=())  # nobody warned: crisis mode must detect it
+
+
 def _late_kitchens(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
     slow = {
         j.id for j in day.jobs if j.merchant_id == "lakeside-noodles" and 705 <= j.placed_at < 750
@@ -140,6 +147,12 @@ SCENARIOS: dict[str, Scenario] = {
             "a storm 11:40-12:40: riders at 60% speed, 40% more orders, two "
             "riders drop out, 5% of customers cancel",
             _storm,
+        ),
+        Scenario(
+            "storm-undeclared",
+            "the storm-lunch storm with no weather warning declared: crisis mode detects the "
+            "backlog",
+            _storm_undeclared,
         ),
         Scenario(
             "late-kitchens", "Lakeside Noodles runs 15 minutes late 11:45-12:30", _late_kitchens
