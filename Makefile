@@ -36,7 +36,7 @@ test: $(DEV)
 
 ## bench: the benchmarks under bench/, tables written to bench/results/
 bench: $(DEV)
-	$(BIN)/python bench/dispatch_scale.py
+	$(BIN)/python bench/dispatch_scale.py --city-day 100000
 	$(BIN)/tiffin bench dispatch
 	$(BIN)/python bench/dispatch_gap.py
 	$(BIN)/python bench/api_orders.py

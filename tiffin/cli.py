@@ -231,7 +231,7 @@ def simulate_mdrp(
     ] = True,
 ) -> None:
     """Simulate one MDRP day; write the evaluator's three files and summary.json into --out."""
-    from tiffin.optimiser.solve import POLICIES
+    from tiffin.optimiser.solve import POLICIES, fresh_policy
     from tiffin.sim import solution
     from tiffin.sim.mdrp import load
     from tiffin.sim.simulator import simulate
@@ -246,9 +246,11 @@ def simulate_mdrp(
         _fail(exc.detail)
     from tiffin.optimiser.reposition import RepositionParams
 
-    moves = RepositionParams() if reposition and policy != "greedy" else None
+    moves = (
+        RepositionParams() if reposition and policy not in ("greedy", "earliest-arrival") else None
+    )
     with working(f"simulating {day.name} with {policy}"):
-        summary = solution.write(simulate(day, POLICIES[policy], reposition=moves), out)
+        summary = solution.write(simulate(day, fresh_policy(policy), reposition=moves), out)
     problems = solution.violations(day, out)
     table = Table(title=f"{day.name} with {policy}")
     table.add_column("figure")
@@ -508,6 +510,9 @@ def drill_crash(
 def drill_failover(
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    zones: Annotated[
+        int, typer.Option(min=1, max=64, help="Zones per tenant, each with its own leader.")
+    ] = 1,
 ) -> None:
     """Two servers on one PostgreSQL database under load: kill -9 the dispatch leader, time the
     takeover, and check that no order was assigned twice. Exits 1 otherwise."""
@@ -523,7 +528,7 @@ def drill_failover(
         tempfile.TemporaryDirectory() as tmp,
         working("failover drill: two servers, killing the leader"),
     ):
-        report = drill.failover(url, workdir=Path(tmp))
+        report = drill.failover(url, workdir=Path(tmp), zones=zones)
     figures = report.as_dict()
     if as_json:
         print(json.dumps(figures, indent=2))

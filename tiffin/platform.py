@@ -25,11 +25,13 @@ from tiffin.care.webhooks import CUSTOMER_LANE, WEBHOOK_LANE, CheckedWebhookChan
 from tiffin.clock import Clock, SystemClock
 from tiffin.comms.watch import SentimentWatch
 from tiffin.compliance.audit import AuditConsumer
+from tiffin.dispatch.fairness import FairnessGauges
 from tiffin.dispatch.service import run_cycle
+from tiffin.dispatch.slips import redispatch_slipping
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.checkout_cache import CheckoutCatalog
-from tiffin.resilience.leases import hold, process_identity
+from tiffin.resilience.leases import hold, hold_share, process_identity
 from tiffin.resilience.metrics import Metrics
 from tiffin.resilience.outbound import OutboundPolicy
 from tiffin.resilience.ratelimit import RateLimits
@@ -97,6 +99,7 @@ class Platform:
                 self.heartbeats,
                 self.clock.now,
             )
+            self._metrics.registry.register(FairnessGauges(self.uow))
         return self._metrics
 
     @property
@@ -277,12 +280,26 @@ class Platform:
     def dispatch_once(self) -> int:
         """One live dispatch cycle over every tenant (the worker thread calls this)."""
         ttl = timedelta(seconds=self.settings.lease_seconds)
+        zones = self.settings.dispatch_zones
         with self.metrics.dispatch_seconds.time(), self.uow() as uow:
+            held: set[str] = set()
+            if zones > 1:  # per-zone leaders: this process takes its fair share of the zones
+                names = [f"dispatch:{t.id}:z{z}" for t in uow.tenants.find() for z in range(zones)]
+                held = hold_share(uow, names, self.identity, ttl)
 
-            def leads(tenant_id: str) -> bool:
-                return hold(uow, f"dispatch:{tenant_id}", self.identity, ttl)
+            def leads(key: str) -> bool:
+                if zones > 1:
+                    return f"dispatch:{key}" in held
+                return hold(uow, f"dispatch:{key}", self.identity, ttl)
 
-            made = run_cycle(uow, self.dispatch_params, priorities=anomaly_priorities, leads=leads)
+            made = run_cycle(
+                uow,
+                self.dispatch_params,
+                priorities=anomaly_priorities,
+                leads=leads,
+                slips=redispatch_slipping,
+                zones=zones,
+            )
             uow.commit()
         return made
 

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         gt=0,
         description="A dispatch leader's lease; another process takes over once it lapses.",
     )
+    dispatch_zones: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Zones per tenant, each with its own leader lease, spread over processes.",
+    )
     anomaly_scan_seconds: float = Field(
         default=1.0, gt=0, description="How often the timer detectors look at in-flight orders."
     )

@@ -52,3 +52,16 @@ def test_killing_the_dispatch_leader_hands_over_without_double_assignment(
     assert report.takeover_s is not None and report.takeover_s < 10
     assert report.leader_before != report.leader_after
     assert report.double_assignments == 0 and report.audit.acknowledged > 0
+
+
+def test_a_killed_processs_zones_are_taken_over(postgres_url: str, tmp_path: Path) -> None:
+    """Four zones per tenant spread over two servers; kill one and the other leads all four
+    within the lease, with no order assigned twice."""
+    from tests.conftest import _truncate_postgres
+
+    _truncate_postgres(postgres_url)
+    report = drill.failover(postgres_url, workdir=tmp_path, load_seconds=2, zones=4)
+    assert report.ok, report.as_dict()
+    assert len(report.zones_before) == 2 and sum(report.zones_before.values()) == 4
+    assert report.zones_after == {report.leader_after: 4}
+    assert report.takeover_s is not None and report.takeover_s < 10

@@ -141,3 +141,15 @@ def test_an_incident_day_tells_each_customer_in_flight_once_at_each_end() -> Non
     assert told > 0 and figures["incident_customers_told_at_resolution"] == told
     plain = campus.run_day("storm-lunch", 1)
     assert figures["messages"] == plain["messages"] + 2 * told
+
+
+def test_crisis_mode_is_declared_for_the_storm_and_detected_without_a_warning() -> None:
+    declared = campus.run_day("storm-lunch", 1)
+    assert declared["mode_changes"][0]["to"] == "crisis"
+    assert declared["mode_changes"][0]["reason"].startswith("declared: weather warning")
+    assert declared["click_to_door_p90"] <= 82  # no worse than with the one fixed setting
+    detected = campus.run_day("storm-undeclared", 1)
+    assert detected["mode_changes"][0]["reason"].startswith("backlog")
+    assert detected["mode_changes"][0]["at"] > declared["mode_changes"][0]["at"]
+    quiet = campus.run_day("normal-lunch", 1)
+    assert quiet["mode_changes"] == [] and quiet["crisis_minutes"] == 0

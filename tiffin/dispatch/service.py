@@ -21,11 +21,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from tiffin.dispatch.modes import observe
+from tiffin.dispatch.moves import heading
 from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import OfferStatus, Tenant
 from tiffin.optimiser.caps import WorkloadCaps, capacity
+from tiffin.optimiser.city import ZoneGrid
 from tiffin.optimiser.model import (
     REDISPATCH_PRIORITY,
     Courier,
@@ -34,6 +37,7 @@ from tiffin.optimiser.model import (
     Point,
     Snapshot,
 )
+from tiffin.optimiser.modes import ModeSettings
 from tiffin.optimiser.solve import solve
 from tiffin.optimiser.zones import ClosedZone
 from tiffin.riders.service import NEEDS_RIDER, offer_order
@@ -43,6 +47,9 @@ from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
 
 BUSY = (OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
+MODES = ModeSettings()  # normal and crisis weights (tiffin.dispatch.modes switches between them)
+SLIP_REASON = "eta slipped"  # the reason of an unassignment by the ETA-slip rule
+READY_GUESS = 10  # minutes after placing that food counts as ready if the kitchen has not said
 WAITING = tuple(s.value for s in NEEDS_RIDER)
 
 
@@ -90,16 +97,26 @@ def run_cycle(
     *,
     priorities: PrioritiesOf,
     leads: Callable[[str], bool] | None = None,
+    slips: Callable[[UnitOfWork, str], int] | None = None,
+    zones: int = 1,
 ) -> int:
     """Dispatch every tenant once (those this process ``leads``, if given: see
-    ``tiffin.resilience.leases``); return how many offers were made."""
+    ``tiffin.resilience.leases``); return how many offers were made. ``slips`` first re-offers
+    orders whose rider's ETA slipped (``tiffin.dispatch.slips``). With ``zones`` > 1 each
+    tenant's merchants are split into that many strips, each led on its own (``leads`` is asked
+    about ``<tenant>:z<n>``), so a city's zones spread over processes."""
     made = 0
     for tenant in uow.tenants.find():
-        if leads is not None and not leads(tenant.id):
-            continue  # another process leads this tenant's dispatch
-        if not take_dispatch_lock(uow, tenant.id):
-            continue  # another process is dispatching this tenant right now
-        made += dispatch_tenant(uow, tenant, params, priorities=priorities)
+        for zone in range(zones):
+            key = tenant.id if zones == 1 else f"{tenant.id}:z{zone}"
+            if leads is not None and not leads(key):
+                continue  # another process leads this tenant's (zone's) dispatch
+            if not take_dispatch_lock(uow, tenant.id):
+                continue  # another process is dispatching this tenant right now
+            if slips is not None and zone == 0:
+                made += slips(uow, tenant.id)
+            where = None if zones == 1 else (zone, zones)
+            made += dispatch_tenant(uow, tenant, params, priorities=priorities, zone=where)
     return made
 
 
@@ -110,15 +127,19 @@ def dispatch_tenant(
     caps: WorkloadCaps | None = None,
     *,
     priorities: PrioritiesOf,
+    zone: tuple[int, int] | None = None,
 ) -> int:
     """One cycle for one tenant (see the module docstring); returns offers made. ``caps``
-    default to the tenant's own (``workload_caps``)."""
+    default to the tenant's own (``workload_caps``). With ``zone`` (n, of), only orders from
+    merchants in strip n of the tenant's merchants are dispatched (to any free rider: the
+    tenant's lock keeps two zone leaders from offering one rider two orders)."""
     caps = caps or caps_of(uow, tenant.id)
     now = uow.clock.now()
     _expire_offers(uow, tenant.id, now)
     waiting = uow.orders.find(
         tables.orders.c.tenant_id == tenant.id, tables.orders.c.status.in_(WAITING)
     )
+    mode = observe(uow, tenant.id, minute(now), _backlog(uow, tenant.id, waiting, now))
     if not waiting:
         return 0
     oc = tables.offers.c
@@ -140,6 +161,10 @@ def dispatch_tenant(
         for step in order.history:
             if step.action is Action.UNASSIGN and step.actor.role == "rider" and step.actor.id:
                 refused[step.actor.id].add(order.id)
+            if step.action is Action.UNASSIGN and step.reason.startswith(SLIP_REASON):
+                for held in offers:  # taken for a slipping ETA: never back to who held it
+                    if held.order_id == order.id and held.status is OfferStatus.ACCEPTED:
+                        refused[held.rider_id].add(order.id)
     known = priorities(uow, [o.id for o in orders])
     boosted = known.boosted  # orders the caller says go first
     for rider_id, barred in known.barred.items():  # e.g. never back to the rider it lost
@@ -162,6 +187,15 @@ def dispatch_tenant(
         return 0
     merchants = {m.id: m for m in uow.merchants.find(tables.merchants.c.tenant_id == tenant.id)}
     plane = Plane(next(iter(merchants.values())).location)
+    if zone is not None:
+        grid = ZoneGrid.covering([plane.point(m.location) for m in merchants.values()], zone[1])
+        orders = [
+            o
+            for o in orders
+            if grid.zone_of(plane.point(merchants[o.merchant_id].location)) == zone[0]
+        ]
+        if not orders:
+            return 0
     t = minute(now)
     jobs = tuple(
         _job(
@@ -181,11 +215,12 @@ def dispatch_tenant(
     for carried in recent:
         if carried.rider_id and carried.picked_up_at:
             pickups[carried.rider_id].append(minute(carried.picked_up_at))
+    moving = heading(uow, tenant.id, now)  # a rider on an accepted move counts as arriving there
     couriers = tuple(
         Courier(
             r.id,
-            plane.point(r.location),
-            t,
+            plane.point(moving[r.id][0] if r.id in moving else r.location),
+            max(t, minute(moving[r.id][1])) if r.id in moving else t,
             t + 24 * 60,
             frozenset(refused[r.id]),
             capacity(
@@ -199,7 +234,7 @@ def dispatch_tenant(
         for r in riders
         if r.location is not None and r.shift_started_at is not None
     )
-    live = _live_params(params, tenant)
+    live = MODES.params(mode, _live_params(params, tenant))
     risk = [z for z in closures(uow, tenant.id, now=now) if z.active(now)]
     closed = tuple(
         ClosedZone(
@@ -242,6 +277,19 @@ def dispatch_tenant(
             )
             made += 1
     return made
+
+
+def _backlog(uow: UnitOfWork, tenant_id: str, waiting: Sequence[Order], now: datetime) -> float:
+    """Orders whose food is ready (or due by now) with no rider, per rider on shift."""
+    ready = sum(
+        1 for o in waiting if (o.ready_at or o.placed_at + timedelta(minutes=READY_GUESS)) <= now
+    )
+    on_shift = len(
+        uow.riders.find(
+            tables.riders.c.tenant_id == tenant_id, tables.riders.c.shift_started_at.is_not(None)
+        )
+    )
+    return ready / max(1, on_shift)
 
 
 def _live_params(params: DispatchParams, tenant: Tenant) -> DispatchParams:

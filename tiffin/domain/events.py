@@ -217,6 +217,24 @@ class OperatorActed(DomainEvent):
         return {"kind": str(data["kind"]), "facts": dict(data["facts"])}
 
 
+@dataclass(frozen=True, kw_only=True)
+class DispatchModeChanged(DomainEvent):
+    """The tenant's (the aggregate's) dispatch switched between normal and crisis weights;
+    ``reason`` says what switched it (a declaration, or the backlog and for how long)."""
+
+    topic: ClassVar[str] = "dispatch.mode_changed"
+    previous: str
+    mode: str
+
+    def _data(self) -> dict[str, Any]:
+        return {"previous": self.previous, "mode": self.mode}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        return {"previous": data["previous"], "mode": data["mode"]}
+
+
 # An order's steps: the aggregate is the order.
 
 
@@ -425,6 +443,7 @@ _EVERY_TYPE: tuple[type[DomainEvent], ...] = (
     ProblemReported,
     DecisionRecorded,
     OperatorActed,
+    DispatchModeChanged,
     OrderPlaced,
     *ORDER_EVENTS.values(),
 )

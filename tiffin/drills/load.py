@@ -50,8 +50,9 @@ class Ledger:
 class Server:
     """``tiffin serve`` in a child process, killable and restartable."""
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, zones: int = 1) -> None:
         self.database_url = database_url
+        self.zones = zones
         self.port = _free_port()
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -65,6 +66,7 @@ class Server:
             "TIFFIN_DATABASE_URL": self.database_url,
             "TIFFIN_DISPATCH_SECONDS": "0.5",
             "TIFFIN_ANOMALY_SCAN_SECONDS": "1",
+            "TIFFIN_DISPATCH_ZONES": str(self.zones),
             **LOAD_TEST_LIMITS,
         }
         with self.log.open("ab") as out:

@@ -22,7 +22,7 @@ import random
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,8 @@ class Failover:
     leader_before: str
     leader_after: str | None
     audit: Report
+    zones_before: dict[str, int] = field(default_factory=dict)  # holder -> zones led
+    zones_after: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -111,6 +113,8 @@ class Failover:
             "orders_assigned": self.orders_assigned,
             "leader_before": self.leader_before,
             "leader_after": self.leader_after,
+            "zones_before": self.zones_before,
+            "zones_after": self.zones_after,
             "acknowledged": self.audit.acknowledged,
             "lost": self.audit.lost,
             "duplicated": self.audit.duplicated,
@@ -119,12 +123,14 @@ class Failover:
 
 
 def failover(
-    database_url: str, *, workdir: Path, seed: int = 1, load_seconds: float = 4
+    database_url: str, *, workdir: Path, seed: int = 1, load_seconds: float = 4, zones: int = 1
 ) -> Failover:
     """Two servers on one PostgreSQL database under load; SIGKILL the dispatch leader and time
-    how long until the other leads, then check no order was assigned twice."""
+    how long until the other leads, then check no order was assigned twice. With ``zones`` > 1
+    each tenant's dispatch is split into zones with a lease each: the drill waits until the
+    zones are spread over both servers, kills one, and times until the other leads them all."""
     prepare(database_url)
-    servers = [Server(database_url, workdir / f"failover-{n}.log") for n in (1, 2)]
+    servers = [Server(database_url, workdir / f"failover-{n}.log", zones) for n in (1, 2)]
     for server in servers:
         server.start()
     for server in servers:
@@ -134,14 +140,26 @@ def failover(
     by_pid = {s.process.pid: s for s in servers if s.process is not None}
     takeover: float | None = None
     before = after = None
+    spread: dict[str, int] = {}
+    taken: dict[str, int] = {}
     try:
-        before = _wait_leader(database_url, set(by_pid), timeout=30)
+        if zones > 1:
+            spread = _wait_zones(database_url, set(by_pid), spread_over=2, timeout=60)
+            first = next(iter(spread))
+            before = (first, int(first.split(":")[1]))
+        else:
+            before = _wait_leader(database_url, set(by_pid), timeout=30)
         time.sleep(load_seconds)
         leader = by_pid[before[1]]
         leader.kill()
         killed_at = time.monotonic()
         survivor = {pid for pid in by_pid if pid != before[1]}
-        after = _wait_leader(database_url, survivor, timeout=60)
+        if zones > 1:
+            taken = _wait_zones(database_url, survivor, spread_over=1, timeout=60)
+            holder = next(iter(taken))
+            after = (holder, int(holder.split(":")[1]))
+        else:
+            after = _wait_leader(database_url, survivor, timeout=60)
         takeover = time.monotonic() - killed_at
         time.sleep(load_seconds)
     finally:
@@ -167,6 +185,8 @@ def failover(
         before[0] if before else "none",
         after[0] if after else None,
         report,
+        spread,
+        taken,
     )
 
 
@@ -177,7 +197,13 @@ def _wait_leader(database_url: str, pids: set[int], *, timeout: float) -> tuple[
     try:
         while time.monotonic() < deadline:
             with db.engine.connect() as conn:
-                holders = set(conn.execute(select(tables.leases.c.holder)).scalars())
+                holders = set(
+                    conn.execute(
+                        select(tables.leases.c.holder).where(
+                            tables.leases.c.name.like("dispatch:%")
+                        )
+                    ).scalars()
+                )
             pids_now = {int(h.split(":")[1]) for h in holders}
             if len(holders) == 1 and pids_now <= pids:
                 holder = holders.pop()
@@ -186,3 +212,28 @@ def _wait_leader(database_url: str, pids: set[int], *, timeout: float) -> tuple[
     finally:
         db.dispose()
     raise RuntimeError("no dispatch leader emerged in time")
+
+
+def _wait_zones(
+    database_url: str, pids: set[int], *, spread_over: int, timeout: float
+) -> dict[str, int]:
+    """Poll the zone leases until every one is live and held by exactly ``spread_over`` of
+    ``pids``; holder -> zones held."""
+    db = Database(database_url)
+    deadline = time.monotonic() + timeout
+    t = tables.leases.c
+    try:
+        while time.monotonic() < deadline:
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.holder, t.expires_at >= func.now()).where(t.name.like("dispatch:%:z%"))
+                ).all()
+            held = Counter(holder for holder, alive in rows if alive)
+            live = sum(held.values()) == len(rows) > 0
+            pids_now = {int(h.split(":")[1]) for h in held}
+            if live and len(held) == spread_over and pids_now <= pids:
+                return dict(held)
+            time.sleep(0.1)
+    finally:
+        db.dispose()
+    raise RuntimeError(f"the zones were not led by {spread_over} process(es) in time")

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from tiffin.optimiser.bundling import build_bundles
+from tiffin.optimiser.greedy import EarliestArrival, earliest_arrival
 from tiffin.optimiser.model import Assignment, Courier, DispatchParams, Job, Snapshot
 from tiffin.optimiser.routes import route_for
 from tiffin.optimiser.zones import apply_zones
@@ -193,4 +194,10 @@ POLICIES: dict[str, Policy] = {
     "tiffin": solve,
     "no-bundling": solve_without_bundling,
     "greedy": nearest_free_rider,
+    "earliest-arrival": earliest_arrival,
 }
+
+
+def fresh_policy(name: str) -> Policy:
+    """The policy to run one whole day with: stateful ones (their promises) start empty."""
+    return EarliestArrival() if name == "earliest-arrival" else POLICIES[name]

@@ -10,13 +10,15 @@ they still cannot dispatch the same tenant in the same moment.
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, select
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tiffin.store import tables
@@ -59,3 +61,45 @@ def holders(uow: UnitOfWork) -> dict[str, tuple[str, datetime]]:
     """Every lease: name -> (holder, expiry)."""
     rows = uow.conn.execute(select(tables.leases))
     return {r.name: (r.holder, r.expires_at) for r in rows}
+
+
+MEMBER = "member:"
+
+
+def members(uow: UnitOfWork, holder: str, ttl: timedelta) -> int:
+    """Renew this process's membership lease and count the live members (itself included)."""
+    hold(uow, f"{MEMBER}{holder}", holder, ttl)
+    t = tables.leases.c
+    alive = uow.conn.execute(
+        select(func.count())
+        .select_from(tables.leases)
+        .where(t.name.like(f"{MEMBER}%"), t.expires_at >= uow.clock.now())
+    ).scalar()
+    return max(1, int(alive or 0))
+
+
+def hold_share(uow: UnitOfWork, names: Sequence[str], holder: str, ttl: timedelta) -> set[str]:
+    """Hold this process's fair share of the leases ``names`` (per-zone leaders): at most
+    ceil(len(names) / live members). Leases already held are kept first, free or lapsed ones
+    are taken up to the share, and any beyond it are let go at once so a newcomer can take
+    them; when a member dies its leases lapse and the survivors' shares grow to cover them."""
+    share = math.ceil(len(names) / members(uow, holder, ttl))
+    now = uow.clock.now()
+    current = holders(uow)
+    mine = [n for n in names if n in current and current[n][0] == holder and current[n][1] >= now]
+    kept, extra = mine[:share], mine[share:]
+    if extra:
+        t = tables.leases.c
+        uow.conn.execute(
+            update(tables.leases)
+            .where(t.name.in_(extra), t.holder == holder)
+            .values(expires_at=now - timedelta(microseconds=1))
+        )
+    held = {n for n in kept if hold(uow, n, holder, ttl)}
+    for name in names:
+        if len(held) >= share:
+            break
+        taken = current.get(name)
+        if name not in held and (taken is None or taken[1] < now) and hold(uow, name, holder, ttl):
+            held.add(name)
+    return held

@@ -17,11 +17,12 @@ import numpy as np
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy
 from tiffin.optimiser.model import DispatchParams, Job, Point
+from tiffin.optimiser.modes import ModeSettings
 from tiffin.optimiser.reposition import RepositionParams
 from tiffin.optimiser.solve import POLICIES
 from tiffin.optimiser.zones import ClosedZone
 from tiffin.sim.care import CareSim
-from tiffin.sim.crisis import CrisisPlan, SlowWindow
+from tiffin.sim.crisis import CrisisPlan, Declaration, SlowWindow
 from tiffin.sim.mdrp import MdrpCourier, MdrpInstance, PayRule
 from tiffin.sim.simulator import simulate
 
@@ -92,13 +93,23 @@ def _storm(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, C
     dropped = {riders[i]: 725 for i in rng.choice(len(riders), size=2, replace=False)}
     cancels = {j.id: j.placed_at + int(rng.integers(2, 8)) for j in day.jobs if rng.random() < 0.05}
     return day, CrisisPlan(
-        cancellations=cancels, dropouts=dropped, slow=(SlowWindow(700, 760, 0.6),)
+        cancellations=cancels,
+        dropouts=dropped,
+        slow=(SlowWindow(700, 760, 0.6),),
+        declared=(Declaration("weather warning: storm", 695, 760),),  # issued 5 minutes ahead
     )
 
 
 def _storm_incident(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
     day, plan = _storm(rng, day)
     return day, replace(plan, incident=(725, 760))
+
+
+def _storm_undeclared(
+    rng: np.random.Generator, day: MdrpInstance
+) -> tuple[MdrpInstance, CrisisPlan]:
+    day, plan = _storm(rng, day)
+    return day, replace(plan, declared=())  # nobody warned: crisis mode must detect it
 
 
 def _late_kitchens(rng: np.random.Generator, day: MdrpInstance) -> tuple[MdrpInstance, CrisisPlan]:
@@ -149,6 +160,12 @@ SCENARIOS: dict[str, Scenario] = {
             _storm_incident,
         ),
         Scenario(
+            "storm-undeclared",
+            "the storm-lunch storm with no weather warning declared: crisis mode detects the "
+            "backlog",
+            _storm_undeclared,
+        ),
+        Scenario(
             "late-kitchens", "Lakeside Noodles runs 15 minutes late 11:45-12:30", _late_kitchens
         ),
         Scenario("rider-dropout", "30% of riders drop out mid-shift at 12:05", _dropout),
@@ -181,7 +198,12 @@ def run_day(
     day, plan = build(name, seed)
     care = CareSim(day.params, crisis=plan, policy=policy, playbook=playbook, seed=seed)
     result = simulate(
-        day, POLICIES["tiffin"], reposition=RepositionParams(), crisis=plan, observer=care
+        day,
+        POLICIES["tiffin"],
+        reposition=RepositionParams(),
+        crisis=plan,
+        observer=care,
+        modes=ModeSettings(),
     )
     return report(name, seed, result) | care.report(result)
 
@@ -212,4 +234,9 @@ def report(name: str, seed: int, result: Any) -> dict[str, Any]:
         "riders": len(inst.couriers),
         "riders_dropped": result.dropped_riders,
         "repositioning_moves": result.repositioned,
+        "crisis_minutes": result.crisis_minutes,
+        "mode_changes": [
+            {"at": c.at, "from": c.previous.value, "to": c.mode.value, "reason": c.reason}
+            for c in result.mode_changes
+        ],
     }

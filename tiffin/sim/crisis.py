@@ -26,6 +26,15 @@ class SlowWindow:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """An operator's declared weather warning or incident, in force from ``start`` to ``end``."""
+
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class CrisisPlan:
     cancellations: dict[str, int] = field(default_factory=dict)  # order -> minute
     dropouts: dict[str, int] = field(default_factory=dict)  # rider -> minute
@@ -33,6 +42,11 @@ class CrisisPlan:
     closed_zones: tuple[ClosedZone, ...] = ()
     kitchen_delays: dict[str, int] = field(default_factory=dict)  # order -> minutes past its prep
     incident: tuple[int, int] | None = None  # a dispatch incident: (opened, resolved) minutes
+    declared: tuple[Declaration, ...] = ()
+
+    def declared_at(self, now: int) -> tuple[str, ...]:
+        """The warnings and incidents in force at ``now``."""
+        return tuple(d.name for d in self.declared if d.start <= now < d.end)
 
     def speed_factor(self, now: int) -> float:
         factor = 1.0

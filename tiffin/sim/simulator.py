@@ -21,6 +21,15 @@ from tiffin.optimiser.model import (
     Point,
     Snapshot,
 )
+from tiffin.optimiser.modes import (
+    Mode,
+    ModeChange,
+    ModeSettings,
+    ModeState,
+    SwitchRule,
+    backlog,
+    step,
+)
 from tiffin.optimiser.reposition import RepositionParams, plan_moves
 from tiffin.optimiser.solve import Policy
 from tiffin.sim.crisis import CrisisPlan
@@ -58,6 +67,8 @@ class SimResult:
     cancelled: dict[str, str] = field(default_factory=dict)  # order -> reason
     redispatched: int = 0
     dropped_riders: int = 0
+    mode_changes: list[ModeChange] = field(default_factory=list)
+    crisis_minutes: int = 0
 
     @property
     def undelivered(self) -> list[Job]:
@@ -83,12 +94,15 @@ def simulate(
     crisis: CrisisPlan | None = None,
     observer: Observer | None = None,
     forecast: Forecast | None = None,
+    modes: ModeSettings | None = None,
+    switch: SwitchRule | None = None,
 ) -> SimResult:
     """Run one day: every ``cycle_minutes`` ask ``policy`` and carry out what it commits;
     with ``reposition``, idle riders are also moved toward demand as ``forecast`` (by default
     tiffin's own, fed only with orders already placed) expects it; with ``crisis``, riders drop
     out, customers cancel, storms slow riders and zones close on schedule; with ``observer``
-    (the anomaly engine), every minute is also watched and acted on."""
+    (the anomaly engine), every minute is also watched and acted on; with ``modes``, the weights
+    follow the situation (normal or crisis, switched by ``switch`` or a declared warning)."""
     base = params or instance.params
     p = base
     result = SimResult(instance)
@@ -100,13 +114,25 @@ def simulate(
     last_shift_end = max((c.off_at for c in instance.couriers), default=0)
     now = min((j.placed_at for j in upcoming), default=0)
     nxt = 0
+    state = ModeState()
+    on_at = {c.id: c.on_at for c in instance.couriers}
     while now <= last_shift_end and (nxt < len(upcoming) or open_jobs):
         while nxt < len(upcoming) and upcoming[nxt].placed_at <= now:
             open_jobs[upcoming[nxt].id] = upcoming[nxt]
             forecast.observe(upcoming[nxt].merchant_id, upcoming[nxt].placed_at)
             nxt += 1
+        p = base
+        if modes is not None:
+            on_shift = sum(1 for r in riders.values() if on_at[r.id] <= now < r.off_at)
+            load = backlog(tuple(open_jobs.values()), on_shift, now)
+            declared = crisis.declared_at(now) if crisis is not None else ()
+            state, change = step(state, now, load, declared, switch)
+            if change is not None:
+                result.mode_changes.append(change)
+            result.crisis_minutes += state.mode is Mode.CRISIS
+            p = modes.params(state.mode, base)
         if crisis is not None:
-            p = replace(base, metres_per_minute=base.metres_per_minute * crisis.speed_factor(now))
+            p = replace(p, metres_per_minute=p.metres_per_minute * crisis.speed_factor(now))
             _apply_crisis(crisis, now, riders, open_jobs, result)
         if open_jobs:
             snapshot = Snapshot(

@@ -14,6 +14,7 @@ from tiffin.domain.events import (
     ORDER_EVENTS,
     Actor,
     DecisionRecorded,
+    DispatchModeChanged,
     DomainEvent,
     FeedbackGiven,
     OfferMade,
@@ -76,6 +77,7 @@ def examples() -> list[DomainEvent]:
         OperatorActed(
             aggregate_id="rcs_1", **COMMON, kind="risk.case_resolved", facts={"outcome": "x"}
         ),
+        DispatchModeChanged(aggregate_id="ten_1", **COMMON, previous="normal", mode="crisis"),
     ]
 
 

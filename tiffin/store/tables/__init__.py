@@ -24,6 +24,14 @@ from tiffin.store.tables.comms import (
     statement_versions,
     statements,
 )
+from tiffin.store.tables.dispatch import (
+    dispatch_declarations,
+    dispatch_mode_changes,
+    dispatch_modes,
+    move_offers,
+    move_pay,
+    slip_payouts,
+)
 from tiffin.store.tables.incidents import (
     incident_confirmations,
     incident_updates,
@@ -61,6 +69,12 @@ from tiffin.store.tables.tenancy import (
 )
 
 __all__ = [
+    "dispatch_declarations",
+    "dispatch_mode_changes",
+    "dispatch_modes",
+    "move_offers",
+    "move_pay",
+    "slip_payouts",
     "audit_checkpoints",
     "audit_log",
     "liability_disputes",
