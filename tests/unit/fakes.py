@@ -313,6 +313,13 @@ class FakeReviews:
         return self._rows.get(subject_id)
 
 
+class FakeSafetyRules:
+    """No tenant set safety rules in the unit tests' world: the defaults hold."""
+
+    def of(self, tenant_id: str) -> dict[str, Any] | None:
+        return None
+
+
 class FakeTokens:
     def __init__(self, store: FakeStore) -> None:
         self._rows = store.tokens
@@ -377,6 +384,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(s)
         self.tokens = FakeTokens(s)
         self.reviews = FakeReviews(s)
+        self.safety_rules = FakeSafetyRules()
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

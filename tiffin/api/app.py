@@ -26,6 +26,7 @@ from tiffin.platform import Platform
 from tiffin.resilience.views import CountAnswers
 from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
+from tiffin.safety.views import health_router as safety_health_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
 
@@ -99,6 +100,7 @@ def create_app(
         incidents_router,
         status_router,
         safety_router,
+        safety_health_router,
         dispatch_router,
         home.router,
     ):

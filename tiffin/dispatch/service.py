@@ -37,6 +37,7 @@ from tiffin.optimiser.model import (
 from tiffin.optimiser.solve import solve
 from tiffin.optimiser.zones import ClosedZone
 from tiffin.riders.service import NEEDS_RIDER, offer_order
+from tiffin.safety.eligibility import dispatchable
 from tiffin.safety.service import closures
 from tiffin.store import tables
 from tiffin.store.locks import try_lock
@@ -158,6 +159,7 @@ def dispatch_tenant(
         )
         if r.location is not None and r.id not in busy and r.id not in pending_riders
     ]
+    riders = dispatchable(uow, tenant.id, riders)  # public-health mode: equipped riders only
     if not riders:
         return 0
     merchants = {m.id: m for m in uow.merchants.find(tables.merchants.c.tenant_id == tenant.id)}

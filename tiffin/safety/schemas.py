@@ -1,4 +1,5 @@
-"""Risk-zone payloads."""
+"""Risk-zone and rider health and safety payloads (rules, check-ins, courses, insurance,
+equipment)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from tiffin.api.common import Lax, Point, Strict
 from tiffin.domain.zones import RiskZone
+from tiffin.safety.eligibility import Standing
+from tiffin.safety.policy import CheckIn, Mode, SafetyRules, Symptom, TestResult, Validity
+from tiffin.safety.records import Course, Stock
 
 
 class ZoneClosure(Strict):
@@ -41,4 +45,189 @@ class RiskZoneRead(BaseModel):
             closed_from=z.closed_from,
             closed_until=z.closed_until,
             reason=z.reason,
+        )
+
+
+# --- rider health and safety (issue 18) ---
+
+Reason = Field(min_length=1, max_length=500, pattern=r"\S")
+Label = Field(min_length=1, max_length=80, pattern=r"^[\w .\-/]+$")
+
+
+class SafetyRulesIn(Strict):
+    require_checkin: bool = False
+    max_temperature_c: float = Field(default=37.3, ge=35.0, le=40.0, allow_inf_nan=False)
+    require_negative_test: bool = False
+    checkin_valid_hours: int = Field(default=12, ge=1, le=48)
+    require_training: bool = False
+    require_insurance: bool = False
+    retention_days: int = Field(default=14, ge=1, le=365)
+    reason: str = Reason
+
+    def to_policy(self) -> SafetyRules:
+        return SafetyRules(
+            require_checkin=self.require_checkin,
+            max_temperature_tenths=round(self.max_temperature_c * 10),
+            require_negative_test=self.require_negative_test,
+            checkin_valid_hours=self.checkin_valid_hours,
+            require_training=self.require_training,
+            require_insurance=self.require_insurance,
+            retention_days=self.retention_days,
+        )
+
+
+class SafetyRulesRead(BaseModel):
+    public_health_mode: bool
+    require_checkin: bool
+    max_temperature_c: float
+    require_negative_test: bool
+    checkin_valid_hours: int
+    require_training: bool
+    require_insurance: bool
+    retention_days: int
+
+    @classmethod
+    def of(cls, r: SafetyRules) -> SafetyRulesRead:
+        return cls(
+            public_health_mode=r.public_health_mode,
+            require_checkin=r.require_checkin,
+            max_temperature_c=r.max_temperature_tenths / 10,
+            require_negative_test=r.require_negative_test,
+            checkin_valid_hours=r.checkin_valid_hours,
+            require_training=r.require_training,
+            require_insurance=r.require_insurance,
+            retention_days=r.retention_days,
+        )
+
+
+class ModeIn(Strict):
+    on: bool
+    reason: str = Reason
+
+
+class CheckInCreate(Strict):
+    temperature_c: float = Field(ge=30.0, le=45.0, allow_inf_nan=False)
+    symptoms: list[Annotated[Symptom, Lax]] = Field(default_factory=list, max_length=10)
+    test_result: Annotated[TestResult, Lax] | None = None
+
+
+class RefusalRead(BaseModel):
+    code: str
+    reason: str
+    next_step: str
+
+
+class CheckInRead(BaseModel):
+    at: datetime
+    temperature_c: float
+    symptoms: list[Symptom]
+    test_result: TestResult | None
+    passed: bool
+    refusals: list[RefusalRead]
+
+    @classmethod
+    def of(cls, c: CheckIn) -> CheckInRead:
+        return cls(
+            at=c.at,
+            temperature_c=c.temperature_tenths / 10,
+            symptoms=list(c.symptoms),
+            test_result=c.test_result,
+            passed=c.passed,
+            refusals=[RefusalRead(**r.__dict__) for r in c.refusals],
+        )
+
+
+class CourseCreate(Strict):
+    name: str = Field(min_length=1, max_length=120, pattern=r"\S")
+    validity_days: int = Field(ge=1, le=3650)
+    required_in: list[Annotated[Mode, Lax]] = Field(default_factory=list, max_length=2)
+
+
+class CourseRead(BaseModel):
+    id: str
+    name: str
+    validity_days: int
+    required_in: list[Mode]
+
+    @classmethod
+    def of(cls, c: Course) -> CourseRead:
+        return cls(
+            id=c.id, name=c.name, validity_days=c.validity_days, required_in=sorted(c.required_in)
+        )
+
+
+class TrainingCreate(Strict):
+    course_id: str = Field(min_length=1, max_length=40)
+    completed_at: Annotated[AwareDatetime, Lax]
+
+
+class PolicyCreate(Strict):
+    insurer: str = Field(min_length=1, max_length=120, pattern=r"\S")
+    policy_number: str = Field(min_length=1, max_length=60, pattern=r"^[\w\-/]+$")
+    valid_from: Annotated[AwareDatetime, Lax]
+    valid_until: Annotated[AwareDatetime, Lax]
+
+
+class StockIn(Strict):
+    station: str = Label
+    item: str = Label
+    quantity: int = Field(ge=0, le=1_000_000)
+
+
+class StockRead(BaseModel):
+    station: str
+    item: str
+    quantity: int
+
+    @classmethod
+    def of(cls, s: Stock) -> StockRead:
+        return cls(station=s.station, item=s.item, quantity=s.quantity)
+
+
+class IssueCreate(Strict):
+    station: str = Label
+    item: str = Label
+    quantity: int = Field(default=1, ge=1, le=100)
+    valid_days: int = Field(default=1, ge=1, le=30)
+
+
+class ValidityRead(BaseModel):
+    name: str
+    valid_from: datetime
+    valid_until: datetime
+    current: bool
+
+    @classmethod
+    def of(cls, v: Validity, now: datetime) -> ValidityRead:
+        return cls(
+            name=v.name, valid_from=v.valid_from, valid_until=v.valid_until, current=v.current(now)
+        )
+
+
+class StandingRead(BaseModel):
+    """A rider's safety records and whether they may start a shift / take orders now."""
+
+    mode: Mode
+    may_start_shift: bool
+    may_take_orders: bool
+    refusals: list[RefusalRead]
+    last_checkin: CheckInRead | None
+    required_courses: list[str]
+    trainings: list[ValidityRead]
+    insurance: list[ValidityRead]
+    equipment: list[ValidityRead]
+
+    @classmethod
+    def of(cls, s: Standing, now: datetime) -> StandingRead:
+        refusals = [*s.shift_refusals, *([s.dispatch_refusal] if s.dispatch_refusal else [])]
+        return cls(
+            mode=s.rules.mode,
+            may_start_shift=not s.shift_refusals,
+            may_take_orders=s.dispatch_refusal is None,
+            refusals=[RefusalRead(**r.__dict__) for r in refusals],
+            last_checkin=CheckInRead.of(s.last_checkin) if s.last_checkin else None,
+            required_courses=s.required,
+            trainings=[ValidityRead.of(v, now) for v in s.trainings],
+            insurance=[ValidityRead.of(v, now) for v in s.policies],
+            equipment=[ValidityRead.of(v, now) for v in s.equipment],
         )

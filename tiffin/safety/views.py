@@ -1,4 +1,6 @@
-"""/v1/risk-zones: operators close high-risk zones; everyone in the tenant can see them."""
+"""/v1/risk-zones: operators close high-risk zones; everyone in the tenant can see them.
+/v1/safety and /v1/riders/me/health-checks: operators set the rules and keep each rider's
+training, insurance and equipment; a rider checks in and sees only their own records."""
 
 from __future__ import annotations
 
@@ -7,8 +9,25 @@ from fastapi import APIRouter, status
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
-from tiffin.safety import service
-from tiffin.safety.schemas import RiskZoneRead, ZoneClosure
+from tiffin.safety import eligibility, health, records, rules, service
+from tiffin.safety.schemas import (
+    CheckInCreate,
+    CheckInRead,
+    CourseCreate,
+    CourseRead,
+    IssueCreate,
+    ModeIn,
+    PolicyCreate,
+    RiskZoneRead,
+    SafetyRulesIn,
+    SafetyRulesRead,
+    StandingRead,
+    StockIn,
+    StockRead,
+    TrainingCreate,
+    ValidityRead,
+    ZoneClosure,
+)
 
 router = APIRouter(
     prefix="/v1/risk-zones", tags=["safety"], responses=error_responses(400, 401, 403, 422)
@@ -42,3 +61,173 @@ def list_closures(
     with platform.uow(read_only=True) as uow:
         found = service.closures(uow, principal.tenant_id, now=platform.clock.now())
     return [RiskZoneRead.of(z) for z in page.of(found)]
+
+
+health_router = APIRouter(
+    prefix="/v1", tags=["safety"], responses=error_responses(400, 401, 403, 404, 409, 422)
+)
+
+
+@health_router.get("/safety/rules")
+def get_rules(platform: PlatformDep, principal: CurrentPrincipal) -> SafetyRulesRead:
+    with platform.uow(read_only=True) as uow:
+        return SafetyRulesRead.of(rules.rules_of(uow, principal.tenant_id))
+
+
+@health_router.put("/safety/rules")
+def set_rules(
+    body: SafetyRulesIn, platform: PlatformDep, principal: OperatorPrincipal
+) -> SafetyRulesRead:
+    with platform.uow() as uow:
+        rules.set_rules(uow, principal, body.to_policy(), body.reason)
+        found = rules.rules_of(uow, principal.tenant_id)
+        uow.commit()
+    return SafetyRulesRead.of(found)
+
+
+@health_router.put("/safety/public-health-mode")
+def set_mode(body: ModeIn, platform: PlatformDep, principal: OperatorPrincipal) -> SafetyRulesRead:
+    with platform.uow() as uow:
+        found = rules.set_public_health_mode(uow, principal, on=body.on, reason=body.reason)
+        uow.commit()
+    return SafetyRulesRead.of(found)
+
+
+@health_router.post("/riders/me/health-checks", status_code=status.HTTP_201_CREATED)
+def check_in(
+    body: CheckInCreate, platform: PlatformDep, principal: CurrentPrincipal
+) -> CheckInRead:
+    """Record a check-in; a failed one answers 201 too, with why and what to do next."""
+    with platform.uow() as uow:
+        result = health.check_in(
+            uow,
+            principal,
+            temperature_tenths=round(body.temperature_c * 10),
+            symptoms=body.symptoms,
+            test_result=body.test_result,
+        )
+        uow.commit()
+    return CheckInRead.of(result)
+
+
+@health_router.get("/riders/me/health-checks")
+def my_checkins(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[CheckInRead]:
+    with platform.uow(read_only=True) as uow:
+        rider_id = health.own_rider_id(uow, principal)
+        found = health.checkins_of(uow, rider_id, limit=page.rows, offset=page.offset)
+    return [CheckInRead.of(c) for c in page.window(found)]
+
+
+@health_router.get("/riders/me/safety")
+def my_standing(platform: PlatformDep, principal: CurrentPrincipal) -> StandingRead:
+    """The rider's own records and whether they may start a shift and take orders now."""
+    with platform.uow(read_only=True) as uow:
+        rider = uow.riders.require(health.own_rider_id(uow, principal))
+        return StandingRead.of(eligibility.standing(uow, rider), uow.clock.now())
+
+
+@health_router.get("/safety/riders/{rider_id}")
+def rider_standing(
+    rider_id: str, platform: PlatformDep, principal: OperatorPrincipal
+) -> StandingRead:
+    with platform.uow(read_only=True) as uow:
+        rider = uow.riders.require(health.tenant_rider_id(uow, principal, rider_id))
+        return StandingRead.of(eligibility.standing(uow, rider), uow.clock.now())
+
+
+@health_router.post("/safety/courses", status_code=status.HTTP_201_CREATED)
+def add_course(
+    body: CourseCreate, platform: PlatformDep, principal: OperatorPrincipal
+) -> CourseRead:
+    with platform.uow() as uow:
+        course = records.add_course(
+            uow,
+            principal,
+            name=body.name,
+            validity_days=body.validity_days,
+            required_in=body.required_in,
+        )
+        uow.commit()
+    return CourseRead.of(course)
+
+
+@health_router.get("/safety/courses")
+def list_courses(
+    platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
+) -> list[CourseRead]:
+    with platform.uow(read_only=True) as uow:
+        found = records.courses_of(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
+    return [CourseRead.of(c) for c in page.window(found)]
+
+
+@health_router.post("/safety/riders/{rider_id}/trainings", status_code=status.HTTP_201_CREATED)
+def record_training(
+    rider_id: str, body: TrainingCreate, platform: PlatformDep, principal: OperatorPrincipal
+) -> ValidityRead:
+    with platform.uow() as uow:
+        held = records.record_training(
+            uow,
+            principal,
+            rider_id=health.tenant_rider_id(uow, principal, rider_id),
+            course_id=body.course_id,
+            completed_at=body.completed_at,
+        )
+        uow.commit()
+        return ValidityRead.of(held, uow.clock.now())
+
+
+@health_router.post("/safety/riders/{rider_id}/insurance", status_code=status.HTTP_201_CREATED)
+def record_policy(
+    rider_id: str, body: PolicyCreate, platform: PlatformDep, principal: OperatorPrincipal
+) -> ValidityRead:
+    with platform.uow() as uow:
+        policy = records.record_policy(
+            uow,
+            principal,
+            rider_id=health.tenant_rider_id(uow, principal, rider_id),
+            insurer=body.insurer,
+            policy_number=body.policy_number,
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+        )
+        uow.commit()
+        return ValidityRead.of(policy, uow.clock.now())
+
+
+@health_router.put("/safety/stock")
+def set_stock(body: StockIn, platform: PlatformDep, principal: OperatorPrincipal) -> StockRead:
+    with platform.uow() as uow:
+        stock = records.set_stock(
+            uow, principal, station=body.station, item=body.item, quantity=body.quantity
+        )
+        uow.commit()
+    return StockRead.of(stock)
+
+
+@health_router.get("/safety/stock")
+def list_stock(
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+) -> list[StockRead]:
+    with platform.uow(read_only=True) as uow:
+        found = records.stock_of(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
+    return [StockRead.of(s) for s in page.window(found)]
+
+
+@health_router.post("/safety/riders/{rider_id}/equipment", status_code=status.HTTP_201_CREATED)
+def issue_equipment(
+    rider_id: str, body: IssueCreate, platform: PlatformDep, principal: OperatorPrincipal
+) -> ValidityRead:
+    with platform.uow() as uow:
+        issued = records.issue_equipment(
+            uow,
+            principal,
+            rider_id=health.tenant_rider_id(uow, principal, rider_id),
+            station=body.station,
+            item=body.item,
+            quantity=body.quantity,
+            valid_days=body.valid_days,
+        )
+        uow.commit()
+        return ValidityRead.of(issued, uow.clock.now())

@@ -19,9 +19,11 @@ from tiffin.domain.events import (
     OrderCancelled,
     OrderPlaced,
     OrderStatusChanged,
+    PublicHealthModeChanged,
     RiderShiftEnded,
     RiderShiftStarted,
     RiskZoneClosed,
+    SafetyRulesChanged,
     UnknownEvent,
     WorkloadCapsChanged,
     decode,
@@ -64,6 +66,15 @@ def examples() -> list[DomainEvent]:
             max_continuous_minutes=200,
             max_carried=2,
         ),
+        SafetyRulesChanged(
+            aggregate_id="ten_1",
+            **COMMON,
+            require_checkin=True,
+            require_training=True,
+            require_insurance=True,
+            retention_days=9,
+        ),
+        PublicHealthModeChanged(aggregate_id="ten_1", **COMMON, on=True),
     ]
 
 

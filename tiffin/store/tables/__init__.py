@@ -17,6 +17,15 @@ from tiffin.store.tables.care import (
     operator_notices,
     tenant_policies,
 )
+from tiffin.store.tables.health import (
+    equipment_issues,
+    equipment_stock,
+    health_checkins,
+    insurance_policies,
+    safety_rules,
+    training_courses,
+    training_records,
+)
 from tiffin.store.tables.incidents import (
     incident_confirmations,
     incident_updates,
@@ -85,4 +94,11 @@ __all__ = [
     "incident_updates",
     "status_subscribers",
     "leases",
+    "safety_rules",
+    "health_checkins",
+    "training_courses",
+    "training_records",
+    "insurance_policies",
+    "equipment_stock",
+    "equipment_issues",
 ]
