@@ -202,7 +202,7 @@ def dispatch_tenant(
         if r.location is not None and r.shift_started_at is not None
     )
     live = _live_params(params, tenant)
-    risk = [z for z in closures(uow, tenant.id, now=now) if z.active(now)]
+    risk = [z for z in closures(uow, tenant.id, now=now) if z.active(now) and z.closes_to_riders]
     closed = tuple(
         ClosedZone(
             z.id,

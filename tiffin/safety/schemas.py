@@ -4,12 +4,12 @@ equipment)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from tiffin.api.common import Lax, Point, Strict
-from tiffin.domain.zones import RiskZone
+from tiffin.domain.zones import RiskLevel, RiskZone
 from tiffin.safety.eligibility import Standing
 from tiffin.safety.policy import CheckIn, Mode, SafetyRules, Symptom, TestResult, Validity
 from tiffin.safety.records import Course, Stock
@@ -24,11 +24,23 @@ class ZoneClosure(Strict):
     )
     closed_until: Annotated[AwareDatetime, Lax]
     reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    level: Annotated[RiskLevel, Lax] = Field(
+        default=RiskLevel.HIGH, description="Only a high-risk zone is closed to riders."
+    )
+
+
+class ZoneImport(Strict):
+    """A health authority's GeoJSON FeatureCollection of risk zones (see safety/geojson.py)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]] = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
 
 
 class RiskZoneRead(BaseModel):
     id: str
     name: str
+    level: RiskLevel
     polygon: list[Point]
     handoff: Point
     closed_from: datetime
@@ -40,6 +52,7 @@ class RiskZoneRead(BaseModel):
         return cls(
             id=z.id,
             name=z.name,
+            level=z.level,
             polygon=[Point.of(p) for p in z.polygon],
             handoff=Point.of(z.handoff),
             closed_from=z.closed_from,

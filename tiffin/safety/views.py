@@ -27,6 +27,7 @@ from tiffin.safety.schemas import (
     TrainingCreate,
     ValidityRead,
     ZoneClosure,
+    ZoneImport,
 )
 
 router = APIRouter(
@@ -48,9 +49,21 @@ def close_zone(
             closed_from=body.closed_from,
             closed_until=body.closed_until,
             reason=body.reason,
+            level=body.level,
         )
         uow.commit()
     return RiskZoneRead.of(zone)
+
+
+@router.post("/import", status_code=status.HTTP_201_CREATED)
+def import_zones(
+    body: ZoneImport, platform: PlatformDep, principal: OperatorPrincipal
+) -> list[RiskZoneRead]:
+    """Declare zones from a health authority's GeoJSON; a bad feature is a 422 naming it."""
+    with platform.uow() as uow:
+        zones = service.import_zones(uow, principal, body.features, reason=body.reason)
+        uow.commit()
+    return [RiskZoneRead.of(z) for z in zones]
 
 
 @router.get("")

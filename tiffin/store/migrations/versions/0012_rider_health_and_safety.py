@@ -20,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("risk_zones", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("level", sa.String(length=10), server_default="high", nullable=False)
+        )
     op.create_table(
         "equipment_stock",
         sa.Column("tenant_id", sa.String(length=40), nullable=False),
@@ -168,6 +172,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("risk_zones", schema=None) as batch_op:
+        batch_op.drop_column("level")
     with op.batch_alter_table("training_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_training_records_rider_id"))
 
