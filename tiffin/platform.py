@@ -22,6 +22,7 @@ from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.care.webhooks import CUSTOMER_LANE, WEBHOOK_LANE, CheckedWebhookChannel
+from tiffin.care.zone_notices import ZoneNoticeConsumer
 from tiffin.clock import Clock, SystemClock
 from tiffin.dispatch.service import run_cycle
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 
 def default_consumers(engine: Engine | None = None) -> list[Consumer]:
-    return [InboxConsumer(), AnomalyConsumer(engine or Engine())]
+    return [InboxConsumer(), AnomalyConsumer(engine or Engine()), ZoneNoticeConsumer()]
 
 
 @dataclass

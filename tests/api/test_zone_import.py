@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from tests.api.helpers import place
 from tests.conftest import World
 
 DORM = [[121.4462, 31.0372], [121.4478, 31.0372], [121.4478, 31.0388], [121.4462, 31.0388]]
@@ -83,3 +84,33 @@ def test_only_operators_import_and_size_is_bounded(world: World) -> None:
         assert send(world, [feature(world)], who).status_code == 403
     assert send(world, [feature(world)] * 101).status_code == 422
     assert send(world, []).status_code == 422
+
+
+def zone_messages(world: World, who: str) -> list[dict[str, Any]]:
+    inbox = world.client.get("/v1/me/inbox", headers=world.auth(who)).json()
+    return [m for m in inbox if "无接触" in m["title"] or "hand-off" in m["title"]]
+
+
+def test_customers_in_a_closed_zone_are_told_why_and_where_to_collect(world: World) -> None:
+    before = place(world, key="zone-before").json()  # student1 lives in Dorm 3
+    place(world, who="student2", key="elsewhere")  # Maya lives at the library
+    assert send(world, [feature(world)]).status_code == 201
+    world.drain()
+    told = zone_messages(world, "student1")
+    assert len(told) == 1 and told[0]["order_id"] == before["id"]
+    assert "Dorm 3" in told[0]["body"] and "31.03680" in told[0]["body"]  # zh-CN: 取餐点
+    assert "取餐点" in told[0]["body"]
+    assert zone_messages(world, "student2") == []
+    after = place(world, key="zone-after").json()
+    world.drain()
+    world.drain()  # a replay tells nobody twice
+    assert sorted(m["order_id"] for m in zone_messages(world, "student1")) == sorted(
+        [before["id"], after["id"]]
+    )
+
+
+def test_a_medium_risk_zone_informs_but_does_not_close(world: World) -> None:
+    assert send(world, [feature(world, level="medium")]).status_code == 201
+    place(world, key="medium").json()
+    world.drain()
+    assert zone_messages(world, "student1") == []

@@ -10,9 +10,11 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from tiffin.api.common import Lax, Point, Strict
 from tiffin.domain.zones import RiskLevel, RiskZone
+from tiffin.safety.alerts import Alert, AlertKind, Sample
 from tiffin.safety.eligibility import Standing
 from tiffin.safety.policy import CheckIn, Mode, SafetyRules, Symptom, TestResult, Validity
 from tiffin.safety.records import Course, Stock
+from tiffin.safety.telemetry import MAX_BATCH
 
 
 class ZoneClosure(Strict):
@@ -244,3 +246,65 @@ class StandingRead(BaseModel):
             insurance=[ValidityRead.of(v, now) for v in s.policies],
             equipment=[ValidityRead.of(v, now) for v in s.equipment],
         )
+
+
+# --- telemetry, alerts and the panic button (issue 18) ---
+
+
+class SampleIn(Strict):
+    at: Annotated[AwareDatetime, Lax]
+    location: Point
+    speed_mps: float = Field(ge=0, le=100, allow_inf_nan=False)
+    impact: bool = False
+
+    def to_domain(self) -> Sample:
+        return Sample(self.at, self.location.to_domain(), self.speed_mps, self.impact)
+
+
+class TelemetryBatch(Strict):
+    samples: list[SampleIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class AlertRead(BaseModel):
+    kind: AlertKind
+    at: datetime
+    location: Point
+    detail: str
+
+    @classmethod
+    def of(cls, a: Alert) -> AlertRead:
+        return cls(kind=a.kind, at=a.at, location=Point.of(a.location), detail=a.detail)
+
+
+class TelemetryRead(BaseModel):
+    accepted: int
+    alerts: list[AlertRead]
+
+
+class RiderAlertRead(BaseModel):
+    id: str
+    rider_id: str
+    kind: AlertKind
+    at: datetime
+    location: Point
+    detail: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> RiderAlertRead:
+        return cls(
+            id=row["id"],
+            rider_id=row["rider_id"],
+            kind=AlertKind(row["kind"]),
+            at=row["at"],
+            location=Point(lat=row["lat"], lon=row["lon"]),
+            detail=row["detail"],
+        )
+
+
+class PanicIn(Strict):
+    location: Point
+
+
+class PanicRead(BaseModel):
+    operators_alerted: bool
+    orders_redispatched: list[str]

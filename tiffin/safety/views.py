@@ -6,24 +6,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from tiffin.anomalies import panic
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
-from tiffin.safety import eligibility, health, records, rules, service
+from tiffin.safety import eligibility, health, records, rules, service, telemetry
 from tiffin.safety.schemas import (
+    AlertRead,
     CheckInCreate,
     CheckInRead,
     CourseCreate,
     CourseRead,
     IssueCreate,
     ModeIn,
+    PanicIn,
+    PanicRead,
     PolicyCreate,
+    RiderAlertRead,
     RiskZoneRead,
     SafetyRulesIn,
     SafetyRulesRead,
     StandingRead,
     StockIn,
     StockRead,
+    TelemetryBatch,
+    TelemetryRead,
     TrainingCreate,
     ValidityRead,
     ZoneClosure,
@@ -244,3 +251,36 @@ def issue_equipment(
         )
         uow.commit()
         return ValidityRead.of(issued, uow.clock.now())
+
+
+@health_router.post("/riders/me/telemetry", status_code=status.HTTP_202_ACCEPTED)
+def post_telemetry(
+    body: TelemetryBatch, platform: PlatformDep, principal: CurrentPrincipal
+) -> TelemetryRead:
+    """A batch of the rider app's samples; answers the alerts it raised (each raised once)."""
+    with platform.uow() as uow:
+        raised = telemetry.ingest(uow, principal, [s.to_domain() for s in body.samples])
+        uow.commit()
+    return TelemetryRead(accepted=len(body.samples), alerts=[AlertRead.of(a) for a in raised])
+
+
+@health_router.post("/riders/me/panic", status_code=status.HTTP_201_CREATED)
+def press_panic(body: PanicIn, platform: PlatformDep, principal: CurrentPrincipal) -> PanicRead:
+    """Operators are alerted with the rider's location; the rider's orders go to re-dispatch."""
+    with platform.uow() as uow:
+        outcome = panic.press_panic(
+            uow, platform.anomaly_engine, principal, location=body.location.to_domain()
+        )
+        uow.commit()
+    return PanicRead(
+        operators_alerted=outcome.alert_raised, orders_redispatched=outcome.orders_redispatched
+    )
+
+
+@health_router.get("/safety/alerts")
+def list_alerts(
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+) -> list[RiderAlertRead]:
+    with platform.uow(read_only=True) as uow:
+        found = telemetry.alerts_of(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
+    return [RiderAlertRead.of(a) for a in page.window(found)]

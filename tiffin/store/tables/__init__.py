@@ -22,6 +22,8 @@ from tiffin.store.tables.health import (
     equipment_stock,
     health_checkins,
     insurance_policies,
+    rider_alerts,
+    rider_telemetry,
     safety_rules,
     training_courses,
     training_records,
@@ -101,4 +103,6 @@ __all__ = [
     "insurance_policies",
     "equipment_stock",
     "equipment_issues",
+    "rider_telemetry",
+    "rider_alerts",
 ]

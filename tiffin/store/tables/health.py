@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -114,4 +116,39 @@ equipment_issues = Table(
     Column("issued_at", UTCDateTime, nullable=False),
     Column("valid_until", UTCDateTime, nullable=False),
     Column("issued_by", ID, nullable=False),
+)
+
+# --- issue 18: telemetry and alerts ------------------------------------------------------------
+
+rider_telemetry = Table(
+    "rider_telemetry",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("tenant_id", ID, nullable=False),
+    Column("rider_id", ID, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed_mps", Float, nullable=False),
+    Column("impact", Boolean, nullable=False),
+    Index("ix_rider_telemetry_rider_at", "rider_id", "at"),
+    Index("ix_rider_telemetry_tenant_at", "tenant_id", "at"),
+)
+
+rider_alerts = Table(
+    "rider_alerts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("rider_id", ID, ForeignKey("riders.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("detail", String(300), nullable=False),
+    Column("dedupe_key", String(120), nullable=False),
+    UniqueConstraint("dedupe_key", name="uq_rider_alerts_dedupe_key"),
+    Index("ix_rider_alerts_tenant_at", "tenant_id", "at"),
 )

@@ -170,8 +170,51 @@ def upgrade() -> None:
             batch_op.f("ix_training_records_rider_id"), ["rider_id"], unique=False
         )
 
+    op.create_table(
+        "rider_telemetry",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("rider_id", sa.String(length=40), nullable=False),
+        sa.Column("at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("speed_mps", sa.Float(), nullable=False),
+        sa.Column("impact", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rider_telemetry")),
+    )
+    op.create_index("ix_rider_telemetry_rider_at", "rider_telemetry", ["rider_id", "at"])
+    op.create_index("ix_rider_telemetry_tenant_at", "rider_telemetry", ["tenant_id", "at"])
+    op.create_table(
+        "rider_alerts",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("rider_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("detail", sa.String(length=300), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["rider_id"], ["riders.id"], name=op.f("fk_rider_alerts_rider_id_riders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_rider_alerts_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rider_alerts")),
+        sa.UniqueConstraint("dedupe_key", name="uq_rider_alerts_dedupe_key"),
+    )
+    op.create_index("ix_rider_alerts_tenant_at", "rider_alerts", ["tenant_id", "at"])
+
 
 def downgrade() -> None:
+    op.drop_table("rider_alerts")
+    op.drop_table("rider_telemetry")
     with op.batch_alter_table("risk_zones", schema=None) as batch_op:
         batch_op.drop_column("level")
     with op.batch_alter_table("training_records", schema=None) as batch_op:
