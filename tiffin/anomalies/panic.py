@@ -11,7 +11,7 @@ from tiffin.anomalies.engine import Engine, handle
 from tiffin.care.service import tell_operators
 from tiffin.domain.anomalies import AnomalyType, Detection, Liability, Reason, Severity
 from tiffin.domain.geo import LatLon
-from tiffin.safety.health import own_rider_id
+from tiffin.safety.health import own_rider
 from tiffin.safety.telemetry import panic_alert, raise_alert
 from tiffin.store.uow import UnitOfWork
 
@@ -26,7 +26,7 @@ def press_panic(
     uow: UnitOfWork, engine: Engine, principal: Principal, *, location: LatLon
 ) -> PanicOutcome:
     """Alert the operators and hand the rider's orders to re-dispatch, in one unit of work."""
-    rider = uow.riders.require(own_rider_id(uow, principal), for_update=True)
+    rider = own_rider(uow, principal, for_update=True)
     now = uow.clock.now()
     rider.location, rider.location_at = location, now
     uow.riders.save(rider)

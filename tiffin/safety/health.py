@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from tiffin.accounts.model import Principal, Role
 from tiffin.domain.ids import new_id
+from tiffin.domain.people import Rider
 from tiffin.errors import Forbidden, NotFound
 from tiffin.safety.policy import CheckIn, Refusal, Symptom, TestResult, assess_checkin
 from tiffin.safety.rules import rules_of
@@ -19,11 +20,15 @@ from tiffin.store.uow import UnitOfWork
 _h = tables.health_checkins.c
 
 
-def own_rider_id(uow: UnitOfWork, principal: Principal) -> str:
+def own_rider(uow: UnitOfWork, principal: Principal, *, for_update: bool = False) -> Rider:
     """The rider the principal is; anyone else is refused."""
     if principal.role is not Role.RIDER or principal.subject_id is None:
         raise Forbidden("only a rider account can do this", code="rider_only")
-    return uow.riders.require(principal.subject_id).id
+    return uow.riders.require(principal.subject_id, for_update=for_update)
+
+
+def own_rider_id(uow: UnitOfWork, principal: Principal) -> str:
+    return own_rider(uow, principal).id
 
 
 def tenant_rider_id(uow: UnitOfWork, principal: Principal, rider_id: str) -> str:

@@ -15,6 +15,7 @@ from tiffin.safety.eligibility import Standing
 from tiffin.safety.policy import CheckIn, Mode, SafetyRules, Symptom, TestResult, Validity
 from tiffin.safety.records import Course, Stock
 from tiffin.safety.telemetry import MAX_BATCH
+from tiffin.safety.tracing import Subject, TraceRequest
 
 
 class ZoneClosure(Strict):
@@ -308,3 +309,54 @@ class PanicIn(Strict):
 class PanicRead(BaseModel):
     operators_alerted: bool
     orders_redispatched: list[str]
+
+
+# --- tracing (issue 18) ---
+
+
+class TraceCreate(Strict):
+    subject: Annotated[Subject, Lax]
+    subject_id: str | None = Field(default=None, min_length=1, max_length=40)
+    place: Point | None = None
+    since: Annotated[AwareDatetime, Lax]
+    until: Annotated[AwareDatetime, Lax]
+    radius_m: float = Field(default=50.0, gt=0, le=5000, allow_inf_nan=False)
+    why: str = Field(min_length=1, max_length=500, pattern=r"\S")
+
+    def to_domain(self) -> TraceRequest:
+        return TraceRequest(
+            self.subject,
+            self.subject_id,
+            self.place.to_domain() if self.place else None,
+            self.since,
+            self.until,
+            self.radius_m,
+            self.why,
+        )
+
+
+class TraceAskedRead(BaseModel):
+    id: str
+    asked_by: str
+    why: str
+    subject: Subject
+    subject_id: str | None
+    since: datetime
+    until: datetime
+    asked_at: datetime
+
+
+class TraceExport(BaseModel):
+    """What the health authority receives: the recorded query and what it found."""
+
+    trace_id: str
+    subject: Subject
+    subject_id: str | None
+    place: Point | None
+    since: datetime
+    until: datetime
+    radius_m: float
+    why: str
+    orders: list[dict[str, Any]]
+    handovers: list[dict[str, Any]]
+    co_located_riders: list[dict[str, Any]]

@@ -13,7 +13,7 @@ from tiffin.accounts.model import Principal
 from tiffin.domain.ids import new_id
 from tiffin.errors import Invalid
 from tiffin.safety.alerts import Alert, AlertKind, Sample, alerts_for, last_moving
-from tiffin.safety.health import own_rider_id
+from tiffin.safety.health import own_rider
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
@@ -29,7 +29,7 @@ def ingest(uow: UnitOfWork, principal: Principal, samples: Sequence[Sample]) -> 
     now = uow.clock.now()
     if any(s.at > now for s in samples):
         raise Invalid("a sample is from the future; check the phone's clock", code="bad_batch")
-    rider = uow.riders.require(own_rider_id(uow, principal))
+    rider = own_rider(uow, principal)
     ordered = sorted(samples, key=lambda s: s.at)
     uow.stage(
         tables.rider_telemetry,

@@ -10,7 +10,7 @@ from tiffin.anomalies import panic
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
-from tiffin.safety import eligibility, health, records, rules, service, telemetry
+from tiffin.safety import eligibility, health, records, rules, service, telemetry, tracing
 from tiffin.safety.schemas import (
     AlertRead,
     CheckInCreate,
@@ -31,6 +31,9 @@ from tiffin.safety.schemas import (
     StockRead,
     TelemetryBatch,
     TelemetryRead,
+    TraceAskedRead,
+    TraceCreate,
+    TraceExport,
     TrainingCreate,
     ValidityRead,
     ZoneClosure,
@@ -284,3 +287,25 @@ def list_alerts(
     with platform.uow(read_only=True) as uow:
         found = telemetry.alerts_of(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
     return [RiderAlertRead.of(a) for a in page.window(found)]
+
+
+@health_router.post("/safety/traces", status_code=status.HTTP_201_CREATED)
+def run_trace(
+    body: TraceCreate, platform: PlatformDep, principal: OperatorPrincipal
+) -> TraceExport:
+    """Trace a person or a place for the health authority; the query is recorded (who, why)
+    and the answer is the export the authority receives."""
+    with platform.uow() as uow:
+        trace = tracing.run_trace(uow, principal, body.to_domain())
+        uow.commit()
+    return TraceExport.model_validate(tracing.export(trace))
+
+
+@health_router.get("/safety/traces")
+def traces_asked(
+    platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
+) -> list[TraceAskedRead]:
+    """Every tracing query of the tenant: who asked, why, about whom."""
+    with platform.uow(read_only=True) as uow:
+        found = tracing.traces_asked(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
+    return [TraceAskedRead.model_validate(t) for t in page.window(found)]

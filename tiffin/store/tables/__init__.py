@@ -25,6 +25,7 @@ from tiffin.store.tables.health import (
     rider_alerts,
     rider_telemetry,
     safety_rules,
+    trace_queries,
     training_courses,
     training_records,
 )
@@ -105,4 +106,5 @@ __all__ = [
     "equipment_issues",
     "rider_telemetry",
     "rider_alerts",
+    "trace_queries",
 ]

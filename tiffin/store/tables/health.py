@@ -152,3 +152,21 @@ rider_alerts = Table(
     UniqueConstraint("dedupe_key", name="uq_rider_alerts_dedupe_key"),
     Index("ix_rider_alerts_tenant_at", "tenant_id", "at"),
 )
+
+trace_queries = Table(
+    "trace_queries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("asked_by", ID, nullable=False),
+    Column("why", String(500), nullable=False),
+    Column("subject", String(20), nullable=False),
+    Column("subject_id", ID),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("since", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+    Column("radius_m", Float, nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Index("ix_trace_queries_tenant_asked", "tenant_id", "asked_at"),
+)

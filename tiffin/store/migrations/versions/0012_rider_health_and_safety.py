@@ -211,8 +211,30 @@ def upgrade() -> None:
     )
     op.create_index("ix_rider_alerts_tenant_at", "rider_alerts", ["tenant_id", "at"])
 
+    op.create_table(
+        "trace_queries",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("asked_by", sa.String(length=40), nullable=False),
+        sa.Column("why", sa.String(length=500), nullable=False),
+        sa.Column("subject", sa.String(length=20), nullable=False),
+        sa.Column("subject_id", sa.String(length=40), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("since", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("until", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("radius_m", sa.Float(), nullable=False),
+        sa.Column("asked_at", tiffin.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_trace_queries_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_queries")),
+    )
+    op.create_index("ix_trace_queries_tenant_asked", "trace_queries", ["tenant_id", "asked_at"])
+
 
 def downgrade() -> None:
+    op.drop_table("trace_queries")
     op.drop_table("rider_alerts")
     op.drop_table("rider_telemetry")
     with op.batch_alter_table("risk_zones", schema=None) as batch_op:
