@@ -298,3 +298,22 @@ def test_check_ins_are_purged_after_the_tenants_retention(world: World) -> None:
     assert left == 1
     world.platform.clock.advance(timedelta(days=7))
     assert world.platform.purge_health_records() == 1
+
+
+def test_near_the_riding_limit_no_new_orders_and_the_rider_is_told_why(world: World) -> None:
+    assert start(world).status_code == 201
+    view = world.client.get("/v1/riders/me/workload", headers=world.auth("rider1")).json()
+    assert view["new_bundles_offered"] is True and view["continuous_limit_minutes"] == 240
+    world.platform.clock.advance(timedelta(minutes=230))
+    view = world.client.get("/v1/riders/me/workload", headers=world.auth("rider1")).json()
+    assert view["new_bundles_offered"] is False and view["riding_minutes"] == 230
+    assert "without a break" in view["reason"]
+    order = place(world, key="tired").json()
+    world.client.post(
+        f"/v1/orders/{order['id']}/accept", headers=world.auth(merchant_of(world, order))
+    )
+    offer = post(world, f"/v1/orders/{order['id']}/offers", {"rider_id": world.subjects["rider1"]})
+    assert offer.status_code == 409 and offer.json()["code"] == "near_limit"
+    assert world.platform.dispatch_once() == 0  # live dispatch skips them too
+    off = world.client.get("/v1/riders/me/workload", headers=world.auth("rider2")).json()
+    assert off["on_shift"] is False

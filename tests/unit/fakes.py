@@ -319,6 +319,15 @@ class FakeSafetyRules:
     def of(self, tenant_id: str) -> dict[str, Any] | None:
         return None
 
+    def continuous_limit(self, tenant_id: str) -> int | None:
+        return None
+
+    def bad_weather(self, tenant_id: str, now: datetime) -> bool:
+        return False
+
+    def minutes_today(self, rider_ids: Iterable[str], now: datetime) -> dict[str, int]:
+        return {}
+
 
 class FakeTokens:
     def __init__(self, store: FakeStore) -> None:

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from tiffin.domain.people import Rider
 from tiffin.errors import Conflict
+from tiffin.optimiser.caps import WorkloadCaps
 from tiffin.safety import health, records
+from tiffin.safety.overload import Workload, assess_workload
 from tiffin.safety.policy import (
     CheckIn,
     Mode,
@@ -90,6 +92,9 @@ def require_may_start(uow: UnitOfWork, rider: Rider) -> None:
 
 def require_dispatchable(uow: UnitOfWork, rider: Rider) -> None:
     """Refuse to give orders to a rider the rules keep off the road now."""
+    tired = workloads(uow, rider.tenant_id, [rider]).get(rider.id)
+    if tired is not None and tired.reason is not None:
+        raise Conflict(f"{rider.name} gets no new orders: {tired.reason}.", code="near_limit")
     if dispatchable(uow, rider.tenant_id, [rider]):
         return
     refusal = standing(uow, rider).dispatch_refusal
@@ -101,9 +106,34 @@ def require_dispatchable(uow: UnitOfWork, rider: Rider) -> None:
 
 
 def dispatchable(uow: UnitOfWork, tenant_id: str, riders: Sequence[Rider]) -> list[Rider]:
-    """The riders the rules let take orders now (one rules read, one equipment query)."""
+    """The riders the rules let take orders now: not near their workload limits and, in
+    public-health mode, with current equipment (a few reads for any number of riders)."""
+    tired = workloads(uow, tenant_id, riders)
+    riders = [r for r in riders if r.id not in tired or tired[r.id].reason is None]
     rules = rules_of(uow, tenant_id)
     if not rules.public_health_mode:
         return list(riders)
     equipped = records.riders_with_equipment(uow, [r.id for r in riders], uow.clock.now())
     return [r for r in riders if r.id in equipped]
+
+
+def workloads(uow: UnitOfWork, tenant_id: str, riders: Sequence[Rider]) -> dict[str, Workload]:
+    """Each on-shift rider's workload now (three reads for any number of riders)."""
+    on_shift = [r for r in riders if r.shift_started_at is not None]
+    if not on_shift:
+        return {}
+    now = uow.clock.now()
+    facts = uow.safety_rules
+    limit = facts.continuous_limit(tenant_id) or WorkloadCaps().max_continuous_minutes
+    stormy = facts.bad_weather(tenant_id, now)
+    today = facts.minutes_today([r.id for r in on_shift], now)
+    return {
+        r.id: assess_workload(
+            riding_minutes=int((now - r.shift_started_at).total_seconds() // 60),
+            today_minutes=today.get(r.id, 0),
+            continuous_limit=limit,
+            bad_weather=stormy,
+        )
+        for r in on_shift
+        if r.shift_started_at is not None
+    }

@@ -12,6 +12,7 @@ from tiffin.api.common import Lax, Point, Strict
 from tiffin.domain.zones import RiskLevel, RiskZone
 from tiffin.safety.alerts import Alert, AlertKind, Sample
 from tiffin.safety.eligibility import Standing
+from tiffin.safety.overload import Workload
 from tiffin.safety.policy import CheckIn, Mode, SafetyRules, Symptom, TestResult, Validity
 from tiffin.safety.records import Course, Stock
 from tiffin.safety.telemetry import MAX_BATCH
@@ -360,3 +361,41 @@ class TraceExport(BaseModel):
     orders: list[dict[str, Any]]
     handovers: list[dict[str, Any]]
     co_located_riders: list[dict[str, Any]]
+
+
+class WorkloadRead(BaseModel):
+    """The rider's own view: riding and daily minutes against the limits, and why no new
+    bundles are offered when near one."""
+
+    on_shift: bool
+    riding_minutes: int
+    today_minutes: int
+    continuous_limit_minutes: int
+    daily_limit_minutes: int
+    bad_weather: bool
+    new_bundles_offered: bool
+    reason: str | None
+
+    @classmethod
+    def of(cls, w: Workload | None) -> WorkloadRead:
+        if w is None:
+            return cls(
+                on_shift=False,
+                riding_minutes=0,
+                today_minutes=0,
+                continuous_limit_minutes=0,
+                daily_limit_minutes=0,
+                bad_weather=False,
+                new_bundles_offered=False,
+                reason="you are not on shift",
+            )
+        return cls(
+            on_shift=True,
+            riding_minutes=w.riding_minutes,
+            today_minutes=w.today_minutes,
+            continuous_limit_minutes=w.continuous_limit,
+            daily_limit_minutes=w.daily_limit,
+            bad_weather=w.bad_weather,
+            new_bundles_offered=not w.near_limit,
+            reason=w.reason,
+        )

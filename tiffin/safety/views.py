@@ -36,6 +36,7 @@ from tiffin.safety.schemas import (
     TraceExport,
     TrainingCreate,
     ValidityRead,
+    WorkloadRead,
     ZoneClosure,
     ZoneImport,
 )
@@ -309,3 +310,11 @@ def traces_asked(
     with platform.uow(read_only=True) as uow:
         found = tracing.traces_asked(uow, principal.tenant_id, limit=page.rows, offset=page.offset)
     return [TraceAskedRead.model_validate(t) for t in page.window(found)]
+
+
+@health_router.get("/riders/me/workload")
+def my_workload(platform: PlatformDep, principal: CurrentPrincipal) -> WorkloadRead:
+    """Continuous riding time and today's hours against the limits (lower in bad weather)."""
+    with platform.uow(read_only=True) as uow:
+        rider = health.own_rider(uow, principal)
+        return WorkloadRead.of(eligibility.workloads(uow, rider.tenant_id, [rider]).get(rider.id))
