@@ -211,6 +211,71 @@ bench_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=HELP_STYLE,
 )
+
+
+@app.command()
+def trace(
+    why: Annotated[str, typer.Option(metavar="TEXT", help="Why the trace is needed (recorded).")],
+    operator: Annotated[
+        str, typer.Option(metavar="EMAIL", help="E-mail of the operator asking (recorded).")
+    ],
+    since: Annotated[
+        str, typer.Option(metavar="TIME", help="Window start, ISO 8601 with an offset.")
+    ],
+    until: Annotated[
+        str, typer.Option(metavar="TIME", help="Window end, ISO 8601 with an offset.")
+    ],
+    tenant: Annotated[str, typer.Option(metavar="SLUG", help="Tenant slug.")] = "campus",
+    rider: Annotated[str | None, typer.Option(metavar="ID")] = None,
+    customer: Annotated[str | None, typer.Option(metavar="ID")] = None,
+    merchant: Annotated[str | None, typer.Option(metavar="ID")] = None,
+    place: Annotated[str | None, typer.Option(metavar="LAT,LON", help="A place.")] = None,
+    radius: Annotated[
+        float, typer.Option(metavar="METRES", help="Distance that counts as together.")
+    ] = 50.0,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write the export here (JSON).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Trace a person or a place for the health authority; the query is recorded."""
+    import json
+    from datetime import datetime
+
+    from tiffin.domain.geo import LatLon
+    from tiffin.platform import Platform
+    from tiffin.safety import tracing
+
+    named = [(k, v) for k, v in (("rider", rider), ("customer", customer), ("merchant", merchant))]
+    chosen = [(k, v) for k, v in named if v] + ([("place", None)] if place else [])
+    if len(chosen) != 1:
+        _fail("name exactly one of --rider, --customer, --merchant, --place")
+    try:
+        where = LatLon(*(float(x) for x in place.split(","))) if place else None
+        window = datetime.fromisoformat(since), datetime.fromisoformat(until)
+    except (TypeError, ValueError):
+        _fail("--place is LAT,LON and --since/--until are ISO 8601 times")
+    request = tracing.TraceRequest(
+        tracing.Subject(chosen[0][0]), chosen[0][1], where, *window, radius, why
+    )
+    platform = Platform.build(_settings(database_url))
+    try:
+        with platform.uow() as uow:
+            principal = tracing.as_operator(uow, tenant, operator)
+            found = tracing.export(tracing.run_trace(uow, principal, request))
+            uow.commit()
+    except TiffinError as exc:
+        _fail(exc.detail)
+    finally:
+        platform.db.dispose()
+    text = json.dumps(found, indent=2, ensure_ascii=False)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text)
+        console.print(f"trace {found['trace_id']} written to {out}")
+
+
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(bench_app, name="bench")
 

@@ -22,6 +22,7 @@ from tiffin.anomalies.watch import AnomalyConsumer, scan_all
 from tiffin.care.channels import NotificationSender, configured_channels
 from tiffin.care.inbox import InboxConsumer
 from tiffin.care.webhooks import CUSTOMER_LANE, WEBHOOK_LANE, CheckedWebhookChannel
+from tiffin.care.zone_notices import ZoneNoticeConsumer
 from tiffin.clock import Clock, SystemClock
 from tiffin.comms.watch import SentimentWatch
 from tiffin.compliance.audit import AuditConsumer
@@ -37,6 +38,7 @@ from tiffin.resilience.outbound import OutboundPolicy
 from tiffin.resilience.ratelimit import RateLimits
 from tiffin.risk.counters import counters_from
 from tiffin.risk.gate import RiskGate
+from tiffin.safety.health import purge_expired
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store import tables
@@ -57,6 +59,7 @@ def default_consumers(
         AnomalyConsumer(engine or Engine()),
         SentimentWatch(),
         TrustedReview(),
+        ZoneNoticeConsumer(),
     ]
     return [*consumers, AuditConsumer(audit_key)] if audit else consumers
 
@@ -219,6 +222,8 @@ class Platform:
         self._start("tiffin-dispatch", self._every(self.dispatch_once), s.dispatch_seconds)
         self._start("tiffin-anomalies", self._every(self.scan_anomalies), s.anomaly_scan_seconds)
         self._start("tiffin-health", self._every(self.watch_health), s.health_seconds)
+        purge = self._every(self.purge_health_records)
+        self._start("tiffin-health-records", purge, s.health_records_purge_seconds)
         if s.demo_day:
             self._start("tiffin-demo-day", self._every(self.play_demo_day), s.demo_day_seconds)
 
@@ -249,6 +254,13 @@ class Platform:
         for what in done:
             log.warning("health watch: %s", what)
         return done
+
+    def purge_health_records(self) -> int:
+        """Delete riders' check-ins past their tenant's retention period (a worker calls this)."""
+        with self.uow() as uow:
+            purged = purge_expired(uow, self.clock.now())
+            uow.commit()
+        return purged
 
     def _start(
         self, name: str, loop: Callable[[threading.Event, float], None], period: float

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     health_seconds: float = Field(
         default=5.0, gt=0, description="How often the health watch looks at its signals."
     )
+    health_records_purge_seconds: float = Field(
+        default=3600.0, gt=0, description="How often riders' expired health check-ins are purged."
+    )
     error_incident_min_requests: int = Field(
         default=20,
         ge=1,

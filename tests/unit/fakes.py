@@ -313,6 +313,22 @@ class FakeReviews:
         return self._rows.get(subject_id)
 
 
+class FakeSafetyRules:
+    """No tenant set safety rules in the unit tests' world: the defaults hold."""
+
+    def of(self, tenant_id: str) -> dict[str, Any] | None:
+        return None
+
+    def continuous_limit(self, tenant_id: str) -> int | None:
+        return None
+
+    def bad_weather(self, tenant_id: str, now: datetime) -> bool:
+        return False
+
+    def minutes_today(self, rider_ids: Iterable[str], now: datetime) -> dict[str, int]:
+        return {}
+
+
 class FakeTokens:
     def __init__(self, store: FakeStore) -> None:
         self._rows = store.tokens
@@ -377,6 +393,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(s)
         self.tokens = FakeTokens(s)
         self.reviews = FakeReviews(s)
+        self.safety_rules = FakeSafetyRules()
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

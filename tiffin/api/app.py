@@ -29,6 +29,7 @@ from tiffin.resilience.views import CountAnswers
 from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.risk.views import router as risk_router
+from tiffin.safety.views import health_router as safety_health_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
 from tiffin.trust.views import router as trust_router
@@ -109,6 +110,7 @@ def create_app(
         trust_router,
         status_router,
         safety_router,
+        safety_health_router,
         dispatch_router,
         home.router,
         risk_router,

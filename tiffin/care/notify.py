@@ -96,6 +96,35 @@ INCIDENT_TEMPLATES: dict[str, tuple[str, str]] = {
     "zh-CN": ("我们的补偿", "抱歉：{incident}（{reason}）影响了您的订单。{compensation}"),
 }
 
+# An order addressed inside a zone closed to riders (疫情封控区), (title, body): {zone} is the
+# zone's name, {reason} why it is closed, {handoff} where to collect, {until} when it reopens.
+ZONE_TEMPLATES: dict[str, tuple[str, str]] = {
+    "en": (
+        "Collect your order at the hand-off point",
+        "Your address is in {zone}, closed to riders until {until} ({reason}). Your rider "
+        "will leave your order, contactless, at the hand-off point {handoff}; please collect "
+        "it there.",
+    ),
+    "zh-CN": (
+        "请到无接触取餐点取餐",
+        "您的地址位于{zone}，该区域因{reason}暂停配送至{until}。骑手将把您的订单无接触放在"
+        "取餐点 {handoff}，请前往领取。",
+    ),
+}
+
+
+def render_zone_handoff(
+    *, zone: str, reason: str, handoff: tuple[float, float], until: datetime, language: str
+) -> tuple[str, str]:
+    """Why the delivery changed and where to collect, in the customer's language."""
+    lang = language if language in ZONE_TEMPLATES else "en"
+    title, body = ZONE_TEMPLATES[lang]
+    where = f"({handoff[0]:.5f}, {handoff[1]:.5f})"
+    return title, body.format(
+        zone=zone, reason=reason, handoff=where, until=until.strftime("%Y-%m-%d %H:%M UTC")
+    )
+
+
 MERCHANT_TEMPLATES: dict[AnomalyType, str] = {
     A.MERCHANT_SLOW_ACCEPT: "Order {order} has waited {minutes} min for you to accept it.",
     A.FOOD_LATE: "Order {order} is past its ready time; mark it ready as soon as it is.",

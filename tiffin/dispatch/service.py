@@ -41,6 +41,7 @@ from tiffin.optimiser.modes import ModeSettings
 from tiffin.optimiser.solve import solve
 from tiffin.optimiser.zones import ClosedZone
 from tiffin.riders.service import NEEDS_RIDER, offer_order
+from tiffin.safety.eligibility import dispatchable
 from tiffin.safety.service import closures
 from tiffin.store import tables
 from tiffin.store.locks import try_lock
@@ -183,6 +184,7 @@ def dispatch_tenant(
         )
         if r.location is not None and r.id not in busy and r.id not in pending_riders
     ]
+    riders = dispatchable(uow, tenant.id, riders)  # public-health mode: equipped riders only
     if not riders:
         return 0
     merchants = {m.id: m for m in uow.merchants.find(tables.merchants.c.tenant_id == tenant.id)}
@@ -235,7 +237,7 @@ def dispatch_tenant(
         if r.location is not None and r.shift_started_at is not None
     )
     live = MODES.params(mode, _live_params(params, tenant))
-    risk = [z for z in closures(uow, tenant.id, now=now) if z.active(now)]
+    risk = [z for z in closures(uow, tenant.id, now=now) if z.active(now) and z.closes_to_riders]
     closed = tuple(
         ClosedZone(
             z.id,

@@ -171,7 +171,7 @@ def list_moves(
 
 @router.get("/moves/pay")
 def move_pay(platform: PlatformDep, principal: OperatorPrincipal) -> MovePayRead:
-    """What the tenant pays a rider for a move to a hot spot (per move and per minute of waiting)."""
+    """What the tenant pays a rider for a move to a hot spot (per move, per minute waiting)."""
     with platform.uow(read_only=True) as uow:
         pay = moves.pay_of(uow, principal.tenant_id)
     return MovePayRead(

@@ -281,6 +281,50 @@ class ProblemReported(CustomerSpoke):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SafetyRulesChanged(DomainEvent):
+    """An operator changed the tenant's (the aggregate's) rider safety rules."""
+
+    topic: ClassVar[str] = "safety.rules_changed"
+    require_checkin: bool
+    require_training: bool
+    require_insurance: bool
+    retention_days: int
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "require_checkin": self.require_checkin,
+            "require_training": self.require_training,
+            "require_insurance": self.require_insurance,
+            "retention_days": self.retention_days,
+        }
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        return {
+            "require_checkin": bool(data["require_checkin"]),
+            "require_training": bool(data["require_training"]),
+            "require_insurance": bool(data["require_insurance"]),
+            "retention_days": int(data["retention_days"]),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicHealthModeChanged(DomainEvent):
+    """An operator switched the tenant's (the aggregate's) public-health mode (疫情模式)."""
+
+    topic: ClassVar[str] = "safety.public_health_mode"
+    on: bool
+
+    def _data(self) -> dict[str, Any]:
+        return {"on": self.on}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"on": bool(payload["data"]["on"])}
+
+
+@dataclass(frozen=True, kw_only=True)
 class OrderStatusChanged(DomainEvent):
     """An order moved from one status to another (or recorded a fact within one).
 
@@ -444,6 +488,8 @@ _EVERY_TYPE: tuple[type[DomainEvent], ...] = (
     DecisionRecorded,
     OperatorActed,
     DispatchModeChanged,
+    SafetyRulesChanged,
+    PublicHealthModeChanged,
     OrderPlaced,
     *ORDER_EVENTS.values(),
 )

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from tiffin.domain.geo import LatLon, contains
+
+
+class RiskLevel(StrEnum):
+    """A health authority's risk level; only a high-risk zone is closed to riders."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class RiskZone:
     reason: str
     created_by: str
     created_at: datetime
+    level: RiskLevel = RiskLevel.HIGH
 
     def __post_init__(self) -> None:
         if len(self.polygon) < 3:
@@ -32,6 +42,10 @@ class RiskZone:
 
     def active(self, now: datetime) -> bool:
         return self.closed_from <= now < self.closed_until
+
+    @property
+    def closes_to_riders(self) -> bool:
+        return self.level is RiskLevel.HIGH
 
     def covers(self, point: LatLon) -> bool:
         return contains(self.polygon, point)

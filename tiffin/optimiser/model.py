@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tiffin.optimiser.detours import Obstacles
     from tiffin.optimiser.zones import ClosedZone
 
 
@@ -27,6 +28,13 @@ class Point:
 def travel_minutes(a: Point, b: Point, metres_per_minute: float) -> int:
     """Whole minutes to ride from ``a`` to ``b`` (rounded up, as the MDRP rules do)."""
     return math.ceil(math.hypot(a.x - b.x, a.y - b.y) / metres_per_minute)
+
+
+def ride_minutes(a: Point, b: Point, p: DispatchParams) -> int:
+    """Whole minutes to ride from ``a`` to ``b``, around closed zones when ``p`` has any."""
+    if p.obstacles:
+        return math.ceil(p.obstacles.distance(a, b) / p.metres_per_minute)
+    return travel_minutes(a, b, p.metres_per_minute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,7 @@ class DispatchParams:
     empty_weight: float = 0.2  # cost per minute riding with nothing to carry (空跑)
     wait_weight: float = 0.3  # cost per minute a rider stands at the merchant
     overdue_weight: float = 8.0  # bonus per minute food has waited: old orders are not starved
+    obstacles: Obstacles | None = field(default=None, compare=False)  # closed zones (detours.py)
 
     def __post_init__(self) -> None:
         if self.metres_per_minute <= 0:

@@ -12,20 +12,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import permutations
 
-from tiffin.optimiser.model import Courier, DispatchParams, Job, Route, travel_minutes
+from tiffin.optimiser.model import (
+    Courier,
+    DispatchParams,
+    Job,
+    Route,
+    ride_minutes,
+    travel_minutes,
+)
 
 
 def route_for(courier: Courier, jobs: Sequence[Job], now: int, p: DispatchParams) -> Route:
     """Timing of ``jobs`` (one merchant, dropped in the given order) for ``courier``."""
     start = max(now, courier.free_at)
     merchant = jobs[0].pickup
-    arrive = start + travel_minutes(courier.position, merchant, p.metres_per_minute)
+    arrive = start + ride_minutes(courier.position, merchant, p)
     ready = max(job.ready_at for job in jobs)
     pickup = max(arrive + p.pickup_service, ready)
     drops = []
     at, here = pickup, merchant
     for job in jobs:
-        at += travel_minutes(here, job.dropoff, p.metres_per_minute) + p.dropoff_service
+        at += ride_minutes(here, job.dropoff, p) + p.dropoff_service
         drops.append(at)
         here = job.dropoff
     return Route(start, arrive, pickup, tuple(drops))

@@ -13,8 +13,16 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from tiffin.optimiser.bundling import build_bundles
+from tiffin.optimiser.detours import around_zones
 from tiffin.optimiser.greedy import EarliestArrival, earliest_arrival
-from tiffin.optimiser.model import Assignment, Courier, DispatchParams, Job, Snapshot
+from tiffin.optimiser.model import (
+    Assignment,
+    Courier,
+    DispatchParams,
+    Job,
+    Snapshot,
+    ride_minutes,
+)
 from tiffin.optimiser.routes import route_for
 from tiffin.optimiser.zones import apply_zones
 
@@ -46,6 +54,7 @@ def solve(snapshot: Snapshot, params: DispatchParams) -> list[Assignment]:
     ]
     visible = [j for j in snapshot.jobs if j.placed_at <= now]
     jobs, _blocked = apply_zones(visible, snapshot.closed_zones, now)
+    params = around_zones(params, snapshot.closed_zones, now)
     if not couriers or not jobs:
         return []
     free_soon = sum(1 for c in couriers if c.free_at <= now + params.commit_minutes)
@@ -126,6 +135,8 @@ def cost_matrix(
     ride = np.ceil(
         np.hypot(mx[:, None] - cx[None, :], my[:, None] - cy[None, :]) / p.metres_per_minute
     )
+    if p.obstacles:  # rides go around closed zones (detours.py)
+        ride = p.obstacles.ride_minutes(mx[:, None], my[:, None], cx, cy, p.metres_per_minute)
     arrive = start[None, :] + ride
     pickup = np.maximum(arrive + p.pickup_service, ready[:, None])
     offsets = np.zeros((nb, width))
@@ -135,12 +146,7 @@ def cost_matrix(
     for b, bundle in enumerate(bundles):
         at, here = 0, bundle[0].pickup
         for k, job in enumerate(bundle):
-            at += (
-                np.ceil(
-                    np.hypot(job.dropoff.x - here.x, job.dropoff.y - here.y) / p.metres_per_minute
-                )
-                + p.dropoff_service
-            )
+            at += ride_minutes(here, job.dropoff, p) + p.dropoff_service
             offsets[b, k], placed[b, k], present[b, k] = at, job.placed_at, True
             here = job.dropoff
         priority[b] = sum(j.priority + p.overdue_weight * max(0, now - j.ready_at) for j in bundle)
@@ -174,6 +180,7 @@ def nearest_free_rider(snapshot: Snapshot, params: DispatchParams) -> list[Assig
     now = snapshot.now
     free = [c for c in snapshot.couriers if c.free_at <= now and c.off_at > now and c.capacity]
     jobs, _blocked = apply_zones(snapshot.jobs, snapshot.closed_zones, now)
+    params = around_zones(params, snapshot.closed_zones, now)
     decisions = []
     for job in sorted(jobs, key=lambda j: (j.placed_at, j.id)):
         if job.placed_at > now:

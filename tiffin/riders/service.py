@@ -14,6 +14,7 @@ from tiffin.domain.people import Offer, OfferStatus, Rider, RiderShift, VehicleT
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import withdraw_open_offers
+from tiffin.safety import eligibility
 from tiffin.store.uow import UnitOfWork
 
 OFFER_TTL = timedelta(minutes=2)
@@ -37,6 +38,7 @@ def start_shift(uow: UnitOfWork, principal: Principal, *, location: LatLon) -> R
     vetting.require_approved(uow, rider.id)
     if rider.on_shift:
         raise Conflict("you are on shift already", code="already_on_shift")
+    eligibility.require_may_start(uow, rider)  # health check-in, training, insurance
     now = uow.clock.now()
     shift = RiderShift(new_id("sft"), rider.id, rider.tenant_id, started_at=now)
     rider.shift_started_at = now
@@ -127,6 +129,7 @@ def offer_order(
         )
     if not rider.on_shift:
         raise Conflict(f"{rider.name} is not on shift", code="rider_off_shift")
+    eligibility.require_dispatchable(uow, rider)  # public-health mode: current equipment
     earlier = uow.offers.between(order.id, rider.id)
     if any(o.status in (OfferStatus.PENDING, OfferStatus.REJECTED) for o in earlier):
         raise Conflict(f"{rider.name} already has or refused this order", code="already_offered")
@@ -176,6 +179,7 @@ def accept_offer(uow: UnitOfWork, principal: Principal, offer_id: str) -> Offer:
     vetting.require_approved(uow, rider.id)
     if not rider.on_shift:
         raise Conflict("start your shift before accepting offers", code="rider_off_shift")
+    eligibility.require_dispatchable(uow, rider)
     order = uow.orders.require(offer.order_id, for_update=True)
     now = uow.clock.now()
     try:

@@ -177,6 +177,12 @@ SCENARIOS: dict[str, Scenario] = {
             "Dorm A closed to riders 11:50-13:00; deliveries to its gate",
             _zone_closure,
         ),
+        Scenario(
+            "epidemic",
+            "public-health mode: 15% of riders fail the health check, Dorms A and C close "
+            "mid-day (rides routed around them); against the same day without closures",
+            _normal,  # played by tiffin.sim.epidemic.run_epidemic (see run_day)
+        ),
     )
 }
 
@@ -195,6 +201,10 @@ def run_day(
 ) -> dict[str, Any]:
     """Simulate one scenario with the real dispatcher and the anomaly engine watching; the
     day's dispatch figures and its care figures, JSON-ready."""
+    if name == "epidemic":  # its own day: checks, closures and a baseline without them
+        from tiffin.sim.epidemic import run_epidemic
+
+        return run_epidemic(seed)
     day, plan = build(name, seed)
     care = CareSim(day.params, crisis=plan, policy=policy, playbook=playbook, seed=seed)
     result = simulate(

@@ -19,7 +19,7 @@ from tiffin.domain.people import (
     VehicleType,
     Zone,
 )
-from tiffin.domain.zones import RiskZone
+from tiffin.domain.zones import RiskLevel, RiskZone
 
 Row = dict[str, Any]
 
@@ -276,6 +276,7 @@ def risk_zone_row(z: RiskZone) -> Row:
         "reason": z.reason,
         "created_by": z.created_by,
         "created_at": z.created_at,
+        "level": z.level.value,
     }
 
 
@@ -291,4 +292,5 @@ def risk_zone_from(r: Row) -> RiskZone:
         reason=r["reason"],
         created_by=r["created_by"],
         created_at=r["created_at"],
+        level=RiskLevel(r["level"]),
     )

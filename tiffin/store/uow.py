@@ -34,6 +34,7 @@ from tiffin.store.repositories import (
     Tenants,
     Zones,
 )
+from tiffin.store.safety import SafetyRuleRows
 from tiffin.store.staging import PENDING, CatalogGuard, Row, Staged, Written
 
 
@@ -56,6 +57,7 @@ class UnitOfWork:
     offers: Offers
     orders: Orders
     risk_zones: RiskZones
+    safety_rules: SafetyRuleRows
     users: Users
     tokens: Tokens
 
@@ -109,6 +111,7 @@ class UnitOfWork:
         self.risk_zones = RiskZones(
             c, tables.risk_zones, mapping.risk_zone_row, mapping.risk_zone_from, "risk zone"
         )
+        self.safety_rules = SafetyRuleRows(c)
         self.users = Users(c)
         self.tokens = Tokens(c)
         self.reviews = Reviews(c)

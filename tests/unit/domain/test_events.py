@@ -24,9 +24,11 @@ from tiffin.domain.events import (
     OrderPlaced,
     OrderStatusChanged,
     ProblemReported,
+    PublicHealthModeChanged,
     RiderShiftEnded,
     RiderShiftStarted,
     RiskZoneClosed,
+    SafetyRulesChanged,
     UnknownEvent,
     WorkloadCapsChanged,
     decode,
@@ -78,6 +80,15 @@ def examples() -> list[DomainEvent]:
             aggregate_id="rcs_1", **COMMON, kind="risk.case_resolved", facts={"outcome": "x"}
         ),
         DispatchModeChanged(aggregate_id="ten_1", **COMMON, previous="normal", mode="crisis"),
+        SafetyRulesChanged(
+            aggregate_id="ten_1",
+            **COMMON,
+            require_checkin=True,
+            require_training=True,
+            require_insurance=True,
+            retention_days=9,
+        ),
+        PublicHealthModeChanged(aggregate_id="ten_1", **COMMON, on=True),
     ]
 
 

@@ -32,6 +32,18 @@ from tiffin.store.tables.dispatch import (
     move_pay,
     slip_payouts,
 )
+from tiffin.store.tables.health import (
+    equipment_issues,
+    equipment_stock,
+    health_checkins,
+    insurance_policies,
+    rider_alerts,
+    rider_telemetry,
+    safety_rules,
+    trace_queries,
+    training_courses,
+    training_records,
+)
 from tiffin.store.tables.incidents import (
     incident_confirmations,
     incident_updates,
@@ -131,4 +143,14 @@ __all__ = [
     "incident_updates",
     "status_subscribers",
     "leases",
+    "safety_rules",
+    "health_checkins",
+    "training_courses",
+    "training_records",
+    "insurance_policies",
+    "equipment_stock",
+    "equipment_issues",
+    "rider_telemetry",
+    "rider_alerts",
+    "trace_queries",
 ]

@@ -29,4 +29,5 @@ risk_zones = Table(
     Column("reason", Text, nullable=False),
     Column("created_by", ID, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("level", String(10), nullable=False, server_default="high"),  # issue 18
 )

@@ -1,7 +1,7 @@
 """vetting of riders and merchants, operator-confirmed incidents, subscriptions per tenant
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 11:00:00
 """
 

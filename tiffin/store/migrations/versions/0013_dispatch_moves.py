@@ -1,7 +1,7 @@
 """dispatch modes (normal / crisis, declarations, switch log), move offers, pay, slip payouts
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0012
 Create Date: 2026-11-30 11:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tiffin.store.types
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """a tenant's time zone: the times in customers' messages are read on the tenant's clock
 
-Revision ID: 0016
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 12:05:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0011"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """comms and trust: statements and their versions, sentiment records and waves, loop closures
 
-Revision ID: 0011
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 12:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import tiffin.store.types
 
-revision = "0011"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

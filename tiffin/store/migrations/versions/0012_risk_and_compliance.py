@@ -1,7 +1,7 @@
 """risk control and compliance: rules, thresholds, decisions, cases, devices; disputes
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30 12:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import tiffin.store.types
 
-revision = "0010"
-down_revision = "0016"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
