@@ -16,12 +16,6 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from sqlalchemy import select
 
 from tests.conftest import make_platform
@@ -70,10 +64,8 @@ def test_api_honours_its_schema(case: schemathesis.Case) -> None:
     who = "student1" if case.path.startswith("/v1/orders") and case.method == "POST" else "ops"
     case.call_and_validate(
         headers={"Authorization": f"Bearer {TOKENS[who]}"},
-        checks=[
-            not_a_server_error,
-            response_schema_conformance,
-            status_code_conformance,
-            content_type_conformance,
-        ],
+        # Every check Schemathesis has: besides the answers' status codes, schemas and content
+        # types, the headers, Allow on 405, refusing bad data and taking good data, auth that is
+        # not ignored, and resources that stay available.
+        checks=None,
     )

@@ -165,18 +165,24 @@ def _allowed(request: Request) -> str:
     """Every method the API serves at this path (Starlette names only the first route's, and
     a path such as /v1/incidents is served by a GET route and a POST route). Read from the
     OpenAPI document, the public record of the routes, compiled once per app."""
-    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+    table: list[tuple[re.Pattern[str], set[str], int]] | None = getattr(
         request.app.state, "allowed_methods", None
     )
     if table is None:
         table = [
-            (compile_path(path)[0], {m.upper() for m in operations})
+            (compile_path(path)[0], {m.upper() for m in operations}, path.count("{"))
             for path, operations in request.app.openapi().get("paths", {}).items()
         ]
         request.app.state.allowed_methods = table
+    matching = [
+        (served, params) for pattern, served, params in table if pattern.match(request.url.path)
+    ]
+    # /v1/care/report is its own resource even though /v1/care/{kind} matches it too: the
+    # documented path with the fewest parameters is the one the request names.
+    fewest = min((params for _, params in matching), default=0)
     methods: set[str] = set()
-    for pattern, served in table:
-        if pattern.match(request.url.path):
+    for served, params in matching:
+        if params == fewest:
             methods |= served
     if "GET" in methods:
         methods.add("HEAD")
