@@ -12,6 +12,7 @@ from tiffin.api.common import Strict
 from tiffin.api.deps import OperatorPrincipal, PlatformDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
+from tiffin.domain.priorities import Priority, priority
 
 router = APIRouter(
     prefix="/v1/account-reviews",
@@ -40,6 +41,7 @@ class DecisionIn(Strict):
     )
 
 
+@priority(Priority.IMPORTANT)
 @router.get("")
 def list_reviews(
     platform: PlatformDep,
@@ -81,6 +83,7 @@ def _decide(
     return ReviewRead(**row)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/{subject_id}/approve")
 def approve(
     subject_id: str, body: DecisionIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -89,6 +92,7 @@ def approve(
     return _decide(platform, principal, subject_id, vetting.Review.APPROVED, body.note)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/{subject_id}/refuse")
 def refuse(
     subject_id: str, body: DecisionIn, platform: PlatformDep, principal: OperatorPrincipal

@@ -29,6 +29,7 @@ from tiffin.api.problems import error_responses
 from tiffin.catalog.service import register_merchant
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Customer, served
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import Invalid
 from tiffin.platform import Platform
 from tiffin.riders.service import register_rider
@@ -82,6 +83,7 @@ def _sign_up(
     return SignupAccepted(detail=signup.ACCEPTED_DETAIL)
 
 
+@priority(Priority.IMPORTANT)
 @router.post(
     "/auth/customers", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
 )
@@ -111,6 +113,7 @@ def sign_up_customer(
     return _sign_up(platform, request, body, Role.CUSTOMER, customer)
 
 
+@priority(Priority.IMPORTANT)
 @router.post(
     "/auth/merchants", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
 )
@@ -134,6 +137,7 @@ def sign_up_merchant(
     return _sign_up(platform, request, body, Role.MERCHANT, merchant)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/auth/riders", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429))
 def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) -> SignupAccepted:
     def rider(uow: UnitOfWork, tenant_id: str) -> str:
@@ -146,6 +150,7 @@ def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) ->
     return _sign_up(platform, request, body, Role.RIDER, rider)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/operators", status_code=status.HTTP_201_CREATED)
 def create_operator(
     body: OperatorCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -177,6 +182,7 @@ def _token_read(user: dict[str, Any], token: str, expires_at: datetime) -> Token
     )
 
 
+@priority(Priority.CORE)
 @router.post("/auth/login", responses=error_responses(429))
 def log_in(body: LoginIn, request: Request, platform: PlatformDep) -> TokenRead:
     """Unknown tenant, unknown user and wrong password answer alike, in about the same time;
@@ -184,6 +190,7 @@ def log_in(body: LoginIn, request: Request, platform: PlatformDep) -> TokenRead:
     return _log_in(platform, request, body.tenant, body.email, body.password)
 
 
+@priority(Priority.CORE)
 @router.post("/auth/token", responses=error_responses(429))
 def log_in_with_a_form(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, platform: PlatformDep
@@ -210,6 +217,7 @@ def _log_in(
     return _token_read(done.user, done.token, done.expires_at)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 def log_out(request: Request, platform: PlatformDep, principal: CurrentPrincipal) -> None:
     """Revoke the token this request carries, at once (every process sees it)."""
@@ -220,6 +228,7 @@ def log_out(request: Request, platform: PlatformDep, principal: CurrentPrincipal
     platform.tokens.revoke(gone, platform.clock.now())
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/auth/password", responses=error_responses(429))
 def change_password(
     body: PasswordChange, request: Request, platform: PlatformDep, principal: CurrentPrincipal
@@ -237,6 +246,7 @@ def change_password(
     return _token_read(done.user, done.token, done.expires_at)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/me")
 def who_am_i(principal: CurrentPrincipal) -> AccountRead:
     return _account(principal)

@@ -34,6 +34,7 @@ from tiffin.care.schemas import (
     Versioned,
     WalletRead,
 )
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import Forbidden
 
 router = APIRouter(
@@ -47,6 +48,7 @@ def _customer_id(principal: Principal) -> str:
     return str(principal.subject_id)
 
 
+@priority(Priority.CORE)
 @router.get("/me/inbox")
 def inbox(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[MessageRead]:
     customer_id = _customer_id(principal)
@@ -55,6 +57,7 @@ def inbox(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> 
     return [MessageRead(**m) for m in found]  # type: ignore[arg-type]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/me/wallet")
 def my_wallet(platform: PlatformDep, principal: CurrentPrincipal) -> WalletRead:
     """Credit, refunds, live coupons and every grant the customer received."""
@@ -69,6 +72,7 @@ def my_wallet(platform: PlatformDep, principal: CurrentPrincipal) -> WalletRead:
     )
 
 
+@priority(Priority.CORE)
 @router.get("/me/notifications")
 def my_notifications(
     platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
@@ -82,6 +86,7 @@ def my_notifications(
     return [NotificationRead.model_validate(n) for n in found]
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/grants/{grant_id}/reverse", responses=error_responses(404, 409))
 def reverse_grant(
     grant_id: str, body: ReasonIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -92,6 +97,7 @@ def reverse_grant(
     return GrantRead.model_validate(grant)
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/care/report")
 def report(
     platform: PlatformDep, principal: OperatorPrincipal, page: PageDep, since: Instant | None = None
@@ -102,6 +108,7 @@ def report(
     return [CareReportRead.model_validate(r) for r in rows]
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/care/force-majeure", status_code=status.HTTP_201_CREATED)
 def force_majeure(
     body: ForceMajeureIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -115,6 +122,7 @@ def force_majeure(
     return CreatedRead(id=window_id)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/care/call-list")
 def call_list(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) -> list[CallRead]:
     """Customers who want a phone call, most urgent first."""
@@ -123,6 +131,7 @@ def call_list(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
     return [CallRead.model_validate(c) for c in page.window(calls)]
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/care/call-list/{call_id}/done", responses=error_responses(404, 409))
 def call_done(
     call_id: str, body: CallDoneIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -139,6 +148,7 @@ def call_done(
     return CallDoneRead(id=call_id, outcome=body.outcome)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/care/notices")
 def notices(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) -> list[NoticeRead]:
     """Things the engine wants an operator to know (the daily budget reached, ...)."""
@@ -150,6 +160,7 @@ def notices(platform: PlatformDep, principal: OperatorPrincipal, page: PageDep) 
 
 
 # Last: /care/{kind} would otherwise shadow /care/call-list and /care/notices.
+@priority(Priority.DEFERRABLE, feature="transparency")
 @router.get("/care/{kind}")
 def get_document(
     kind: Literal["playbook", "compensation"], platform: PlatformDep, principal: OperatorPrincipal
@@ -163,6 +174,7 @@ def get_document(
         )
 
 
+@priority(Priority.IMPORTANT)
 @router.put("/care/{kind}", responses=error_responses(400))
 def put_document(
     kind: Literal["playbook", "compensation"],

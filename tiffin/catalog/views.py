@@ -17,6 +17,7 @@ from tiffin.catalog.schemas import (
     MerchantRead,
     MerchantUpdate,
 )
+from tiffin.domain.priorities import Priority, priority
 
 router = APIRouter(
     prefix="/v1/merchants",
@@ -25,6 +26,7 @@ router = APIRouter(
 )
 
 
+@priority(Priority.DEFERRABLE, feature="browse")
 @router.get("")
 def list_merchants(
     platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
@@ -34,6 +36,7 @@ def list_merchants(
     return [MerchantRead.of(m) for m in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/me")
 def my_merchant(platform: PlatformDep, principal: CurrentPrincipal) -> MerchantDetail:
     with platform.uow(read_only=True) as uow:
@@ -42,6 +45,7 @@ def my_merchant(platform: PlatformDep, principal: CurrentPrincipal) -> MerchantD
     return MerchantDetail(**MerchantRead.of(merchant).model_dump(), menu=menu)
 
 
+@priority(Priority.IMPORTANT)
 @router.patch("/me")
 def update_my_merchant(
     body: MerchantUpdate, platform: PlatformDep, principal: CurrentPrincipal
@@ -54,6 +58,7 @@ def update_my_merchant(
     return MerchantRead.of(merchant)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/me/menu", status_code=status.HTTP_201_CREATED)
 def add_menu_item(
     body: MenuItemCreate, platform: PlatformDep, principal: CurrentPrincipal
@@ -66,6 +71,7 @@ def add_menu_item(
     return MenuItemRead.of(item)
 
 
+@priority(Priority.IMPORTANT)
 @router.patch("/me/menu/{item_id}")
 def update_menu_item(
     item_id: str, body: MenuItemUpdate, platform: PlatformDep, principal: CurrentPrincipal
@@ -83,6 +89,7 @@ def update_menu_item(
     return MenuItemRead.of(item)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/{merchant_id}")
 def merchant_detail(
     merchant_id: str, platform: PlatformDep, principal: CurrentPrincipal

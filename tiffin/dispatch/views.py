@@ -17,6 +17,7 @@ from tiffin.dispatch.schemas import (
 )
 from tiffin.dispatch.suggest import forecast_and_suggest
 from tiffin.dispatch.workload_caps import caps_of, set_caps
+from tiffin.domain.priorities import Priority, priority
 from tiffin.optimiser.caps import WorkloadCaps
 
 router = APIRouter(
@@ -24,6 +25,7 @@ router = APIRouter(
 )
 
 
+@priority(Priority.DEFERRABLE, feature="forecast")
 @router.get("/forecast")
 def forecast(
     platform: PlatformDep,
@@ -40,6 +42,7 @@ def forecast(
     )
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/caps")
 def workload_caps(platform: PlatformDep, principal: OperatorPrincipal) -> WorkloadCapsRead:
     """The tenant's workload caps for riders (the defaults until an operator sets them)."""
@@ -47,6 +50,7 @@ def workload_caps(platform: PlatformDep, principal: OperatorPrincipal) -> Worklo
         return WorkloadCapsRead.of(caps_of(uow, principal.tenant_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.put("/caps", responses=error_responses(400))
 def change_workload_caps(
     body: WorkloadCapsChange, platform: PlatformDep, principal: OperatorPrincipal

@@ -10,6 +10,7 @@ from tiffin.accounts.model import Role
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import NotFound
 from tiffin.incidents import confirmation, queries, service, subscribers, subscriptions
 from tiffin.incidents.make_good import make_good
@@ -33,6 +34,7 @@ router = APIRouter(
 public = APIRouter(tags=["status"], responses=error_responses(404, 422))
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/incidents", status_code=status.HTTP_201_CREATED)
 def open_incident(
     body: IncidentIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -57,6 +59,7 @@ def _read(uow: UnitOfWork, incident_id: str, tenant_id: str) -> IncidentRead:
     return IncidentRead(**row, confirmed=confirmation.is_confirmed(uow, incident_id, tenant_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/incidents")
 def list_incidents(
     platform: PlatformDep,
@@ -74,6 +77,7 @@ def list_incidents(
     return [IncidentRead(**r, confirmed=r["id"] in confirmed) for r in found]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/incidents/{incident_id}")
 def get_incident(
     incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
@@ -82,6 +86,7 @@ def get_incident(
         return _read(uow, incident_id, principal.tenant_id)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/incidents/{incident_id}/updates", status_code=status.HTTP_201_CREATED)
 def post_update(
     incident_id: str, body: UpdateIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -105,6 +110,7 @@ def post_update(
     return row
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/incidents/{incident_id}/confirm")
 def confirm_incident(
     incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
@@ -123,6 +129,7 @@ def confirm_incident(
     return read
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/incidents/{incident_id}/review", response_class=PlainTextResponse)
 def review(incident_id: str, platform: PlatformDep, principal: OperatorPrincipal) -> str:
     """The post-incident review as Markdown: timeline and make-good totals."""
@@ -130,6 +137,7 @@ def review(incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
         return review_markdown(uow, service.get(uow, incident_id, tenant_id=principal.tenant_id))
 
 
+@priority(Priority.DEFERRABLE, feature="subscriptions")
 @router.post("/status/subscriptions", status_code=status.HTTP_201_CREATED)
 def subscribe(
     body: SubscriptionIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -171,17 +179,25 @@ def _tenant_id(platform: Platform, slug: str | None) -> str | None:
 TenantSlug = Query(default=None, max_length=60, description="include this tenant's incidents")
 
 
+@priority(Priority.IMPORTANT)
 @public.get("/status.json")
 def status_json(platform: PlatformDep, tenant: str | None = TenantSlug) -> StatusRead:
     """Public: each component now, open incidents with updates, 90 days of history."""
     tenant_id = _tenant_id(platform, tenant)
     with platform.uow(read_only=True) as uow:
         page = status_page(uow, tenant_id, platform.clock.now())
-    return StatusRead.model_validate(page)
+    return StatusRead.model_validate(page | {"features_off": _features_off(platform, tenant_id)})
 
 
+@priority(Priority.IMPORTANT)
 @public.get("/status", response_class=HTMLResponse)
 def status_html_page(platform: PlatformDep, tenant: str | None = TenantSlug) -> str:
     tenant_id = _tenant_id(platform, tenant)
     with platform.uow(read_only=True) as uow:
-        return status_html(status_page(uow, tenant_id, platform.clock.now()))
+        page = status_page(uow, tenant_id, platform.clock.now())
+    return status_html(page | {"features_off": _features_off(platform, tenant_id)})
+
+
+def _features_off(platform: Platform, tenant_id: str | None) -> list[str]:
+    """Deferrable features switched off now (docs/resilience: degraded modes)."""
+    return sorted({str(s["feature"]) for s in platform.degraded.snapshot(tenant_id)})

@@ -15,6 +15,7 @@ from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
 from tiffin.domain.order import Action, OrderStatus
+from tiffin.domain.priorities import Priority, priority
 from tiffin.ordering import service
 from tiffin.ordering.schemas import OrderCreate, OrderRead
 from tiffin.platform import Platform
@@ -35,6 +36,7 @@ IdempotencyKey = Annotated[
 ]
 
 
+@priority(Priority.CORE)
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -77,6 +79,7 @@ async def place_order(
     )
 
 
+@priority(Priority.IMPORTANT)
 @router.get("")
 def list_orders(
     platform: PlatformDep,
@@ -91,6 +94,7 @@ def list_orders(
         return [OrderRead.of(o) for o in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/{order_id}")
 def get_order(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     with platform.uow(read_only=True) as uow:
@@ -112,11 +116,13 @@ async def _act(
     return await writing(platform, step)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/accept", summary="Merchant accepts the order")
 async def accept(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     return await _act(platform, principal, order_id, Action.ACCEPT)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/reject", summary="Merchant declines the order")
 async def reject(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -124,21 +130,25 @@ async def reject(
     return await _act(platform, principal, order_id, Action.REJECT, body.reason)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/ready", summary="Merchant marks the food ready")
 async def ready(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     return await _act(platform, principal, order_id, Action.MARK_READY)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/pickup", summary="Rider picked the food up")
 async def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     return await _act(platform, principal, order_id, Action.PICK_UP)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/deliver", summary="Rider handed the food over")
 async def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     return await _act(platform, principal, order_id, Action.DELIVER)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/fail", summary="Rider or operator: delivery failed")
 async def fail(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -146,6 +156,7 @@ async def fail(
     return await _act(platform, principal, order_id, Action.FAIL, body.reason)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/cancel", summary="Cancel (customers only before the merchant accepts)")
 async def cancel(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal

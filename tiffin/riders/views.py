@@ -9,6 +9,7 @@ from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.people import RiderShift
+from tiffin.domain.priorities import Priority, priority
 from tiffin.riders import service
 from tiffin.riders.schemas import LocationIn, OfferCreate, OfferRead, RiderRead, ShiftRead
 
@@ -21,6 +22,7 @@ def _shift(s: RiderShift) -> ShiftRead:
     return ShiftRead(id=s.id, rider_id=s.rider_id, started_at=s.started_at, ended_at=s.ended_at)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/riders")
 def list_riders(
     platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
@@ -30,12 +32,14 @@ def list_riders(
     return [RiderRead.of(r) for r in page.window(riders)]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/riders/me")
 def my_rider(platform: PlatformDep, principal: CurrentPrincipal) -> RiderRead:
     with platform.uow(read_only=True) as uow:
         return RiderRead.of(service.own_rider(uow, principal))
 
 
+@priority(Priority.CORE)
 @router.post("/riders/me/shift/start", status_code=status.HTTP_201_CREATED)
 def start_shift(body: LocationIn, platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
     with platform.uow() as uow:
@@ -44,6 +48,7 @@ def start_shift(body: LocationIn, platform: PlatformDep, principal: CurrentPrinc
     return _shift(shift)
 
 
+@priority(Priority.CORE)
 @router.post("/riders/me/shift/end")
 def end_shift(platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
     with platform.uow() as uow:
@@ -52,6 +57,7 @@ def end_shift(platform: PlatformDep, principal: CurrentPrincipal) -> ShiftRead:
     return _shift(shift)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/riders/me/location")
 def report_location(
     body: LocationIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -62,6 +68,7 @@ def report_location(
     return RiderRead.of(rider)
 
 
+@priority(Priority.CORE)
 @router.get("/riders/me/offers")
 def my_offers(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep) -> list[OfferRead]:
     with platform.uow(read_only=True) as uow:
@@ -69,6 +76,7 @@ def my_offers(platform: PlatformDep, principal: CurrentPrincipal, page: PageDep)
         return [OfferRead.of(o) for o in page.of(service.pending_offers(uow, rider.id))]
 
 
+@priority(Priority.CORE)
 @router.post("/riders/me/orders/{order_id}/hand-back", status_code=status.HTTP_204_NO_CONTENT)
 def hand_back(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -78,6 +86,7 @@ def hand_back(
         uow.commit()
 
 
+@priority(Priority.CORE)
 @router.post("/orders/{order_id}/offers", status_code=status.HTTP_201_CREATED, tags=["orders"])
 def offer_order(
     order_id: str, body: OfferCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -94,6 +103,7 @@ def offer_order(
     return OfferRead.of(offer)
 
 
+@priority(Priority.CORE)
 @router.post("/offers/{offer_id}/accept")
 def accept_offer(offer_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OfferRead:
     with platform.uow() as uow:
@@ -102,6 +112,7 @@ def accept_offer(offer_id: str, platform: PlatformDep, principal: CurrentPrincip
     return OfferRead.of(offer)
 
 
+@priority(Priority.CORE)
 @router.post("/offers/{offer_id}/reject")
 def reject_offer(
     offer_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal

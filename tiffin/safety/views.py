@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
+from tiffin.domain.priorities import Priority, priority
 from tiffin.safety import service
 from tiffin.safety.schemas import RiskZoneRead, ZoneClosure
 
@@ -15,6 +16,7 @@ router = APIRouter(
 )
 
 
+@priority(Priority.IMPORTANT)
 @router.post("", status_code=status.HTTP_201_CREATED)
 def close_zone(
     body: ZoneClosure, platform: PlatformDep, principal: OperatorPrincipal
@@ -34,6 +36,7 @@ def close_zone(
     return RiskZoneRead.of(zone)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("")
 def list_closures(
     platform: PlatformDep, principal: CurrentPrincipal, page: PageDep

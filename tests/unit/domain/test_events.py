@@ -14,6 +14,7 @@ from tiffin.domain.events import (
     ORDER_EVENTS,
     Actor,
     DomainEvent,
+    FeatureSwitched,
     OfferMade,
     OfferRejected,
     OrderCancelled,
@@ -64,6 +65,7 @@ def examples() -> list[DomainEvent]:
             max_continuous_minutes=200,
             max_carried=2,
         ),
+        FeatureSwitched(aggregate_id="browse", **COMMON, off=True, for_seconds=600),
     ]
 
 
