@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         default=50, gt=0, description="A write-slot wait past this means the server is saturated."
     )
     slow_database_ms: float = Field(
-        default=250,
+        default=500,
         gt=0,
         description="A health-watch ping slower than this switches off deferrable features.",
     )

@@ -4,8 +4,9 @@ back on by themselves.
 
 The health watch switches features off after ``strikes`` bad looks in a row (one slow query
 on a busy machine is not a slow database), and a feature it switched off comes back only after
-its signal has stayed clear for ``calm_s`` (hysteresis: a database that is slow every other second keeps the feature off). An
-operator's switch lasts ``for_s`` seconds at most, or until the operator turns it back on.
+its signal has stayed clear for ``calm_s`` (hysteresis: a database slow every other second
+keeps the feature off). An operator's switch lasts ``for_s`` seconds at most, or until the
+operator turns it back on.
 """
 
 from __future__ import annotations
