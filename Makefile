@@ -40,6 +40,7 @@ bench: $(DEV)
 	$(BIN)/python bench/dispatch_gap.py
 	$(BIN)/python bench/api_orders.py
 	$(BIN)/python bench/notify_latency.py
+	$(BIN)/python bench/overload.py
 	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json
 
 lint: $(DEV)

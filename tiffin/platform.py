@@ -139,7 +139,9 @@ class Platform:
         limits = AdmissionLimits(
             capacity=s.admission_capacity, wait_target_s=s.admission_wait_target_ms / 1000
         )
-        self.admission = Admission(limits, lambda: self.clock.now().timestamp())
+        # Saturation is about this process's real time: a virtual clock (tests, the simulator)
+        # must not freeze the wait signal or the calm spell, so the rule times with monotonic.
+        self.admission = Admission(limits, time.monotonic)
         self.degraded = Degraded(lambda: self.clock.now(), s.degraded_calm_seconds)
 
     @property

@@ -19,6 +19,7 @@ import statistics
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,7 @@ def _closed_loop(base: str, shop: Shop, ledger: Ledger, n: int, seconds: float) 
     return took
 
 
-def _paced(rate: float, stop: threading.Event, work: Any) -> None:
+def _paced(rate: float, stop: threading.Event, work: Callable[[], None]) -> None:
     """Call ``work()`` ``rate`` times a second until ``stop`` (falling behind when slow)."""
     gap = 1 / rate
     next_at = time.monotonic()
@@ -179,36 +180,40 @@ def _overload(
             status = 599
         tally.add(kind, status, time.perf_counter() - began)
 
+    def placing(session: Session, i: int, who: str) -> Callable[[], None]:
+        count = iter(range(10**9))
+
+        def work() -> None:
+            status, took, order_id = _place(session, shop, ledger, f"over-{i}-{next(count)}")
+            tally.add(CORE, status, took)
+            if order_id:
+                placed[who].append(order_id)
+
+        return work
+
+    def tracking(session: Session, who: str) -> Callable[[], None]:
+        def work() -> None:
+            if session is not ops and placed[who]:
+                timed(IMPORTANT, session, f"/v1/orders/{placed[who][-1]}")  # their own order
+            else:
+                timed(IMPORTANT, ops, "/v1/anomalies?limit=20")  # the exception queue
+
+        return work
+
+    def browsing(path: str) -> Callable[[], None]:
+        return lambda: timed(DEFERRABLE, ops, path)
+
+    deferrable = ["/v1/merchants", "/v1/care/report", "/v1/dispatch/forecast"]
     for kind, share in MIX.items():
         rate = offered * share / THREADS[kind]
         for i in range(THREADS[kind]):
             who = f"student{i % 3 + 1}@campus.test"
             if kind == CORE:
-                session = Session(base, who)
-                counter = iter(range(10**9))
-
-                def work(s: Session = session, i: int = i, c: Any = counter, w: str = who) -> None:
-                    status, took, order_id = _place(s, shop, ledger, f"over-{i}-{next(c)}")
-                    tally.add(CORE, status, took)
-                    if order_id:
-                        placed[w].append(order_id)
-
+                work = placing(Session(base, who), i, who)
             elif kind == IMPORTANT:
-                session = Session(base, who) if i % 2 else ops
-
-                def work(s: Session = session, i: int = i, w: str = who) -> None:
-                    if i % 2 and placed[w]:
-                        timed(IMPORTANT, s, f"/v1/orders/{placed[w][-1]}")  # tracking their own
-                    else:
-                        timed(IMPORTANT, ops, "/v1/anomalies?limit=20")
-
+                work = tracking(Session(base, who) if i % 2 else ops, who)
             else:
-                paths = ["/v1/merchants", "/v1/care/report", "/v1/dispatch/forecast"]
-                session = ops
-
-                def work(s: Session = session, i: int = i, p: list[str] = paths) -> None:
-                    timed(DEFERRABLE, s, p[i % len(p)])
-
+                work = browsing(deferrable[i % len(deferrable)])
             threads.append(threading.Thread(target=_paced, args=(rate, stop, work), daemon=True))
     for t in threads:
         t.start()
