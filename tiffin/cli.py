@@ -283,6 +283,14 @@ def simulate_campus(
     if list_scenarios:
         for s in campus.SCENARIOS.values():
             console.print(f"[bold]{s.name}[/]  {s.description}")
+        console.print(
+            "[bold]overload[/]  3x the server's capacity, one tenant bursting: core first"
+        )
+        return
+    if scenario == "overload":  # the server under load, not a dispatch day (tiffin.sim.overload)
+        from tiffin.sim import overload
+
+        print(json.dumps(overload.run(seed), indent=2))
         return
     if scenario not in campus.SCENARIOS:
         _fail(f"choose a scenario with --scenario: {', '.join(campus.SCENARIOS)}")
