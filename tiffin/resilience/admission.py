@@ -12,7 +12,7 @@ that threshold for ``calm_s`` (hysteresis: no flapping at the edge). Time comes 
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +32,7 @@ class AdmissionLimits:
     release: float = 0.7  # a level drops once pressure is under release x its threshold ...
     calm_s: float = 2.0  # ... for this long
     wait_half_life_s: float = 0.5  # the wait signal halves per this much time without waits
+    wait_min_samples: int = 20  # waits within the last second before the wait signal counts
     ewma_alpha: float = 0.2
 
     def threshold(self, level: int) -> float:
@@ -59,11 +60,18 @@ class Admission:
     refused: Counter[str] = field(default_factory=Counter)  # by priority label
     _wait: float = 0.0
     _wait_at: float | None = None
+    _wait_times: deque[float] = field(default_factory=deque)
     _calm_since: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def pressure(self) -> float:
-        """max(in flight / capacity, recent write-slot wait / its target)."""
+        """max(in flight / capacity, recent write-slot wait / its target). The wait counts only
+        with enough waits in the last second: a handful of writes queueing is not overload."""
+        times, since = self._wait_times, self.now() - 1.0
+        while times and times[0] < since:
+            times.popleft()
+        if len(times) < self.limits.wait_min_samples:
+            return self.in_flight / self.limits.capacity
         return max(
             self.in_flight / self.limits.capacity, self._faded_wait() / self.limits.wait_target_s
         )
@@ -80,6 +88,9 @@ class Admission:
             a = self.limits.ewma_alpha
             self._wait = a * seconds + (1 - a) * self._faded_wait()
             self._wait_at = self.now()
+            self._wait_times.append(self._wait_at)
+            if len(self._wait_times) > 4 * self.limits.wait_min_samples:
+                self._wait_times.popleft()  # enough to know; bounded memory
 
     def update(self) -> int:
         """Move the level toward the pressure: up at once, down a step after a calm spell."""

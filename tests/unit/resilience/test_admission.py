@@ -188,3 +188,15 @@ def test_switches_recorded_elsewhere_replace_the_operators_ones() -> None:
     assert degraded.is_off("browse", "t1") is None
     assert degraded.is_off("reports", "t2") is not None
     assert degraded.is_off("forecast") is not None and HEALTH == "health"
+
+
+def test_a_handful_of_queued_writes_is_not_overload() -> None:
+    admission, clock = gate()
+    for _ in range(admission.limits.wait_min_samples - 1):
+        admission.observe_wait(1.0)  # long waits, but few of them
+    assert admission.admit(DEFERRABLE, "a") is None
+    admission.release("a")
+    admission.observe_wait(1.0)
+    assert admission.admit(DEFERRABLE, "a") is not None
+    clock.t += 1.5  # the waits fall out of the last second
+    assert admission.pressure() == 0.0
