@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute
 
 from tiffin.accounts.service import TokenCache
 from tiffin.clock import Clock
-from tiffin.domain.priorities import declared
+from tiffin.domain.priorities import Declared, Priority, declared
 from tiffin.errors import TiffinError
 from tiffin.resilience.admission import Admission
 from tiffin.resilience.degraded import Degraded
@@ -47,8 +47,7 @@ class Gated(Protocol):
     def uow(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
-class Unclassified(LookupError):
-    """A /v1 route without ``@priority``: every route must say what it is."""
+UNDECLARED = Declared(Priority.IMPORTANT)  # a /v1 route that forgot to say (see ``undeclared``)
 
 
 class Unavailable(TiffinError):
@@ -73,11 +72,14 @@ def api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
             yield from api_routes(inner.routes)
 
 
-def check_declared(app: FastAPI) -> None:
-    """A /v1 route without a class is a bug, refused when the app is built."""
-    for route in api_routes(app.routes):
-        if route.path.startswith("/v1") and declared(route.endpoint) is None:
-            raise Unclassified(f"{route.path} has no @priority declaration")
+def undeclared(app: FastAPI) -> list[str]:
+    """The /v1 routes without a class: a bug the test suite fails on (tests/api/
+    test_degraded.py). Until fixed they are admitted as important, never silently core."""
+    return [
+        f"{','.join(sorted(r.methods or ()))} {r.path}"
+        for r in api_routes(app.routes)
+        if r.path.startswith("/v1") and declared(r.endpoint) is None
+    ]
 
 
 def gate(platform: Gated) -> Any:
@@ -86,9 +88,11 @@ def gate(platform: Gated) -> Any:
     async def admitted(request: Request) -> AsyncIterator[None]:
         route = request.scope.get("route")
         found = declared(getattr(route, "endpoint", None))
-        if found is None:  # the docs pages
-            yield
-            return
+        if found is None:
+            if not str(getattr(route, "path", "")).startswith("/v1"):
+                yield  # the docs pages
+                return
+            found = UNDECLARED
         bucket, tenant_id = _caller(platform, request)
         if found.feature is not None and platform.degraded.any_off(found.feature):
             if tenant_id is None:  # a token not cached yet: look it up (rare, off the loop)

@@ -106,5 +106,4 @@ def create_app(
         home.router,
     ):
         app.include_router(router)
-    admission.check_declared(app)
     return app
