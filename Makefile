@@ -44,6 +44,7 @@ bench: $(DEV)
 	$(BIN)/python bench/risk.py
 	$(BIN)/tiffin simulate campus --scenario fraud-ring --seed 1 --json > bench/results/risk_fraud_ring.json
 	$(BIN)/python bench/telemetry.py
+	$(BIN)/python bench/overload.py
 	$(BIN)/tiffin simulate campus --scenario storm-lunch --json > bench/results/care_storm_lunch.json
 	$(BIN)/python bench/sentiment.py
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -29,13 +30,18 @@ from tiffin.compliance.audit import AuditConsumer
 from tiffin.dispatch.fairness import FairnessGauges
 from tiffin.dispatch.service import run_cycle
 from tiffin.dispatch.slips import redispatch_slipping
+from tiffin.domain.priorities import FEATURES, Priority
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.checkout_cache import CheckoutCatalog
+from tiffin.resilience import switches
+from tiffin.resilience.admission import SHED_IMPORTANT, Admission, AdmissionLimits
+from tiffin.resilience.degraded import Degraded
 from tiffin.resilience.leases import hold, hold_share, process_identity
 from tiffin.resilience.metrics import Metrics
 from tiffin.resilience.outbound import OutboundPolicy
 from tiffin.resilience.ratelimit import RateLimits
+from tiffin.resilience.startup import Job, StagedStart
 from tiffin.risk.counters import counters_from
 from tiffin.risk.gate import RiskGate
 from tiffin.safety.health import purge_expired
@@ -87,6 +93,13 @@ class Platform:
     _metrics: Metrics | None = None
     _risk_gate: RiskGate | None = None
     identity: str = field(default_factory=process_identity)  # as a lease holder
+    admission: Admission = field(init=False)  # who is served under overload (api.admission)
+    degraded: Degraded = field(init=False)  # deferrable features switched off
+    database_slow: bool = False  # as the health watch last timed it
+    startup: StagedStart | None = None  # the staged start of the workers, once begun
+    _loops: dict[str, tuple[Callable[[threading.Event, float], None], float]] = field(
+        default_factory=dict
+    )
     # The write slots' limiter per event loop (a limiter belongs to the loop it was made in;
     # tests run several loops in turn). See tiffin.api.writes.
     write_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = field(
@@ -153,6 +166,13 @@ class Platform:
         self.lockout = Lockout(
             s.lockout_after_failures, s.lockout_base_seconds, s.lockout_max_seconds
         )
+        limits = AdmissionLimits(
+            capacity=s.admission_capacity, wait_target_s=s.admission_wait_target_ms / 1000
+        )
+        # Saturation is about this process's real time: a virtual clock (tests, the simulator)
+        # must not freeze the wait signal or the calm spell, so the rule times with monotonic.
+        self.admission = Admission(limits, time.monotonic)
+        self.degraded = Degraded(lambda: self.clock.now(), s.degraded_calm_seconds)
 
     @property
     def outbound(self) -> OutboundPolicy:
@@ -215,17 +235,80 @@ class Platform:
         return self.sender
 
     def start_workers(self) -> None:
+        """Start the background loops in waves (``tiffin.resilience.startup``): each loop's
+        class is declared here beside it; the order is logged and shown on /readyz."""
         s = self.settings
-        self._start("tiffin-outbox", self.outbox_runner().run_forever, s.worker_poll_seconds)
-        self._start("tiffin-notify", self.notification_sender().run_forever, s.notify_poll_seconds)
-        self._start("tiffin-webhooks", self.webhook_sender().run_forever, s.notify_poll_seconds)
-        self._start("tiffin-dispatch", self._every(self.dispatch_once), s.dispatch_seconds)
-        self._start("tiffin-anomalies", self._every(self.scan_anomalies), s.anomaly_scan_seconds)
-        self._start("tiffin-health", self._every(self.watch_health), s.health_seconds)
-        purge = self._every(self.purge_health_records)
-        self._start("tiffin-health-records", purge, s.health_records_purge_seconds)
+        every = self._every
+        loops: list[tuple[Job, Callable[[threading.Event, float], None], float]] = [
+            (
+                Job("tiffin-outbox", Priority.CORE),
+                self.outbox_runner().run_forever,
+                s.worker_poll_seconds,
+            ),
+            (Job("tiffin-dispatch", Priority.CORE), every(self.dispatch_once), s.dispatch_seconds),
+            (Job("tiffin-health", Priority.CORE), every(self.watch_health), s.health_seconds),
+            (
+                Job("tiffin-notify", Priority.CORE, after_core=True),
+                self.notification_sender().run_forever,
+                s.notify_poll_seconds,
+            ),
+            (
+                Job("tiffin-anomalies", Priority.IMPORTANT),
+                every(self.scan_anomalies),
+                s.anomaly_scan_seconds,
+            ),
+            (
+                Job("tiffin-health-records", Priority.DEFERRABLE),
+                every(self.purge_health_records),
+                s.health_records_purge_seconds,
+            ),
+            (
+                Job("tiffin-webhooks", Priority.DEFERRABLE),
+                self.webhook_sender().run_forever,
+                s.notify_poll_seconds,
+            ),
+        ]
         if s.demo_day:
-            self._start("tiffin-demo-day", self._every(self.play_demo_day), s.demo_day_seconds)
+            loops.append(
+                (
+                    Job("tiffin-demo-day", Priority.DEFERRABLE),
+                    every(self.play_demo_day),
+                    s.demo_day_seconds,
+                )
+            )
+        self._loops = {job.name: (loop, period) for job, loop, period in loops}
+        self.startup = StagedStart(
+            [job for job, _, _ in loops], self.clock.now, s.startup_settle_seconds
+        )
+        self._start_due()
+        thread = threading.Thread(target=self._start_in_waves, name="tiffin-starter", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _start_in_waves(self) -> None:
+        while self.startup is not None and not self.startup.done and not self._stop.wait(0.25):
+            try:
+                self._start_due()
+            except Exception:  # noqa: BLE001 - the core keeps running; try the next wave again
+                log.exception("staged start: checking the core failed; will retry")
+
+    def _start_due(self) -> None:
+        assert self.startup is not None
+        for job in self.startup.due(core_up=self._core_up(), core_healthy=self._core_healthy()):
+            log.info("staged start: wave %d: %s (%s)", job.wave, job.name, job.priority.label)
+            self._start(job.name, *self._loops[job.name])
+
+    def _core_up(self) -> bool:
+        """The relay has a view of its lag and the dispatcher has completed a cycle."""
+        return "dispatch_once" in self.heartbeats and self.runner is not None
+
+    def _core_healthy(self) -> bool:
+        """The dispatcher is beating, important work is not being shed, the database is quick."""
+        beat = self.heartbeats.get("dispatch_once")
+        fresh = beat is not None and (
+            (self.clock.now() - beat).total_seconds() <= 3 * self.settings.dispatch_seconds + 5
+        )
+        return fresh and self.admission.level < SHED_IMPORTANT and not self.database_slow
 
     def play_demo_day(self) -> int:
         """One tick of the live simulated day on the demo campus (``tiffin.sim.demo_day``)."""
@@ -240,8 +323,24 @@ class Platform:
         """Events the slowest consumer has still to handle."""
         return max(self.outbox_runner().lag().values(), default=0)
 
+    def watch_degraded(self) -> list[str]:
+        """Learn the operators' switches (other processes' too) and time the database while at
+        it: slower than ``slow_database_ms`` switches deferrable features off for everyone."""
+        began = time.perf_counter()
+        with self.uow(read_only=True) as uow:
+            self.degraded.load(switches.recorded(uow))
+        took_ms = (time.perf_counter() - began) * 1000
+        self.database_slow = took_ms > self.settings.slow_database_ms
+        reason = f"the database took {took_ms:.0f} ms to answer"
+        changed = self.degraded.signal(FEATURES, bad=self.database_slow, reason=reason)
+        if changed:
+            state = "off" if self.database_slow else "back on"
+            log.warning("degraded: %s %s (%s)", ", ".join(changed), state, reason)
+        return changed
+
     def watch_health(self) -> list[str]:
         """One look at the health signals; a breach opens a platform incident (see health.py)."""
+        self.watch_degraded()
         with self.uow(read_only=True) as uow:
             found = breaches(uow, self, self.health.limits)
             if not self.health.needs_writing(uow, found):

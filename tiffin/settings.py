@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     anomaly_scan_seconds: float = Field(
         default=1.0, gt=0, description="How often the timer detectors look at in-flight orders."
     )
+    admission_capacity: int = Field(
+        default=32, ge=1, description="Requests in flight before deferrable ones are refused."
+    )
+    admission_wait_target_ms: float = Field(
+        default=50, gt=0, description="A write-slot wait past this means the server is saturated."
+    )
+    slow_database_ms: float = Field(
+        default=500,
+        gt=0,
+        description="A health-watch ping slower than this switches off deferrable features.",
+    )
+    degraded_calm_seconds: float = Field(
+        default=30, ge=0, description="How long a signal stays clear before features come back on."
+    )
+    startup_settle_seconds: float = Field(
+        default=10, ge=0, description="Core healthy this long before deferrable workers start."
+    )
     health_seconds: float = Field(
         default=5.0, gt=0, description="How often the health watch looks at its signals."
     )

@@ -11,11 +11,17 @@ from weakref import WeakKeyDictionary
 
 from tiffin.api.writes import writing
 from tiffin.platform import Platform
+from tiffin.resilience.admission import Admission, AdmissionLimits
 
 
 def _busiest(slots: int, requests: int) -> tuple[int, list[int]]:
     platform = cast(
-        Platform, SimpleNamespace(write_slots=slots, write_limiters=WeakKeyDictionary())
+        Platform,
+        SimpleNamespace(
+            write_slots=slots,
+            write_limiters=WeakKeyDictionary(),
+            admission=Admission(AdmissionLimits(), time.monotonic),
+        ),
     )
     lock = threading.Lock()
     running, peak = [0], [0]

@@ -38,6 +38,7 @@ from tiffin.catalog.service import register_merchant
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import Customer, served
 from tiffin.domain.principals import Principal, Role
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import Invalid
 from tiffin.riders.service import register_rider
 from tiffin.store.uow import UnitOfWork, UnitOfWorkFactory
@@ -90,6 +91,7 @@ def _sign_up(
     return SignupAccepted(detail=signup.ACCEPTED_DETAIL)
 
 
+@priority(Priority.IMPORTANT)
 @router.post(
     "/auth/customers", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
 )
@@ -119,6 +121,7 @@ def sign_up_customer(
     return _sign_up(platform, request, body, Role.CUSTOMER, customer)
 
 
+@priority(Priority.IMPORTANT)
 @router.post(
     "/auth/merchants", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429)
 )
@@ -145,6 +148,7 @@ def sign_up_merchant(
     return _sign_up(platform, request, body, Role.MERCHANT, merchant)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/auth/riders", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(429))
 def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) -> SignupAccepted:
     """A rider applies to join; they get no offers until an operator approves them."""
@@ -159,6 +163,7 @@ def sign_up_rider(body: RiderSignup, request: Request, platform: PlatformDep) ->
     return _sign_up(platform, request, body, Role.RIDER, rider)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/operators", status_code=status.HTTP_201_CREATED)
 def create_operator(
     body: OperatorCreate, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -191,6 +196,7 @@ def _token_read(user: dict[str, Any], token: str, expires_at: datetime) -> Token
     )
 
 
+@priority(Priority.CORE)
 @router.post("/auth/login", responses=error_responses(429))
 def log_in(body: LoginIn, request: Request, platform: PlatformDep) -> TokenRead:
     """Unknown tenant, unknown user and wrong password answer alike, in about the same time;
@@ -198,6 +204,7 @@ def log_in(body: LoginIn, request: Request, platform: PlatformDep) -> TokenRead:
     return _log_in(platform, request, body.tenant, body.email, body.password)
 
 
+@priority(Priority.CORE)
 @router.post("/auth/token", responses=error_responses(429))
 def log_in_with_a_form(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, platform: PlatformDep
@@ -224,6 +231,7 @@ def _log_in(
     return _token_read(done.user, done.token, done.expires_at)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 def log_out(request: Request, platform: PlatformDep, principal: CurrentPrincipal) -> None:
     """Revoke the token this request carries, at once (every process sees it)."""
@@ -234,6 +242,7 @@ def log_out(request: Request, platform: PlatformDep, principal: CurrentPrincipal
     platform.tokens.revoke(gone, platform.clock.now())
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/auth/password", responses=error_responses(429))
 def change_password(
     body: PasswordChange, request: Request, platform: PlatformDep, principal: CurrentPrincipal
@@ -251,6 +260,7 @@ def change_password(
     return _token_read(done.user, done.token, done.expires_at)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/me")
 def who_am_i(principal: CurrentPrincipal) -> AccountRead:
     """The caller's account: role, tenant and the merchant or rider it speaks for."""
@@ -265,6 +275,7 @@ reviews_router = APIRouter(
 )
 
 
+@priority(Priority.IMPORTANT)
 @reviews_router.get("")
 def list_reviews(
     open_uow: UowFactoryDep,
@@ -306,6 +317,7 @@ def _decide(
     return ReviewRead(**row)
 
 
+@priority(Priority.IMPORTANT)
 @reviews_router.post("/{subject_id}/approve")
 def approve(
     subject_id: str, body: DecisionIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -314,6 +326,7 @@ def approve(
     return _decide(open_uow, principal, subject_id, vetting.Review.APPROVED, body.note)
 
 
+@priority(Priority.IMPORTANT)
 @reviews_router.post("/{subject_id}/refuse")
 def refuse(
     subject_id: str, body: DecisionIn, open_uow: UowFactoryDep, principal: OperatorPrincipal

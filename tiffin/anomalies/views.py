@@ -22,12 +22,14 @@ from tiffin.anomalies.schemas import (
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
+from tiffin.domain.priorities import Priority, priority
 
 router = APIRouter(
     prefix="/v1", tags=["anomalies"], responses=error_responses(400, 401, 403, 404, 409, 422)
 )
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/anomalies")
 def list_anomalies(
     open_uow: UowFactoryDep,
@@ -40,6 +42,7 @@ def list_anomalies(
         return [AnomalyRead(**r) for r in page.of(service.queue(uow, principal, status=status))]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/anomalies/{anomaly_id}")
 def get_anomaly(
     anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -49,6 +52,7 @@ def get_anomaly(
         return AnomalyDetail(**service.detail(uow, principal, anomaly_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/anomalies/{anomaly_id}/take", responses=error_responses(409))
 def take(anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal) -> Done:
     """An operator takes the anomaly, so two people do not work on it at once."""
@@ -58,6 +62,7 @@ def take(anomaly_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal)
     return Done(id=anomaly_id, outcome="taken")
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/anomalies/{anomaly_id}/notes", status_code=status.HTTP_201_CREATED)
 def add_note(
     anomaly_id: str, body: NoteIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -69,6 +74,7 @@ def add_note(
     return Done(id=anomaly_id, outcome="noted")
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/anomalies/{anomaly_id}/actions", responses=error_responses(409))
 def run_action(
     anomaly_id: str, body: ActionIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -80,6 +86,7 @@ def run_action(
     return Done(id=anomaly_id, outcome=outcome)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/anomalies/{anomaly_id}/close", responses=error_responses(409))
 def close(
     anomaly_id: str, body: CloseIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -91,6 +98,7 @@ def close(
     return Done(id=anomaly_id, outcome="closed")
 
 
+@priority(Priority.IMPORTANT)
 @router.post(
     "/orders/{order_id}/problems",
     status_code=status.HTTP_201_CREATED,
@@ -123,6 +131,7 @@ def report_problem(
     return Done(id=str(reported.anomaly_id), outcome="under_review" if held else "reported")
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/me/anomalies")
 def my_anomalies(
     open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
@@ -133,6 +142,7 @@ def my_anomalies(
     return [CustomerAnomalyRead.model_validate(a) for a in found]
 
 
+@priority(Priority.DEFERRABLE, feature="feedback")
 @router.post(
     "/anomalies/{anomaly_id}/feedback",
     status_code=status.HTTP_201_CREATED,

@@ -12,7 +12,7 @@ from tiffin import __version__
 from tiffin.accounts.views import reviews_router as vetting_router
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
-from tiffin.api import home, openapi, problems
+from tiffin.api import admission, home, openapi, problems
 from tiffin.api.guards import BodyLimit, SecurityHeaders
 from tiffin.api.request_log import LogRequests
 from tiffin.care.views import router as care_router
@@ -25,7 +25,7 @@ from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
 from tiffin.ordering.views import router as orders_router
 from tiffin.platform import Platform
-from tiffin.resilience.views import CountAnswers
+from tiffin.resilience.views import CountAnswers, switches_router
 from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.risk.views import router as risk_router
@@ -80,6 +80,8 @@ def create_app(
         openapi_tags=OPENAPI_TAGS,
         swagger_ui_parameters={"persistAuthorization": True},
         generate_unique_id_function=openapi.operation_id,
+        # Every route's declared class decides its fate under overload (tiffin.api.admission).
+        dependencies=[admission.gate(platform)],
     )
     app.state.platform = platform
     problems.install(app)
@@ -112,6 +114,7 @@ def create_app(
         safety_router,
         safety_health_router,
         dispatch_router,
+        switches_router,
         home.router,
         risk_router,
         compliance_router,

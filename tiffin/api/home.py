@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from tiffin import __version__
 from tiffin.accounts.service import tenant_by_slug
 from tiffin.api.deps import PlatformDep, UowFactoryDep
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import NotFound
 from tiffin.seed import DEMO_PASSWORD, DEMO_TENANT, SIM_TENANT, Login, demo_logins
 
@@ -35,6 +36,7 @@ def demo_is_on(open_uow: UowFactoryDep) -> bool:
     return True
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(platform: PlatformDep) -> HTMLResponse:
     """Where a browser pointed at the server lands."""

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from tiffin.errors import TiffinError, TooManyRequests
+from tiffin.errors import TiffinError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -78,7 +78,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(TiffinError)
     async def _tiffin(_: Request, exc: TiffinError) -> JSONResponse:
-        retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else None
+        retry_after = getattr(exc, "retry_after", None)  # TooManyRequests, Unavailable
         shown = {k: exc.extra.get(k) for k in getattr(exc, "exposed", ())}
         return _problem(exc.status, exc.code, exc.title, exc.detail, retry_after, **shown)
 

@@ -16,7 +16,7 @@ login: it would hold SQLite's only slot while every placement waited.
 from __future__ import annotations
 
 import asyncio
-import functools
+import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -31,10 +31,14 @@ T = TypeVar("T")
 
 async def writing(platform: Platform, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run ``work(*args, **kwargs)`` on a worker thread once one of the platform's write slots
-    is free."""
-    return await anyio.to_thread.run_sync(
-        functools.partial(work, *args, **kwargs), limiter=_limiter(platform)
-    )
+    is free. The wait for the slot feeds admission control (``tiffin.api.admission``)."""
+    queued = time.perf_counter()
+
+    def timed() -> T:
+        platform.admission.observe_wait(time.perf_counter() - queued)
+        return work(*args, **kwargs)
+
+    return await anyio.to_thread.run_sync(timed, limiter=_limiter(platform))
 
 
 def _limiter(platform: Platform) -> CapacityLimiter:

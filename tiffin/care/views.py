@@ -34,6 +34,7 @@ from tiffin.care.schemas import (
     WalletRead,
 )
 from tiffin.domain.principals import Principal, Role
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import Forbidden
 
 router = APIRouter(
@@ -47,6 +48,7 @@ def _customer_id(principal: Principal) -> str:
     return str(principal.subject_id)
 
 
+@priority(Priority.CORE)
 @router.get("/me/inbox")
 def inbox(open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep) -> list[MessageRead]:
     """The messages sent to the calling customer (apologies, credits, news of their orders)."""
@@ -56,6 +58,7 @@ def inbox(open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep) -
     return [MessageRead(**m) for m in found]  # type: ignore[arg-type]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/me/wallet")
 def my_wallet(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> WalletRead:
     """Credit, refunds, live coupons and every grant the customer received."""
@@ -70,6 +73,7 @@ def my_wallet(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> WalletRea
     )
 
 
+@priority(Priority.CORE)
 @router.get("/me/notifications")
 def my_notifications(
     open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
@@ -83,6 +87,7 @@ def my_notifications(
     return [NotificationRead.model_validate(n) for n in found]
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/grants/{grant_id}/reverse", responses=error_responses(404, 409))
 def reverse_grant(
     grant_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -94,6 +99,7 @@ def reverse_grant(
     return GrantRead.model_validate(grant)
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/care/report")
 def report(
     open_uow: UowFactoryDep,
@@ -107,6 +113,7 @@ def report(
     return [CareReportRead.model_validate(r) for r in rows]
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/care/force-majeure", status_code=status.HTTP_201_CREATED)
 def force_majeure(
     body: ForceMajeureIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -120,6 +127,7 @@ def force_majeure(
     return CreatedRead(id=window_id)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/care/call-list")
 def call_list(
     open_uow: UowFactoryDep, principal: OperatorPrincipal, page: PageDep
@@ -130,6 +138,7 @@ def call_list(
     return [CallRead.model_validate(c) for c in page.window(calls)]
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/care/call-list/{call_id}/done", responses=error_responses(404, 409))
 def call_done(
     call_id: str, body: CallDoneIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -147,6 +156,7 @@ def call_done(
     return CallDoneRead(id=call_id, outcome=body.outcome)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/care/notices")
 def notices(
     open_uow: UowFactoryDep, principal: OperatorPrincipal, page: PageDep
@@ -160,6 +170,7 @@ def notices(
 
 
 # Last: /care/{kind} would otherwise shadow /care/call-list and /care/notices.
+@priority(Priority.DEFERRABLE, feature="transparency")
 @router.get("/care/{kind}")
 def get_document(
     kind: Literal["playbook", "compensation"], open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -173,6 +184,7 @@ def get_document(
         )
 
 
+@priority(Priority.IMPORTANT)
 @router.put("/care/{kind}", responses=error_responses(400))
 def put_document(
     kind: Literal["playbook", "compensation"],

@@ -17,6 +17,7 @@ from tiffin.catalog.schemas import (
     MerchantUpdate,
 )
 from tiffin.domain.principals import Role
+from tiffin.domain.priorities import Priority, priority
 
 router = APIRouter(
     prefix="/v1/merchants",
@@ -25,6 +26,7 @@ router = APIRouter(
 )
 
 
+@priority(Priority.DEFERRABLE, feature="browse")
 @router.get("")
 def list_merchants(
     open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
@@ -35,6 +37,7 @@ def list_merchants(
     return [MerchantRead.of(m) for m in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/me")
 def my_merchant(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> MerchantDetail:
     """The merchant the calling merchant account runs, with its menu."""
@@ -44,6 +47,7 @@ def my_merchant(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> Merchan
     return MerchantDetail(**MerchantRead.of(merchant).model_dump(), menu=menu)
 
 
+@priority(Priority.IMPORTANT)
 @router.patch("/me")
 def update_my_merchant(
     body: MerchantUpdate, open_uow: UowFactoryDep, principal: CurrentPrincipal
@@ -57,6 +61,7 @@ def update_my_merchant(
     return MerchantRead.of(merchant)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/me/menu", status_code=status.HTTP_201_CREATED)
 def add_menu_item(
     body: MenuItemCreate, open_uow: UowFactoryDep, principal: CurrentPrincipal
@@ -70,6 +75,7 @@ def add_menu_item(
     return MenuItemRead.of(item)
 
 
+@priority(Priority.IMPORTANT)
 @router.patch("/me/menu/{item_id}")
 def update_menu_item(
     item_id: str, body: MenuItemUpdate, open_uow: UowFactoryDep, principal: CurrentPrincipal
@@ -88,6 +94,7 @@ def update_menu_item(
     return MenuItemRead.of(item)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/{merchant_id}")
 def merchant_detail(
     merchant_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal

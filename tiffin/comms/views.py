@@ -20,6 +20,7 @@ from tiffin.comms.schemas import (
     WavePage,
     WaveRead,
 )
+from tiffin.domain.priorities import Priority, priority
 
 router = APIRouter(
     prefix="/v1", tags=["comms"], responses=error_responses(400, 401, 403, 404, 409, 422)
@@ -30,6 +31,7 @@ def _read(row: dict[str, Any]) -> StatementRead:
     return StatementRead.model_validate(row)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/incidents/{incident_id}/statements", status_code=status.HTTP_201_CREATED)
 def draft_statement(
     incident_id: str, platform: PlatformDep, principal: OperatorPrincipal
@@ -44,6 +46,7 @@ def draft_statement(
     return _read(row)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/statements/{statement_id}")
 def get_statement(
     statement_id: str, platform: PlatformDep, principal: OperatorPrincipal
@@ -53,6 +56,7 @@ def get_statement(
         return _read(statements.read(uow, statement_id, tenant_id=principal.tenant_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/statements/{statement_id}/versions", status_code=status.HTTP_201_CREATED)
 def edit_statement(
     statement_id: str, body: StatementEdit, platform: PlatformDep, principal: OperatorPrincipal
@@ -71,6 +75,7 @@ def edit_statement(
     return _read(row)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/statements/{statement_id}/versions/{version}/publish")
 def publish_statement(
     statement_id: str, version: int, platform: PlatformDep, principal: OperatorPrincipal
@@ -88,6 +93,7 @@ def publish_statement(
     return PublishedRead(statement_id=statement_id, version=version, inboxes=inboxes)
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/sentiment/waves")
 def sentiment_waves(
     platform: PlatformDep,
@@ -101,6 +107,7 @@ def sentiment_waves(
     return WavePage(items=[WaveRead(**r) for r in rows], next_offset=after)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/anomalies/{anomaly_id}/changes", status_code=status.HTTP_201_CREATED)
 def close_the_loop(
     anomaly_id: str, body: ChangeIn, platform: PlatformDep, principal: OperatorPrincipal

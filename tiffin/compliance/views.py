@@ -17,6 +17,7 @@ from tiffin.compliance.schemas import (
     LiabilityRuleRead,
     OrderChecksRead,
 )
+from tiffin.domain.priorities import Priority, priority
 
 router = APIRouter(
     prefix="/v1/compliance",
@@ -27,6 +28,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/liability-rules")
 def liability_rules(principal: CurrentPrincipal) -> list[LiabilityRuleRead]:
     """Who is charged for what, in the order the detectors apply it."""
@@ -36,6 +38,7 @@ def liability_rules(principal: CurrentPrincipal) -> list[LiabilityRuleRead]:
     ]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/orders/{order_id}/checks")
 def order_checks(
     order_id: str, platform: PlatformDep, principal: OperatorPrincipal
@@ -45,6 +48,7 @@ def order_checks(
         return OrderChecksRead(**service.check_order(uow, principal, order_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/disputes", status_code=status.HTTP_201_CREATED)
 def open_dispute(
     body: DisputeCreate, platform: PlatformDep, principal: CurrentPrincipal
@@ -57,6 +61,7 @@ def open_dispute(
     return DisputeRead(**row)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/disputes")
 def list_disputes(
     platform: PlatformDep,
@@ -71,6 +76,7 @@ def list_disputes(
     return [DisputeRead(**r) for r in rows]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/disputes/{dispute_id}")
 def get_dispute(dispute_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> DisputeRead:
     """One dispute with the attribution it contests and, once decided, its outcome."""
@@ -78,6 +84,7 @@ def get_dispute(dispute_id: str, platform: PlatformDep, principal: CurrentPrinci
         return DisputeRead(**service.get_dispute(uow, principal, dispute_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/disputes/{dispute_id}/decide")
 def decide(
     dispute_id: str, body: DecisionIn, platform: PlatformDep, principal: OperatorPrincipal

@@ -31,6 +31,7 @@ from tiffin.dispatch.schemas import (
 )
 from tiffin.dispatch.suggest import forecast_and_suggest
 from tiffin.dispatch.workload_caps import caps_of, set_caps
+from tiffin.domain.priorities import Priority, priority
 from tiffin.optimiser.caps import WorkloadCaps
 from tiffin.riders.service import own_rider
 
@@ -39,6 +40,7 @@ router = APIRouter(
 )
 
 
+@priority(Priority.DEFERRABLE, feature="forecast")
 @router.get("/forecast")
 def forecast(
     open_uow: UowFactoryDep,
@@ -55,6 +57,7 @@ def forecast(
     )
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/caps")
 def workload_caps(open_uow: UowFactoryDep, principal: OperatorPrincipal) -> WorkloadCapsRead:
     """The tenant's workload caps for riders (the defaults until an operator sets them)."""
@@ -62,6 +65,7 @@ def workload_caps(open_uow: UowFactoryDep, principal: OperatorPrincipal) -> Work
         return WorkloadCapsRead.of(caps_of(uow, principal.tenant_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.put("/caps", responses=error_responses(400))
 def change_workload_caps(
     body: WorkloadCapsChange, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -74,6 +78,7 @@ def change_workload_caps(
     return WorkloadCapsRead.of(caps)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/mode")
 def dispatch_mode(
     platform: PlatformDep,
@@ -96,6 +101,7 @@ def dispatch_mode(
     )
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/declarations", status_code=201, responses=error_responses(400))
 def declare(
     body: DeclarationCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -110,6 +116,7 @@ def declare(
     return DeclarationRead(**found.__dict__)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/declarations/{declaration_id}/lift", responses=error_responses(400, 404, 409))
 def lift(
     body: DeclarationLift,
@@ -143,6 +150,7 @@ def _move(o: moves.MoveOffer) -> MoveOfferRead:
     )
 
 
+@priority(Priority.DEFERRABLE, feature="repositioning")
 @router.post("/moves", status_code=201)
 def send_moves(
     platform: PlatformDep,
@@ -157,6 +165,7 @@ def send_moves(
     return [_move(o) for o in made]
 
 
+@priority(Priority.DEFERRABLE, feature="repositioning")
 @router.get("/moves")
 def list_moves(
     platform: PlatformDep,
@@ -169,6 +178,7 @@ def list_moves(
         return [_move(o) for o in moves.tenant_offers(uow, principal.tenant_id, limit, offset)]
 
 
+@priority(Priority.DEFERRABLE, feature="repositioning")
 @router.get("/moves/pay")
 def move_pay(platform: PlatformDep, principal: OperatorPrincipal) -> MovePayRead:
     """What the tenant pays a rider for a move to a hot spot (per move, per minute waiting)."""
@@ -179,6 +189,7 @@ def move_pay(platform: PlatformDep, principal: OperatorPrincipal) -> MovePayRead
     )
 
 
+@priority(Priority.DEFERRABLE, feature="repositioning")
 @router.put("/moves/pay", responses=error_responses(400))
 def change_move_pay(
     body: MovePayChange, platform: PlatformDep, principal: OperatorPrincipal
@@ -194,6 +205,7 @@ def change_move_pay(
     )
 
 
+@priority(Priority.DEFERRABLE, feature="repositioning")
 @router.get("/moves/mine")
 def my_moves(platform: PlatformDep, principal: CurrentPrincipal) -> list[MoveOfferRead]:
     """A rider's open move offers and the move they are on."""
@@ -201,6 +213,7 @@ def my_moves(platform: PlatformDep, principal: CurrentPrincipal) -> list[MoveOff
         return [_move(o) for o in moves.my_moves(uow, principal)]
 
 
+@priority(Priority.DEFERRABLE, feature="repositioning")
 @router.post("/moves/{move_id}/accept", responses=error_responses(404, 409))
 def accept_move(
     platform: PlatformDep,
@@ -214,6 +227,7 @@ def accept_move(
     return _move(offer)
 
 
+@priority(Priority.DEFERRABLE, feature="repositioning")
 @router.post("/moves/{move_id}/decline", responses=error_responses(400, 404, 409))
 def decline_move(
     body: MoveDecline,
@@ -228,6 +242,7 @@ def decline_move(
     return _move(offer)
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/fairness")
 def fairness_today(
     platform: PlatformDep,
@@ -247,6 +262,7 @@ def fairness_today(
     )
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/fairness/me")
 def my_load(platform: PlatformDep, principal: CurrentPrincipal) -> RiderLoadRead:
     """A rider's own load today (a rider may turn offers down as "overloaded", at no cost)."""

@@ -235,6 +235,24 @@ class DispatchModeChanged(DomainEvent):
         return {"previous": data["previous"], "mode": data["mode"]}
 
 
+@dataclass(frozen=True, kw_only=True)
+class FeatureSwitched(DomainEvent):
+    """A deferrable feature (the aggregate) was switched off, or back on, by an operator."""
+
+    topic: ClassVar[str] = "resilience.feature_switched"
+    off: bool
+    for_seconds: int | None = None
+
+    def _data(self) -> dict[str, Any]:
+        return {"off": self.off, "for_seconds": self.for_seconds}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        seconds = data.get("for_seconds")
+        return {"off": bool(data["off"]), "for_seconds": int(seconds) if seconds else None}
+
+
 # An order's steps: the aggregate is the order.
 
 
@@ -490,6 +508,7 @@ _EVERY_TYPE: tuple[type[DomainEvent], ...] = (
     DispatchModeChanged,
     SafetyRulesChanged,
     PublicHealthModeChanged,
+    FeatureSwitched,
     OrderPlaced,
     *ORDER_EVENTS.values(),
 )

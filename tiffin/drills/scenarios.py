@@ -30,24 +30,26 @@ from sqlalchemy import func, select
 
 from tiffin.drills.audit import Report, audit
 from tiffin.drills.load import Ledger, Server, start_load
+from tiffin.drills.safety import NotOurs, claim
 from tiffin.seed import seed_demo
 from tiffin.settings import Settings
 from tiffin.store import tables
 from tiffin.store.db import Database
 
-__all__ = ["Failover", "Report", "audit", "failover", "prepare", "run"]
+__all__ = ["Failover", "NotOurs", "Report", "audit", "failover", "prepare", "run"]
 
 
 def prepare(database_url: str) -> None:
-    """Migrate, and seed the demo campus if the database is empty."""
+    """Migrate, and seed the demo campus if the database is empty; refuse (``NotOurs``) a
+    database holding data no drill created (``tiffin.drills.safety``)."""
     from tiffin.platform import Platform
 
+    claim(database_url)
     db = Database(database_url)
-    db.migrate()
-    with db.engine.begin() as conn:
+    with db.engine.connect() as conn:
         empty = conn.execute(select(func.count()).select_from(tables.tenants)).scalar() == 0
     db.dispose()
-    if empty:
+    if empty:  # a new database, or a drill's that stopped before its seed
         platform = Platform.build(Settings(database_url=database_url))
         with platform.uow() as uow:
             seed_demo(uow)

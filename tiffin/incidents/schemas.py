@@ -97,3 +97,6 @@ class StatusRead(BaseModel):
     past_incidents: list[PublicIncidentRead]
     history: list[StatusDayRead]
     generated_at: str
+    features_off: list[str] = Field(
+        default_factory=list, description="Deferrable features switched off to spare the core."
+    )

@@ -131,11 +131,18 @@ def status_html(page: dict[str, Any]) -> str:
         "<!doctype html><html lang=en><meta charset=utf-8><title>tiffin status</title>"
         "<body style='font-family:sans-serif;max-width:720px;margin:2em auto'>"
         f"<h1>tiffin status: {escape(page['status'])}</h1>"
-        f"<table>{rows}</table><h2>Open incidents</h2>{open_part}"
+        f"<table>{rows}</table>{_features_off(page)}<h2>Open incidents</h2>{open_part}"
         f"<h2>Last {HISTORY_DAYS} days</h2><div>{bars}</div>"
         f"<h2>Past incidents</h2>{past_part}"
         f"<p><small>Generated {escape(page['generated_at'][:19])}Z</small></p></body></html>"
     )
+
+
+def _features_off(page: dict[str, Any]) -> str:
+    off = page.get("features_off") or []
+    if not off:
+        return ""
+    return f"<p>Switched off for now to keep orders moving: {escape(', '.join(off))}.</p>"
 
 
 def _day_colour(worst_by_component: dict[str, str]) -> str:

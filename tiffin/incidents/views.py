@@ -7,7 +7,6 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from tiffin.api.deps import (
-    ClockDep,
     CurrentPrincipal,
     OperatorPrincipal,
     PlatformDep,
@@ -16,6 +15,7 @@ from tiffin.api.deps import (
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.principals import Role
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import NotFound
 from tiffin.incidents import confirmation, queries, service, subscribers, subscriptions
 from tiffin.incidents.make_good import make_good
@@ -38,6 +38,7 @@ router = APIRouter(
 public = APIRouter(tags=["status"], responses=error_responses(404, 422))
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/incidents", status_code=status.HTTP_201_CREATED)
 def open_incident(
     body: IncidentIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -63,6 +64,7 @@ def _read(uow: UnitOfWork, incident_id: str, tenant_id: str) -> IncidentRead:
     return IncidentRead(**row, confirmed=confirmation.is_confirmed(uow, incident_id, tenant_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/incidents")
 def list_incidents(
     open_uow: UowFactoryDep,
@@ -81,6 +83,7 @@ def list_incidents(
     return [IncidentRead(**r, confirmed=r["id"] in confirmed) for r in found]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/incidents/{incident_id}")
 def get_incident(
     incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -90,6 +93,7 @@ def get_incident(
         return _read(uow, incident_id, principal.tenant_id)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/incidents/{incident_id}/updates", status_code=status.HTTP_201_CREATED)
 def post_update(
     incident_id: str, body: UpdateIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -113,6 +117,7 @@ def post_update(
     return row
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/incidents/{incident_id}/confirm")
 def confirm_incident(
     incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -131,6 +136,7 @@ def confirm_incident(
     return read
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/incidents/{incident_id}/review", response_class=PlainTextResponse)
 def review(incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal) -> str:
     """The post-incident review as Markdown: timeline and make-good totals."""
@@ -138,6 +144,7 @@ def review(incident_id: str, open_uow: UowFactoryDep, principal: OperatorPrincip
         return review_markdown(uow, service.get(uow, incident_id, tenant_id=principal.tenant_id))
 
 
+@priority(Priority.DEFERRABLE, feature="subscriptions")
 @router.post("/status/subscriptions", status_code=status.HTTP_201_CREATED)
 def subscribe(
     body: SubscriptionIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -179,22 +186,27 @@ def _tenant_id(open_uow: UnitOfWorkFactory, slug: str | None) -> str | None:
 TenantSlug = Query(default=None, max_length=60, description="include this tenant's incidents")
 
 
+@priority(Priority.IMPORTANT)
 @public.get("/status.json")
-def status_json(
-    open_uow: UowFactoryDep, clock: ClockDep, tenant: str | None = TenantSlug
-) -> StatusRead:
-    """Public: each component now, open incidents with updates, 90 days of history."""
-    tenant_id = _tenant_id(open_uow, tenant)
-    with open_uow(read_only=True) as uow:
-        page = status_page(uow, tenant_id, clock.now())
-    return StatusRead.model_validate(page)
+def status_json(platform: PlatformDep, tenant: str | None = TenantSlug) -> StatusRead:
+    """Public: each component now, open incidents with updates, 90 days of history, and the
+    deferrable features switched off."""
+    tenant_id = _tenant_id(platform.uow, tenant)
+    with platform.uow(read_only=True) as uow:
+        page = status_page(uow, tenant_id, platform.clock.now())
+    return StatusRead.model_validate(page | {"features_off": _features_off(platform, tenant_id)})
 
 
+@priority(Priority.IMPORTANT)
 @public.get("/status", response_class=HTMLResponse)
-def status_html_page(
-    open_uow: UowFactoryDep, clock: ClockDep, tenant: str | None = TenantSlug
-) -> str:
+def status_html_page(platform: PlatformDep, tenant: str | None = TenantSlug) -> str:
     """The public status page as HTML, for people (status.json is the same for machines)."""
-    tenant_id = _tenant_id(open_uow, tenant)
-    with open_uow(read_only=True) as uow:
-        return status_html(status_page(uow, tenant_id, clock.now()))
+    tenant_id = _tenant_id(platform.uow, tenant)
+    with platform.uow(read_only=True) as uow:
+        page = status_page(uow, tenant_id, platform.clock.now())
+    return status_html(page | {"features_off": _features_off(platform, tenant_id)})
+
+
+def _features_off(platform: PlatformDep, tenant_id: str | None) -> list[str]:
+    """Deferrable features switched off now (docs/core-first.md: degraded modes)."""
+    return sorted({str(s["feature"]) for s in platform.degraded.snapshot(tenant_id)})

@@ -15,6 +15,7 @@ from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
 from tiffin.domain.order import Action, OrderStatus
 from tiffin.domain.principals import Principal
+from tiffin.domain.priorities import Priority, priority
 from tiffin.ordering import service
 from tiffin.ordering.schemas import OrderCreate, OrderRead
 from tiffin.store.uow import UnitOfWork
@@ -34,6 +35,7 @@ IdempotencyKey = Annotated[
 ]
 
 
+@priority(Priority.CORE)
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -81,6 +83,7 @@ async def place_order(
     )
 
 
+@priority(Priority.IMPORTANT)
 @router.get("")
 def list_orders(
     open_uow: UowFactoryDep,
@@ -97,6 +100,7 @@ def list_orders(
         return [OrderRead.of(o) for o in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/{order_id}")
 def get_order(order_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OrderRead:
     """One order with its lines, prices and state, if the caller may see it."""
@@ -119,12 +123,14 @@ async def _act(
     return await writing(platform, step)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/accept", summary="Merchant accepts the order")
 async def accept(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     """The merchant takes the order on; it goes to the kitchen and to dispatch."""
     return await _act(platform, principal, order_id, Action.ACCEPT)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/reject", summary="Merchant declines the order")
 async def reject(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -133,24 +139,28 @@ async def reject(
     return await _act(platform, principal, order_id, Action.REJECT, body.reason)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/ready", summary="Merchant marks the food ready")
 async def ready(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     """The kitchen has finished: the rider can pick the food up."""
     return await _act(platform, principal, order_id, Action.MARK_READY)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/pickup", summary="Rider picked the food up")
 async def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     """The assigned rider has the food and is on the way."""
     return await _act(platform, principal, order_id, Action.PICK_UP)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/deliver", summary="Rider handed the food over")
 async def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
     """The assigned rider handed the food over: the order is done."""
     return await _act(platform, principal, order_id, Action.DELIVER)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/fail", summary="Rider or operator: delivery failed")
 async def fail(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal
@@ -159,6 +169,7 @@ async def fail(
     return await _act(platform, principal, order_id, Action.FAIL, body.reason)
 
 
+@priority(Priority.CORE)
 @router.post("/{order_id}/cancel", summary="Cancel (customers only before the merchant accepts)")
 async def cancel(
     order_id: str, body: ReasonIn, platform: PlatformDep, principal: CurrentPrincipal

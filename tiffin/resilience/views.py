@@ -1,5 +1,6 @@
-"""/healthz (the process is alive), /readyz (it can do useful work), /metrics (Prometheus), and
-the middleware that counts every HTTP answer toward the metrics and the health watch."""
+"""/healthz (the process is alive), /readyz (it can do useful work), /metrics (Prometheus), the
+middleware that counts every HTTP answer toward the metrics and the health watch, and
+/v1/degraded-features (deferrable features switched off)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,32 @@ import time
 from datetime import datetime
 from typing import Protocol
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tiffin.api.deps import PlatformDep
+from tiffin.api.deps import OperatorPrincipal, PlatformDep
 from tiffin.api.guards import metrics_access
 from tiffin.api.problems import error_responses
 from tiffin.clock import Clock
+from tiffin.domain.priorities import FEATURES, Priority, priority
+from tiffin.resilience import switches
 from tiffin.resilience.health import notifications_state, readiness
 from tiffin.resilience.metrics import Metrics
+from tiffin.resilience.schemas import FeaturesRead, SwitchOff, SwitchOn, SwitchRead
 
 router = APIRouter(tags=["health"])
 
 
+@priority(Priority.CORE)
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     """Liveness: the process answers (it checks nothing else)."""
     return {"status": "ok"}
 
 
+@priority(Priority.CORE)
 @router.get("/readyz")
 def readyz(platform: PlatformDep) -> JSONResponse:
     """Readiness: database, migrations, outbox lag and the dispatcher's heartbeat; 503 with Retry-
@@ -46,12 +52,16 @@ def readyz(platform: PlatformDep) -> JSONResponse:
     checks = {
         **result.checks,
         "notifications": notifications_state(s.push_webhook_url, s.sms_webhook_url),
+        "features_off": platform.degraded.snapshot(),  # the health watch's, for everyone
+        "admission": platform.admission.snapshot(),
+        "startup": platform.startup.snapshot() if platform.startup else "workers not started",
     }
     return JSONResponse(
         {"ready": result.ready, "checks": checks}, status_code=status, headers=headers
     )
 
 
+@priority(Priority.IMPORTANT)
 @router.get(
     "/metrics",
     response_class=Response,
@@ -120,3 +130,58 @@ class CountAnswers:
         metrics = self.platform.metrics
         metrics.http_requests.labels(scope["method"], route, str(status)).inc()
         metrics.http_seconds.labels(route).observe(seconds)
+
+
+# /v1/degraded-features: operators switch deferrable features off for their tenant (browse lists,
+# reports, forecasts ...) and back on; the health watch's switches show here too.
+
+switches_router = APIRouter(
+    prefix="/v1/degraded-features",
+    tags=["health"],
+    responses=error_responses(400, 401, 403, 404, 422),
+)
+Feature = Path(max_length=40, description="One of the deferrable features.")
+
+
+def _read(platform: PlatformDep, tenant_id: str) -> FeaturesRead:
+    off = [SwitchRead(**s) for s in platform.degraded.snapshot(tenant_id)]  # type: ignore[arg-type]
+    return FeaturesRead(features=list(FEATURES), off=off)
+
+
+@priority(Priority.CORE)  # the operator's lever under overload must not itself be shed
+@switches_router.get("")
+def list_features(platform: PlatformDep, principal: OperatorPrincipal) -> FeaturesRead:
+    """Every feature that can be switched off, and those off now for this tenant or everyone."""
+    return _read(platform, principal.tenant_id)
+
+
+@priority(Priority.CORE)
+@switches_router.put("/{feature}")
+def switch_off(
+    body: SwitchOff, platform: PlatformDep, principal: OperatorPrincipal, feature: str = Feature
+) -> FeaturesRead:
+    """Switch a feature off for this tenant: its routes answer 503 with Retry-After until
+    ``for_seconds`` pass or it is switched back on."""
+    with platform.uow() as uow:
+        switches.switch_off(
+            uow,
+            platform.degraded,
+            principal,
+            feature,
+            reason=body.reason,
+            for_seconds=body.for_seconds,
+        )
+        uow.commit()
+    return _read(platform, principal.tenant_id)
+
+
+@priority(Priority.CORE)
+@switches_router.post("/{feature}/on")
+def switch_on(
+    body: SwitchOn, platform: PlatformDep, principal: OperatorPrincipal, feature: str = Feature
+) -> FeaturesRead:
+    """Switch a feature back on for this tenant now."""
+    with platform.uow() as uow:
+        switches.switch_on(uow, platform.degraded, principal, feature, reason=body.reason)
+        uow.commit()
+    return _read(platform, principal.tenant_id)

@@ -9,6 +9,7 @@ from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.people import RiderShift
+from tiffin.domain.priorities import Priority, priority
 from tiffin.riders import service
 from tiffin.riders.schemas import LocationIn, OfferCreate, OfferRead, RiderRead, ShiftRead
 
@@ -21,6 +22,7 @@ def _shift(s: RiderShift) -> ShiftRead:
     return ShiftRead(id=s.id, rider_id=s.rider_id, started_at=s.started_at, ended_at=s.ended_at)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/riders")
 def list_riders(
     open_uow: UowFactoryDep, principal: OperatorPrincipal, page: PageDep
@@ -31,6 +33,7 @@ def list_riders(
     return [RiderRead.of(r) for r in page.window(riders)]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/riders/me")
 def my_rider(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> RiderRead:
     """The calling rider's own record: shift state, location, vetting."""
@@ -38,6 +41,7 @@ def my_rider(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> RiderRead:
         return RiderRead.of(service.own_rider(uow, principal))
 
 
+@priority(Priority.CORE)
 @router.post("/riders/me/shift/start", status_code=status.HTTP_201_CREATED)
 def start_shift(
     body: LocationIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
@@ -49,6 +53,7 @@ def start_shift(
     return _shift(shift)
 
 
+@priority(Priority.CORE)
 @router.post("/riders/me/shift/end")
 def end_shift(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> ShiftRead:
     """The rider goes off shift; no new offers reach them."""
@@ -58,6 +63,7 @@ def end_shift(open_uow: UowFactoryDep, principal: CurrentPrincipal) -> ShiftRead
     return _shift(shift)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/riders/me/location")
 def report_location(
     body: LocationIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
@@ -69,6 +75,7 @@ def report_location(
     return RiderRead.of(rider)
 
 
+@priority(Priority.CORE)
 @router.get("/riders/me/offers")
 def my_offers(
     open_uow: UowFactoryDep, principal: CurrentPrincipal, page: PageDep
@@ -79,6 +86,7 @@ def my_offers(
         return [OfferRead.of(o) for o in page.of(service.pending_offers(uow, rider.id))]
 
 
+@priority(Priority.CORE)
 @router.post("/riders/me/orders/{order_id}/hand-back", status_code=status.HTTP_204_NO_CONTENT)
 def hand_back(
     order_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: CurrentPrincipal
@@ -89,6 +97,7 @@ def hand_back(
         uow.commit()
 
 
+@priority(Priority.CORE)
 @router.post("/orders/{order_id}/offers", status_code=status.HTTP_201_CREATED, tags=["orders"])
 def offer_order(
     order_id: str, body: OfferCreate, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -106,6 +115,7 @@ def offer_order(
     return OfferRead.of(offer)
 
 
+@priority(Priority.CORE)
 @router.post("/offers/{offer_id}/accept")
 def accept_offer(offer_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OfferRead:
     """The rider takes the offer: the order is assigned to them."""
@@ -115,6 +125,7 @@ def accept_offer(offer_id: str, open_uow: UowFactoryDep, principal: CurrentPrinc
     return OfferRead.of(offer)
 
 
+@priority(Priority.CORE)
 @router.post("/offers/{offer_id}/reject")
 def reject_offer(
     offer_id: str, body: ReasonIn, open_uow: UowFactoryDep, principal: CurrentPrincipal

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from tiffin.api.deps import OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
 from tiffin.care import holds
+from tiffin.domain.priorities import Priority, priority
 from tiffin.risk import cases, service
 from tiffin.risk.model import Thresholds
 from tiffin.risk.schemas import (
@@ -34,6 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/rules")
 def list_rules(
     platform: PlatformDep, principal: OperatorPrincipal, limit: Limit = 100, offset: Offset = 0
@@ -64,6 +66,7 @@ def list_rules(
     ]
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/rules", status_code=status.HTTP_201_CREATED)
 def save_rule(body: RuleCreate, platform: PlatformDep, principal: OperatorPrincipal) -> Saved:
     """A new version of a rule, checked first: a bad expression is refused (422
@@ -76,6 +79,7 @@ def save_rule(body: RuleCreate, platform: PlatformDep, principal: OperatorPrinci
     return Saved(rule_id=body.rule_id, version=version)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/rules/{rule_id}/promote")
 def promote(rule_id: str, platform: PlatformDep, principal: OperatorPrincipal) -> Saved:
     """Put a rule's newest shadow version live."""
@@ -86,6 +90,7 @@ def promote(rule_id: str, platform: PlatformDep, principal: OperatorPrincipal) -
     return Saved(rule_id=rule_id, version=version)
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/thresholds")
 def get_thresholds(platform: PlatformDep, principal: OperatorPrincipal) -> ThresholdsRead:
     """The tenant's score thresholds: at or above ``review_score`` a payout is held for an
@@ -95,6 +100,7 @@ def get_thresholds(platform: PlatformDep, principal: OperatorPrincipal) -> Thres
     return ThresholdsRead(**t.__dict__)
 
 
+@priority(Priority.IMPORTANT)
 @router.put("/thresholds")
 def put_thresholds(
     body: ThresholdsIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -107,6 +113,7 @@ def put_thresholds(
     return ThresholdsRead(**body.model_dump())
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/cases")
 def list_cases(
     platform: PlatformDep,
@@ -121,6 +128,7 @@ def list_cases(
     return [CaseRead(**row) for row in rows]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("/cases/{case_id}")
 def case_detail(case_id: str, platform: PlatformDep, principal: OperatorPrincipal) -> CaseDetail:
     """One review case: the decision that opened it, the rules that fired, the held payout and the
@@ -129,6 +137,7 @@ def case_detail(case_id: str, platform: PlatformDep, principal: OperatorPrincipa
         return CaseDetail(**cases.detail(uow, principal, case_id))
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/cases/{case_id}/assign")
 def assign(
     case_id: str, body: AssignIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -141,6 +150,7 @@ def assign(
     return CaseRead(**row)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/cases/{case_id}/notes", status_code=status.HTTP_201_CREATED)
 def add_note(
     case_id: str, body: NoteIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -153,6 +163,7 @@ def add_note(
     return CaseDetail(**row)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/cases/{case_id}/resolve")
 def resolve(
     case_id: str, body: ResolveIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -165,6 +176,7 @@ def resolve(
     return Resolved(id=case_id, outcome=body.outcome.value, grant_status=done.get("grant_status"))
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/stats")
 def rule_stats(platform: PlatformDep, principal: OperatorPrincipal) -> list[RuleStat]:
     """Per rule version: hits, reviewed cases, precision."""
@@ -172,6 +184,7 @@ def rule_stats(platform: PlatformDep, principal: OperatorPrincipal) -> list[Rule
         return [RuleStat(**x) for x in cases.rule_statistics(uow, principal)]
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/shadow-report")
 def shadow_report(platform: PlatformDep, principal: OperatorPrincipal) -> ShadowReport:
     """Live against shadow verdicts on the same traffic."""

@@ -16,6 +16,7 @@ from tiffin.api.deps import (
 )
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
+from tiffin.domain.priorities import Priority, priority
 from tiffin.safety import eligibility, health, records, rules, service, telemetry, tracing
 from tiffin.safety.schemas import (
     AlertRead,
@@ -52,6 +53,7 @@ router = APIRouter(
 )
 
 
+@priority(Priority.IMPORTANT)
 @router.post("", status_code=status.HTTP_201_CREATED)
 def close_zone(
     body: ZoneClosure, open_uow: UowFactoryDep, principal: OperatorPrincipal
@@ -74,6 +76,7 @@ def close_zone(
     return RiskZoneRead.of(zone)
 
 
+@priority(Priority.IMPORTANT)
 @router.post("/import", status_code=status.HTTP_201_CREATED)
 def import_zones(
     body: ZoneImport, platform: PlatformDep, principal: OperatorPrincipal
@@ -85,6 +88,7 @@ def import_zones(
     return [RiskZoneRead.of(z) for z in zones]
 
 
+@priority(Priority.IMPORTANT)
 @router.get("")
 def list_closures(
     open_uow: UowFactoryDep, clock: ClockDep, principal: CurrentPrincipal, page: PageDep
@@ -100,6 +104,7 @@ health_router = APIRouter(
 )
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/safety/rules")
 def get_rules(platform: PlatformDep, principal: CurrentPrincipal) -> SafetyRulesRead:
     """The tenant's safety rules: which checks a rider must pass to start a shift, and how long
@@ -108,6 +113,7 @@ def get_rules(platform: PlatformDep, principal: CurrentPrincipal) -> SafetyRules
         return SafetyRulesRead.of(rules.rules_of(uow, principal.tenant_id))
 
 
+@priority(Priority.IMPORTANT)
 @health_router.put("/safety/rules")
 def set_rules(
     body: SafetyRulesIn, platform: PlatformDep, principal: OperatorPrincipal
@@ -120,6 +126,7 @@ def set_rules(
     return SafetyRulesRead.of(found)
 
 
+@priority(Priority.IMPORTANT)
 @health_router.put("/safety/public-health-mode")
 def set_mode(body: ModeIn, platform: PlatformDep, principal: OperatorPrincipal) -> SafetyRulesRead:
     """Switch public-health mode (疫情模式) on or off: riders then need current protective equipment
@@ -130,6 +137,7 @@ def set_mode(body: ModeIn, platform: PlatformDep, principal: OperatorPrincipal) 
     return SafetyRulesRead.of(found)
 
 
+@priority(Priority.CORE)
 @health_router.post("/riders/me/health-checks", status_code=status.HTTP_201_CREATED)
 def check_in(
     body: CheckInCreate, platform: PlatformDep, principal: CurrentPrincipal
@@ -147,6 +155,7 @@ def check_in(
     return CheckInRead.of(result)
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/riders/me/health-checks")
 def my_checkins(
     platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
@@ -159,6 +168,7 @@ def my_checkins(
     return [CheckInRead.of(c) for c in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/riders/me/safety")
 def my_standing(platform: PlatformDep, principal: CurrentPrincipal) -> StandingRead:
     """The rider's own records and whether they may start a shift and take orders now."""
@@ -167,6 +177,7 @@ def my_standing(platform: PlatformDep, principal: CurrentPrincipal) -> StandingR
         return StandingRead.of(eligibility.standing(uow, rider), uow.clock.now())
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/safety/riders/{rider_id}")
 def rider_standing(
     rider_id: str, platform: PlatformDep, principal: OperatorPrincipal
@@ -178,6 +189,7 @@ def rider_standing(
         return StandingRead.of(eligibility.standing(uow, rider), uow.clock.now())
 
 
+@priority(Priority.IMPORTANT)
 @health_router.post("/safety/courses", status_code=status.HTTP_201_CREATED)
 def add_course(
     body: CourseCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -195,6 +207,7 @@ def add_course(
     return CourseRead.of(course)
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/safety/courses")
 def list_courses(
     platform: PlatformDep, principal: CurrentPrincipal, page: PageDep
@@ -205,6 +218,7 @@ def list_courses(
     return [CourseRead.of(c) for c in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @health_router.post("/safety/riders/{rider_id}/trainings", status_code=status.HTTP_201_CREATED)
 def record_training(
     rider_id: str, body: TrainingCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -222,6 +236,7 @@ def record_training(
         return ValidityRead.of(held, uow.clock.now())
 
 
+@priority(Priority.IMPORTANT)
 @health_router.post("/safety/riders/{rider_id}/insurance", status_code=status.HTTP_201_CREATED)
 def record_policy(
     rider_id: str, body: PolicyCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -241,6 +256,7 @@ def record_policy(
         return ValidityRead.of(policy, uow.clock.now())
 
 
+@priority(Priority.IMPORTANT)
 @health_router.put("/safety/stock")
 def set_stock(body: StockIn, platform: PlatformDep, principal: OperatorPrincipal) -> StockRead:
     """Set a station's stock of a protective equipment item."""
@@ -252,6 +268,7 @@ def set_stock(body: StockIn, platform: PlatformDep, principal: OperatorPrincipal
     return StockRead.of(stock)
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/safety/stock")
 def list_stock(
     platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
@@ -262,6 +279,7 @@ def list_stock(
     return [StockRead.of(s) for s in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @health_router.post("/safety/riders/{rider_id}/equipment", status_code=status.HTTP_201_CREATED)
 def issue_equipment(
     rider_id: str, body: IssueCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -281,6 +299,7 @@ def issue_equipment(
         return ValidityRead.of(issued, uow.clock.now())
 
 
+@priority(Priority.IMPORTANT)
 @health_router.post("/riders/me/telemetry", status_code=status.HTTP_202_ACCEPTED)
 def post_telemetry(
     body: TelemetryBatch, platform: PlatformDep, principal: CurrentPrincipal
@@ -292,6 +311,7 @@ def post_telemetry(
     return TelemetryRead(accepted=len(body.samples), alerts=[AlertRead.of(a) for a in raised])
 
 
+@priority(Priority.CORE)
 @health_router.post("/riders/me/panic", status_code=status.HTTP_201_CREATED)
 def press_panic(body: PanicIn, platform: PlatformDep, principal: CurrentPrincipal) -> PanicRead:
     """Operators are alerted with the rider's location; the rider's orders go to re-dispatch."""
@@ -305,6 +325,7 @@ def press_panic(body: PanicIn, platform: PlatformDep, principal: CurrentPrincipa
     )
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/safety/alerts")
 def list_alerts(
     platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
@@ -316,6 +337,7 @@ def list_alerts(
     return [RiderAlertRead.of(a) for a in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @health_router.post("/safety/traces", status_code=status.HTTP_201_CREATED)
 def run_trace(
     body: TraceCreate, platform: PlatformDep, principal: OperatorPrincipal
@@ -328,6 +350,7 @@ def run_trace(
     return TraceExport.model_validate(tracing.export(trace))
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/safety/traces")
 def traces_asked(
     platform: PlatformDep, principal: OperatorPrincipal, page: PageDep
@@ -338,6 +361,7 @@ def traces_asked(
     return [TraceAskedRead.model_validate(t) for t in page.window(found)]
 
 
+@priority(Priority.IMPORTANT)
 @health_router.get("/riders/me/workload")
 def my_workload(platform: PlatformDep, principal: CurrentPrincipal) -> WorkloadRead:
     """Continuous riding time and today's hours against the limits (lower in bad weather)."""

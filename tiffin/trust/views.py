@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 
 from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
 from tiffin.api.problems import error_responses
+from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import Forbidden
 from tiffin.trust import service
 from tiffin.trust.schemas import TrustRead
@@ -16,6 +17,7 @@ from tiffin.trust.schemas import TrustRead
 router = APIRouter(prefix="/v1", tags=["trust"], responses=error_responses(401, 403, 404, 422))
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/me/trust")
 def my_trust(platform: PlatformDep, principal: CurrentPrincipal) -> TrustRead:
     """Your own trust score (0-100) and the events that raised or lowered it."""
@@ -27,6 +29,7 @@ def my_trust(platform: PlatformDep, principal: CurrentPrincipal) -> TrustRead:
     return TrustRead.of(role, principal.subject_id, result)
 
 
+@priority(Priority.DEFERRABLE, feature="reports")
 @router.get("/trust/{role}/{subject_id}")
 def trust_of(
     role: Literal["customer", "rider", "merchant"],

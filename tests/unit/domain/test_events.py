@@ -16,6 +16,7 @@ from tiffin.domain.events import (
     DecisionRecorded,
     DispatchModeChanged,
     DomainEvent,
+    FeatureSwitched,
     FeedbackGiven,
     OfferMade,
     OfferRejected,
@@ -89,6 +90,7 @@ def examples() -> list[DomainEvent]:
             retention_days=9,
         ),
         PublicHealthModeChanged(aggregate_id="ten_1", **COMMON, on=True),
+        FeatureSwitched(aggregate_id="browse", **COMMON, off=True, for_seconds=600),
     ]
 
 
