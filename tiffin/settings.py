@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         description="Play a live simulated day on the demo campus (make run turns it on).",
     )
     demo_day_seconds: float = Field(default=2.0, gt=0, description="How often the demo acts.")
+    tenant_time_zones: dict[str, str] = Field(
+        default_factory=lambda: {"campus": "Asia/Shanghai", "sim": "Asia/Shanghai"},
+        description="Per tenant slug: the IANA time zone its pages show times in (and its "
+        "day starts at, for 'today' figures); a tenant not listed uses UTC.",
+    )
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     dispatch_seconds: float = Field(default=2.0, gt=0, description="Live dispatch cycle period.")
     lease_seconds: float = Field(

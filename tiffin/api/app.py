@@ -18,6 +18,7 @@ from tiffin.api.request_log import LogRequests
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
+from tiffin.console import views as console
 from tiffin.dispatch.views import router as dispatch_router
 from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
@@ -103,4 +104,5 @@ def create_app(
         home.router,
     ):
         app.include_router(router)
+    console.install(app)  # /console and /app: the pages (docs/console.md)
     return app

@@ -1,0 +1,198 @@
+"""The console's pages through the app: session cookie login, CSRF on every form, role landing,
+object-level rules, the language switch, and an order placed once however often it is sent."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.conftest import World
+from tiffin.store import tables
+
+PASSWORD = "tiffin-demo"
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def log_in(client: TestClient, email: str, tenant: str = "campus") -> TestClient:
+    page = client.get("/console/login")
+    r = client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "tenant": tenant, "email": email, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return client
+
+
+def fresh(world: World) -> TestClient:
+    return TestClient(world.client.app)
+
+
+def test_login_sets_an_httponly_lax_session_and_lands_by_role(world: World) -> None:
+    client = fresh(world)
+    page = client.get("/console/login")
+    r = client.post(
+        "/console/login",
+        data={
+            "csrf": csrf_of(page.text),
+            "tenant": "campus",
+            "email": "ops@campus.test",
+            "password": PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/console"
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("tiffin_session="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert "tiffin_session" not in r.headers["location"]  # never a token in the URL
+    for who, landing in (("student1", "/app"), ("canteen1", "/app"), ("rider1", "/app")):
+        c = fresh(world)
+        got = c.post(
+            "/console/login",
+            data={
+                "csrf": csrf_of(c.get("/console/login").text),
+                "tenant": "campus",
+                "email": f"{who}@campus.test",
+                "password": PASSWORD,
+            },
+            follow_redirects=False,
+        )
+        assert got.headers["location"] == landing
+
+
+def test_a_form_without_the_token_is_refused_and_changes_nothing(world: World) -> None:
+    client = log_in(fresh(world), "student1@campus.test")
+    merchant = world.client.get("/v1/merchants", headers=world.auth("student1")).json()[0]
+    item = world.client.get(
+        f"/v1/merchants/{merchant['id']}", headers=world.auth("student1")
+    ).json()["menu"][0]
+    form = {"merchant_id": merchant["id"], "idempotency_key": "k1", f"qty_{item['id']}": "1"}
+    for token in (None, "forged"):
+        data = form if token is None else {**form, "csrf": token}
+        r = client.post("/app/orders", data=data, follow_redirects=False)
+        assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
+    with world.platform.uow(read_only=True) as uow:
+        assert uow.conn.execute(select(func.count()).select_from(tables.orders)).scalar() == 0
+    r = client.post("/console/login", data={"tenant": "campus"}, follow_redirects=False)
+    assert r.status_code == 403  # login forms too: no login CSRF
+
+
+def test_a_double_submitted_order_form_places_one_order(world: World) -> None:
+    client = log_in(fresh(world), "student1@campus.test")
+    home = client.get("/app")
+    assert home.status_code == 200
+    link = re.search(r'href="/app/merchants/([^"]+)"', home.text)
+    assert link
+    menu = client.get(f"/app/merchants/{link.group(1)}")
+    assert "¥" in menu.text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', menu.text)
+    item = re.search(r'name="(qty_[^"]+)"', menu.text)
+    assert key and item
+    form = {
+        "csrf": csrf_of(menu.text),
+        "merchant_id": link.group(1),
+        "idempotency_key": key.group(1),
+        item.group(1): "2",
+    }
+    first = client.post("/app/orders", data=form, follow_redirects=False)
+    second = client.post("/app/orders", data=form, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert first.headers["location"].startswith("/app/orders/ord")
+    with world.platform.uow(read_only=True) as uow:
+        assert uow.conn.execute(select(func.count()).select_from(tables.orders)).scalar() == 1
+    tracking = client.get(first.headers["location"])
+    assert tracking.status_code == 200 and 'data-status="placed"' in tracking.text
+
+
+def test_pages_keep_to_roles_and_owners(world: World) -> None:
+    customer = log_in(fresh(world), "student1@campus.test")
+    assert customer.get("/console", follow_redirects=False).headers["location"] == "/app"
+    r = customer.post(
+        "/console/anomalies/ano_x/take",
+        data={"csrf": csrf_of(customer.get("/app").text)},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/console?problem=operator_only"
+    order = world.client.post(
+        "/v1/orders",
+        json={
+            "merchant_id": world.subjects["canteen1"],
+            "items": [
+                {
+                    "item_id": world.client.get(
+                        f"/v1/merchants/{world.subjects['canteen1']}",
+                        headers=world.auth("student2"),
+                    ).json()["menu"][0]["id"],
+                    "quantity": 1,
+                }
+            ],
+        },
+        headers={**world.auth("student2"), "Idempotency-Key": "other"},
+    ).json()
+    assert customer.get(f"/app/orders/{order['id']}").status_code == 404  # not theirs
+    other_kitchen = log_in(fresh(world), "canteen2@campus.test")
+    r = other_kitchen.post(
+        f"/app/orders/{order['id']}/accept",
+        data={"csrf": csrf_of(other_kitchen.get("/app").text)},
+        follow_redirects=False,
+    )
+    assert r.headers["location"].startswith("/app?problem=")
+    assert (
+        world.client.get(f"/v1/orders/{order['id']}", headers=world.auth("ops")).json()["status"]
+        == "placed"
+    )
+    anonymous = fresh(world)
+    assert (
+        anonymous.get("/console", follow_redirects=False)
+        .headers["location"]
+        .startswith("/console/login")
+    )
+    assert anonymous.get("/console/live").status_code == 401
+
+
+def test_the_operator_console_shows_map_board_queue_and_kpis(world: World) -> None:
+    ops = log_in(fresh(world), "ops@campus.test")
+    page = ops.get("/console")
+    assert page.status_code == 200
+    for rider in ("Zhang Min", "Sam Okafor", "Wang Fang", "Ana Silva"):
+        assert rider in page.text
+    assert '<svg class="map"' in page.text and 'class="zone"' in page.text
+    assert 'data-live="/console/live"' in page.text
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_the_language_switch_is_remembered(world: World) -> None:
+    client = log_in(fresh(world), "ops@campus.test")
+    assert "调度台" in client.get("/console").text  # the default is zh-CN
+    r = client.post(
+        "/console/language",
+        data={"csrf": csrf_of(client.get("/console").text), "language": "en", "next": "/console"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/console"
+    assert "Dispatch console" in client.get("/console").text
+    evil = client.post(
+        "/console/language",
+        data={"csrf": csrf_of(client.get("/console").text), "language": "en", "next": "//evil"},
+        follow_redirects=False,
+    )
+    assert evil.headers["location"] == "/console"  # no open redirect
+
+
+def test_logout_ends_the_session(world: World) -> None:
+    client = log_in(fresh(world), "ops@campus.test")
+    page = client.get("/console")
+    token = client.cookies.get("tiffin_session")
+    client.post("/console/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    again = fresh(world)
+    again.cookies.set("tiffin_session", token)
+    assert again.get("/console", follow_redirects=False).status_code == 303

@@ -1,0 +1,40 @@
+// tiffin's own console script: live regions over server-sent events, and one click per form.
+"use strict";
+(function () {
+  function live(region) {
+    var pending = null;
+    var source = new EventSource(region.getAttribute("data-live"));
+    function editing() {
+      var el = document.activeElement;
+      return el && region.contains(el) && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
+    }
+    function apply(html) {
+      region.innerHTML = html;
+      region.setAttribute("data-updated", String(Date.now()));
+      document.dispatchEvent(new CustomEvent("tiffin:updated"));
+    }
+    source.addEventListener("region", function (event) {
+      if (editing()) { pending = event.data; return; } // never wipe what someone is typing
+      pending = null;
+      apply(event.data);
+    });
+    region.addEventListener("focusout", function () {
+      setTimeout(function () {
+        if (pending !== null && !editing()) { apply(pending); pending = null; }
+      }, 0);
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.getAttribute("data-sent")) { event.preventDefault(); return; } // a double click
+    form.setAttribute("data-sent", "1");
+    var buttons = form.querySelectorAll("button[type=submit]");
+    setTimeout(function () { buttons.forEach(function (b) { b.disabled = true; }); }, 0);
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "language") { event.target.form.requestSubmit(); }
+  });
+  var region = document.querySelector("[data-live]");
+  if (region) { live(region); }
+})();
