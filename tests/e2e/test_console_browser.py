@@ -77,7 +77,9 @@ def check(page: object, name: str) -> None:
 
 def time_to_usable(page: object, name: str) -> None:
     """First contentful paint and data loaded (the regions come in the HTML), then the first
-    live update over server-sent events, in milliseconds from navigation start."""
+    live update over server-sent events, in milliseconds from navigation start (a fresh load
+    of the page, not the login's redirect, whose password hash is slow on purpose)."""
+    page.reload()  # type: ignore[attr-defined]
     page.wait_for_selector("[data-live][data-updated]", state="attached", timeout=LIVE_MS)  # type: ignore[attr-defined]
     TIMINGS[name] = page.evaluate(  # type: ignore[attr-defined]
         """() => {
@@ -111,6 +113,8 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
     for rider in ("Zhang Min", "Sam Okafor", "Wang Fang", "Ana Silva"):
         assert ops.locator(f"#riders tr:has-text('{rider}')").count() == 1  # type: ignore[attr-defined]
     assert ops.locator("svg.map polygon.zone").count() >= 1  # type: ignore[attr-defined]
+    assert ops.locator("svg.map g.rider").count() == 4  # type: ignore[attr-defined]
+    assert ops.locator("svg.map g.merchant").count() == 3  # type: ignore[attr-defined]
     before = ops.evaluate("performance.memory.usedJSHeapSize")  # type: ignore[attr-defined]
 
     # A customer orders on a phone; a double click places one order.
@@ -189,7 +193,7 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
     print("time to usable (ms):", json.dumps(TIMINGS))
     for name, budget in (("console", 1000.0), ("customer", 1000.0)):
         assert TIMINGS[name]["data_loaded_ms"] < budget * 3  # 1 s wanted; 3x for a shared box
-    for name, target in (("console-1280x800", "console.png"), ("rider-390x844", "rider.png")):
+    for name, target in (("console-1280x800", "console.png"), ("rider-offer-390x844", "rider.png")):
         shutil.copyfile(SHOTS / f"{name}.png", ROOT / "docs" / target)
 
 

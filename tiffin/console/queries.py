@@ -52,7 +52,7 @@ class MapState:
     merchants: list[Dot]
     riders: list[Dot]
     orders: list[Dot]
-    riders_off_map: int  # on the roster, but with no known location (never started a shift)
+    riders_off_map: list[Dot]  # on the roster with no known location (drawn in a lane below)
 
 
 def rider_state(on_shift: bool, carrying: set[str]) -> str:
@@ -89,7 +89,7 @@ def map_state(uow: UnitOfWork, tenant_id: str, now: datetime) -> MapState:
         if o.rider_id:
             carrying.setdefault(o.rider_id, set()).add(o.status)
     riders: list[Dot] = []
-    off_map = 0
+    off_map: list[Dot] = []
     for r in uow.conn.execute(
         select(_r.id, _r.name, _r.lat, _r.lon, _r.shift_started_at)
         .where(_r.tenant_id == tenant_id)
@@ -97,9 +97,9 @@ def map_state(uow: UnitOfWork, tenant_id: str, now: datetime) -> MapState:
     ):
         state = rider_state(r.shift_started_at is not None, carrying.get(r.id, set()))
         if r.lat is None or r.lon is None:
-            off_map += 1
-            continue
-        riders.append(Dot(r.id, r.name, LatLon(r.lat, r.lon), state))
+            off_map.append(Dot(r.id, r.name, LatLon(0.0, 0.0), state))
+        else:
+            riders.append(Dot(r.id, r.name, LatLon(r.lat, r.lon), state))
     orders = [
         Dot(o.id, o.id[-6:], LatLon(o.dropoff_lat, o.dropoff_lon), o.status) for o in open_orders
     ]

@@ -138,12 +138,16 @@ def rider(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
     me = riders.own_rider(uow, principal)
     offers = riders.pending_offers(uow, me.id)
     carrying = ordering.visible_orders(uow, principal, limit=20)
-    pickups = {o.merchant_id: uow.merchants.get(o.merchant_id) for o in carrying}
+    offered = {f.order_id: ordering.visible_order(uow, principal, f.order_id) for f in offers[:5]}
+    pickups = {
+        o.merchant_id: uow.merchants.get(o.merchant_id) for o in chain(carrying, offered.values())
+    }
     return render(
         "_rider.html",
         visitor,
         rider=me,
         offers=offers[:5],
+        offered=offered,
         carrying=carrying,
         pickups=pickups,
         now=now,
