@@ -196,3 +196,46 @@ def test_logout_ends_the_session(world: World) -> None:
     again = fresh(world)
     again.cookies.set("tiffin_session", token)
     assert again.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_an_anomaly_page_shows_what_was_done_and_only_to_operators(world: World) -> None:
+    item = world.client.get(
+        f"/v1/merchants/{world.subjects['canteen1']}", headers=world.auth("student1")
+    ).json()["menu"][0]
+    order = world.client.post(
+        "/v1/orders",
+        json={
+            "merchant_id": world.subjects["canteen1"],
+            "items": [{"item_id": item["id"], "quantity": 1}],
+        },
+        headers={**world.auth("student1"), "Idempotency-Key": "anomaly-page"},
+    ).json()
+    world.client.post(
+        f"/v1/orders/{order['id']}/reject",
+        json={"reason": "Out of rice"},
+        headers=world.auth("canteen1"),
+    )
+    world.drain()
+    ops = log_in(fresh(world), "ops@campus.test")
+    queue = ops.get("/console").text
+    found = re.search(r'href="/console/anomalies/([^"]+)"', queue)
+    assert found and f'data-order="{order["id"]}"' in queue  # handled, still shown to close
+    page = ops.get(f"/console/anomalies/{found.group(1)}")
+    assert page.status_code == 200 and "Out of rice" in page.text
+    customer = log_in(fresh(world), "student1@campus.test")
+    assert customer.get(f"/console/anomalies/{found.group(1)}").status_code == 403
+    inbox = customer.get("/app/inbox").text
+    assert f'href="/app/orders/{order["id"]}"' in inbox
+    closed = ops.post(
+        f"/console/anomalies/{found.group(1)}/close",
+        data={"csrf": csrf_of(queue), "resolution": "Refunded"},
+        follow_redirects=False,
+    )
+    assert closed.headers["location"] == "/console"
+    assert f'data-order="{order["id"]}"' not in ops.get("/console").text
+    empty = ops.post(
+        f"/console/anomalies/{found.group(1)}/note",
+        data={"csrf": csrf_of(queue), "text": ""},
+        follow_redirects=False,
+    )
+    assert empty.headers["location"] == "/console?problem=invalid_input"

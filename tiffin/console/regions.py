@@ -68,6 +68,14 @@ def operator(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
     )
 
 
+def anomaly(uow: UnitOfWork, visitor: Visitor, anomaly_id: str) -> str:
+    """One anomaly in full: facts, actions taken, messages sent, grants made, the rating."""
+    principal = _principal(visitor)
+    if principal.role is not Role.OPERATOR:
+        raise Forbidden("only operators use the console", code="operator_only")
+    return render("_anomaly.html", visitor, a=anomalies.detail(uow, principal, anomaly_id))
+
+
 def customer_home(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
     """Merchants to order from and the customer's latest orders."""
     principal = _principal(visitor)

@@ -219,6 +219,17 @@ async def console(request: Request, platform: PlatformDep) -> Response:
     )
 
 
+@router.get("/console/anomalies/{anomaly_id}", response_class=HTMLResponse)
+async def anomaly_page(anomaly_id: str, request: Request, platform: PlatformDep) -> Response:
+    return await _page(
+        request,
+        platform,
+        "Anomaly",
+        lambda uow, v: regions.anomaly(uow, v, anomaly_id[:40]),
+        live=f"/console/anomalies/{anomaly_id[:40]}/live",
+    )
+
+
 @router.get("/app", response_class=HTMLResponse)
 async def home(request: Request, platform: PlatformDep) -> Response:
     """The landing page of each role: a customer's merchants, a kitchen, a rider's phone."""
@@ -267,7 +278,7 @@ async def order_page(order_id: str, request: Request, platform: PlatformDep) -> 
     return await _page(
         request,
         platform,
-        "Your order",
+        "Order",
         lambda uow, v: regions.order(uow, v, order_id[:40], now()),
         live=f"/app/orders/{order_id[:40]}/live",
         announce=True,
@@ -333,6 +344,11 @@ async def _stream(
 async def console_live(request: Request, platform: PlatformDep) -> Response:
     now = platform.clock.now
     return await _stream(request, platform, lambda uow, v: regions.operator(uow, v, now()))
+
+
+@router.get("/console/anomalies/{anomaly_id}/live")
+async def anomaly_live(anomaly_id: str, request: Request, platform: PlatformDep) -> Response:
+    return await _stream(request, platform, lambda uow, v: regions.anomaly(uow, v, anomaly_id[:40]))
 
 
 @router.get("/app/live")

@@ -8,8 +8,29 @@
       var el = document.activeElement;
       return el && region.contains(el) && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
     }
+    function newCards() {
+      var ids = {};
+      region.querySelectorAll(".card.new[data-order]").forEach(function (c) {
+        ids[c.getAttribute("data-order")] = true;
+      });
+      return ids;
+    }
+    var seen = newCards();
+    var title = document.title;
+    function flagArrivals() {
+      // A kitchen's or a rider's new order or offer flashes, and the tab's title counts them.
+      var now = newCards();
+      var count = 0;
+      region.querySelectorAll(".card.new[data-order]").forEach(function (c) {
+        count += 1;
+        if (!seen[c.getAttribute("data-order")]) { c.classList.add("arrived"); }
+      });
+      seen = now;
+      document.title = count ? "(" + count + ") " + title : title;
+    }
     function apply(html) {
       region.innerHTML = html;
+      flagArrivals();
       region.setAttribute("data-updated", String(Date.now()));
       document.dispatchEvent(new CustomEvent("tiffin:updated"));
     }
