@@ -239,3 +239,56 @@ def test_an_anomaly_page_shows_what_was_done_and_only_to_operators(world: World)
         follow_redirects=False,
     )
     assert empty.headers["location"] == "/console?problem=invalid_input"
+
+
+def test_an_operator_opens_updates_and_resolves_an_incident(world: World) -> None:
+    ops = log_in(fresh(world), "ops@campus.test")
+    page = ops.get("/console/incidents")
+    assert page.status_code == 200 and 'href="/status?tenant=campus"' in page.text
+    token = csrf_of(page.text)
+    opened = ops.post(
+        "/console/incidents",
+        data={
+            "csrf": token,
+            "title": "Slow dispatch",
+            "component": "dispatch",
+            "impact": "major",
+            "message": "Offers are late",
+        },
+        follow_redirects=False,
+    )
+    assert opened.headers["location"] == "/console/incidents"
+    page = ops.get("/console/incidents").text
+    found = re.search(r'data-incident="([^"]+)"', page)
+    assert found and "Slow dispatch" in page
+    incident = found.group(1)
+    bad = ops.post(
+        "/console/incidents",
+        data={"csrf": token, "title": "x", "component": "moon", "impact": "major", "message": "m"},
+        follow_redirects=False,
+    )
+    assert bad.headers["location"] == "/console/incidents?problem=invalid_input"
+    done = ops.post(
+        f"/console/incidents/{incident}/update",
+        data={"csrf": token, "state": "resolved", "message": "Back to normal"},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/console/incidents"
+    api = world.client.get(f"/v1/incidents/{incident}", headers=world.auth("ops")).json()
+    assert api["state"] == "resolved"
+    review = ops.get(f"/console/incidents/{incident}")
+    assert review.status_code == 200 and "Back to normal" in review.text
+    customer = log_in(fresh(world), "student1@campus.test")
+    assert customer.get("/console/incidents").status_code == 403
+    refused = customer.post(
+        "/console/incidents",
+        data={
+            "csrf": csrf_of(customer.get("/app").text),
+            "title": "t",
+            "component": "dispatch",
+            "impact": "major",
+            "message": "m",
+        },
+        follow_redirects=False,
+    )
+    assert refused.headers["location"] == "/console/incidents?problem=operator_only"

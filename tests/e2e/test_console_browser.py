@@ -158,9 +158,16 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
     customer.wait_for_selector(f"#inbox a[href='/app/orders/{order_id}']", timeout=LIVE_MS * 2)  # type: ignore[attr-defined]
     check(customer, "customer-inbox")
     check(ops, "console")
+    detail = ops.get_attribute(f"{anomaly} h3 a", "href")  # type: ignore[attr-defined]
     ops.fill(f"{anomaly} input[name=resolution]", "Customer told, refunded")  # type: ignore[attr-defined]
     ops.click(f"{anomaly} form[action$='/close'] button")  # type: ignore[attr-defined]
     ops.wait_for_selector(anomaly, state="detached", timeout=LIVE_MS)  # type: ignore[attr-defined]
+    ops.goto(served.url + detail)  # type: ignore[attr-defined]
+    ops.wait_for_selector("text=Customer told, refunded")  # type: ignore[attr-defined]
+    check(ops, "anomaly")
+    ops.goto(f"{served.url}/console/incidents")  # type: ignore[attr-defined]
+    check(ops, "incidents")
+    ops.goto(f"{served.url}/console")  # type: ignore[attr-defined]
 
     # A rider on a phone starts a shift, takes the offer for a new order, and delivers it.
     rider = log_in(browser, served, "rider1@campus.test", PHONE)

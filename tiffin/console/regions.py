@@ -21,6 +21,10 @@ from tiffin.console.render import Visitor, render
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import TERMINAL, OrderStatus
 from tiffin.errors import Forbidden
+from tiffin.incidents import queries as incident_queries
+from tiffin.incidents import service as incident_service
+from tiffin.incidents.model import Component, Impact, State
+from tiffin.incidents.status import review_markdown
 from tiffin.ordering import service as ordering
 from tiffin.riders import service as riders
 from tiffin.store.uow import UnitOfWork
@@ -74,6 +78,35 @@ def anomaly(uow: UnitOfWork, visitor: Visitor, anomaly_id: str) -> str:
     if principal.role is not Role.OPERATOR:
         raise Forbidden("only operators use the console", code="operator_only")
     return render("_anomaly.html", visitor, a=anomalies.detail(uow, principal, anomaly_id))
+
+
+def _operator_only(visitor: Visitor) -> Principal:
+    principal = _principal(visitor)
+    if principal.role is not Role.OPERATOR:
+        raise Forbidden("only operators use the console", code="operator_only")
+    return principal
+
+
+def incidents(uow: UnitOfWork, visitor: Visitor) -> str:
+    """The tenant's and the platform's incidents, newest first, with the forms to run them."""
+    principal = _operator_only(visitor)
+    tenant = uow.tenants.get(principal.tenant_id)
+    return render(
+        "_incidents.html",
+        visitor,
+        incidents=incident_queries.incidents_seen_by(uow, principal.tenant_id, limit=50),
+        slug=tenant.slug if tenant else "",
+        components=[c.value for c in Component],
+        impacts=[i.value for i in Impact],
+        states=[s.value for s in State],
+    )
+
+
+def incident_review(uow: UnitOfWork, visitor: Visitor, incident_id: str) -> str:
+    """The post-incident review (its timeline and make-good totals), as the API renders it."""
+    principal = _operator_only(visitor)
+    found = incident_service.get(uow, incident_id, tenant_id=principal.tenant_id)
+    return render("_review.html", visitor, review=review_markdown(uow, found))
 
 
 def customer_home(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:

@@ -43,6 +43,8 @@ from tiffin.console.csrf import (
 from tiffin.console.render import Visitor, render
 from tiffin.domain.order import Action
 from tiffin.errors import Forbidden, Invalid, TiffinError
+from tiffin.incidents import service as incident_service
+from tiffin.incidents.schemas import IncidentIn, UpdateIn
 from tiffin.ordering import service as ordering
 from tiffin.ordering.schemas import LineIn, OrderCreate, OrderRead
 from tiffin.riders import service as riders
@@ -227,6 +229,24 @@ async def anomaly_page(anomaly_id: str, request: Request, platform: PlatformDep)
         "Anomaly",
         lambda uow, v: regions.anomaly(uow, v, anomaly_id[:40]),
         live=f"/console/anomalies/{anomaly_id[:40]}/live",
+    )
+
+
+@router.get("/console/incidents", response_class=HTMLResponse)
+async def incidents_page(request: Request, platform: PlatformDep) -> Response:
+    return await _page(
+        request, platform, "Incidents", lambda uow, v: regions.incidents(uow, v), live=None
+    )
+
+
+@router.get("/console/incidents/{incident_id}", response_class=HTMLResponse)
+async def incident_page(incident_id: str, request: Request, platform: PlatformDep) -> Response:
+    return await _page(
+        request,
+        platform,
+        "Post-incident review",
+        lambda uow, v: regions.incident_review(uow, v, incident_id[:40]),
+        live=None,
     )
 
 
@@ -538,6 +558,65 @@ async def anomaly_step(
             uow.commit()
 
     return await _submit(request, platform, "/console", work)
+
+
+# operator: incidents
+
+
+def _operator(principal: Principal) -> None:
+    if principal.role is not Role.OPERATOR:
+        raise Forbidden("only operators can do this", code="operator_only")
+
+
+@router.post("/console/incidents")
+async def open_incident(request: Request, platform: PlatformDep) -> Response:
+    """Open an incident on one component with its impact (the status page shows it)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        _operator(principal)
+        body = IncidentIn.model_validate(
+            {
+                "title": values.get("title", ""),
+                "components": {values.get("component", ""): values.get("impact", "")},
+                "message": values.get("message", ""),
+            }
+        )
+        with platform.uow() as uow:
+            incident_service.open_incident(
+                uow,
+                tenant_id=principal.tenant_id,
+                title=body.title,
+                components={str(k): str(v) for k, v in body.components.items()},
+                message=body.message,
+                author=str(principal.actor),
+                started_at=None,
+            )
+            uow.commit()
+
+    return await _submit(request, platform, "/console/incidents", work)
+
+
+@router.post("/console/incidents/{incident_id}/update")
+async def update_incident(incident_id: str, request: Request, platform: PlatformDep) -> Response:
+    """A new state and message; 'resolved' resolves it and makes good, as in the API."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        _operator(principal)
+        body = UpdateIn.model_validate(
+            {"state": values.get("state", ""), "message": values.get("message", "")}
+        )
+        with platform.uow() as uow:
+            incident_service.post_update(
+                uow,
+                incident_id[:40],
+                tenant_id=principal.tenant_id,
+                state=body.state,
+                message=body.message,
+                author=str(principal.actor),
+            )
+            uow.commit()
+
+    return await _submit(request, platform, "/console/incidents", work)
 
 
 # customer: place an order
