@@ -8,6 +8,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.api.helpers import merchant_of, place
 from tests.conftest import World
 from tiffin.store import tables
 
@@ -292,3 +293,35 @@ def test_an_operator_opens_updates_and_resolves_an_incident(world: World) -> Non
         follow_redirects=False,
     )
     assert refused.headers["location"] == "/console/incidents?problem=operator_only"
+
+
+def test_the_care_desk_lists_calls_and_marks_them_done(world: World) -> None:
+    with world.platform.uow() as uow:
+        uow.conn.execute(
+            tables.customers.update()
+            .where(tables.customers.c.id == world.subjects["student1"])
+            .values(contact_channel="phone")
+        )
+        uow.commit()
+    order = place(world, key="care-desk").json()
+    world.client.post(
+        f"/v1/orders/{order['id']}/reject",
+        json={"reason": "gas cut"},
+        headers=world.auth(merchant_of(world, order)),
+    )
+    world.drain()
+    world.platform.notification_sender().run_until_idle()
+    ops = log_in(fresh(world), "ops@campus.test")
+    page = ops.get("/console/care")
+    assert page.status_code == 200 and "¥" in page.text
+    found = re.search(r'data-call="([^"]+)"', page.text)
+    assert found
+    done = ops.post(
+        f"/console/care/calls/{found.group(1)}/done",
+        data={"csrf": csrf_of(page.text), "outcome": "apologised"},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/console/care"
+    assert "data-call=" not in ops.get("/console/care").text
+    customer = log_in(fresh(world), "student1@campus.test")
+    assert customer.get("/console/care").status_code == 403

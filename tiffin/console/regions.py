@@ -13,7 +13,9 @@ from itertools import chain
 from tiffin.accounts.model import Principal, Role
 from tiffin.anomalies import service as anomalies
 from tiffin.anomalies.playbook import Step
+from tiffin.care import ledger
 from tiffin.care.inbox import messages_for
+from tiffin.care.queries import open_calls, policy_for
 from tiffin.catalog import service as catalog
 from tiffin.console import queries
 from tiffin.console.map import HEIGHT, WIDTH, canvas_for
@@ -107,6 +109,21 @@ def incident_review(uow: UnitOfWork, visitor: Visitor, incident_id: str) -> str:
     principal = _operator_only(visitor)
     found = incident_service.get(uow, incident_id, tenant_id=principal.tenant_id)
     return render("_review.html", visitor, review=review_markdown(uow, found))
+
+
+def care_desk(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
+    """The call list, today's goodwill against the budget, and cost per anomaly type."""
+    principal = _operator_only(visitor)
+    used = ledger.budget_used(uow, principal.tenant_id, now)
+    budget = policy_for(uow, principal.tenant_id).daily_budget_cents
+    return render(
+        "_care.html",
+        visitor,
+        calls=open_calls(uow, principal.tenant_id, limit=50),
+        budget_used=used,
+        budget_left=max(budget - used, 0),
+        report=anomalies.care_report(uow, principal)[:100],
+    )
 
 
 def customer_home(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:

@@ -29,6 +29,8 @@ from tiffin.api.common import ReasonIn
 from tiffin.api.deps import PlatformDep, client_ip
 from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.writes import writing
+from tiffin.care.call_list import mark_call_done
+from tiffin.care.schemas import CallDoneIn
 from tiffin.console import i18n, regions
 from tiffin.console.csrf import (
     CSRF_COOKIE,
@@ -250,6 +252,19 @@ async def incident_page(incident_id: str, request: Request, platform: PlatformDe
     )
 
 
+@router.get("/console/care", response_class=HTMLResponse)
+async def care_page(request: Request, platform: PlatformDep) -> Response:
+    now = platform.clock.now
+    return await _page(
+        request,
+        platform,
+        "Care desk",
+        lambda uow, v: regions.care_desk(uow, v, now()),
+        live="/console/care/live",
+        body_class="wide",
+    )
+
+
 @router.get("/app", response_class=HTMLResponse)
 async def home(request: Request, platform: PlatformDep) -> Response:
     """The landing page of each role: a customer's merchants, a kitchen, a rider's phone."""
@@ -369,6 +384,12 @@ async def console_live(request: Request, platform: PlatformDep) -> Response:
 @router.get("/console/anomalies/{anomaly_id}/live")
 async def anomaly_live(anomaly_id: str, request: Request, platform: PlatformDep) -> Response:
     return await _stream(request, platform, lambda uow, v: regions.anomaly(uow, v, anomaly_id[:40]))
+
+
+@router.get("/console/care/live")
+async def care_live(request: Request, platform: PlatformDep) -> Response:
+    now = platform.clock.now
+    return await _stream(request, platform, lambda uow, v: regions.care_desk(uow, v, now()))
 
 
 @router.get("/app/live")
@@ -617,6 +638,26 @@ async def update_incident(incident_id: str, request: Request, platform: Platform
             uow.commit()
 
     return await _submit(request, platform, "/console/incidents", work)
+
+
+@router.post("/console/care/calls/{call_id}/done")
+async def call_done(call_id: str, request: Request, platform: PlatformDep) -> Response:
+    """The customer was called: the call leaves the list with what came of it."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        _operator(principal)
+        outcome = CallDoneIn(outcome=values.get("outcome", "")).outcome
+        with platform.uow() as uow:
+            mark_call_done(
+                uow,
+                tenant_id=principal.tenant_id,
+                call_id=call_id[:40],
+                done_by=principal.user_id,
+                outcome=outcome,
+            )
+            uow.commit()
+
+    return await _submit(request, platform, "/console/care", work)
 
 
 # customer: place an order
