@@ -226,7 +226,23 @@ def test_an_anomaly_page_shows_what_was_done_and_only_to_operators(world: World)
     customer = log_in(fresh(world), "student1@campus.test")
     assert customer.get(f"/console/anomalies/{found.group(1)}").status_code == 403
     inbox = customer.get("/app/inbox").text
-    assert f'href="/app/orders/{order["id"]}"' in inbox
+    assert f'href="/app/orders/{order["id"]}"' in inbox and 'id="credit"' in inbox
+    assert f'data-rate="{found.group(1)}"' in inbox
+    rate = f"/app/anomalies/{found.group(1)}/feedback"
+    too_high = customer.post(
+        rate, data={"csrf": csrf_of(inbox), "rating": "9"}, follow_redirects=False
+    )
+    assert too_high.headers["location"] == "/app/inbox?problem=invalid_input"
+    rated = customer.post(
+        rate, data={"csrf": csrf_of(inbox), "rating": "4", "comment": "ok"}, follow_redirects=False
+    )
+    assert rated.headers["location"] == "/app/inbox"
+    assert f'data-rate="{found.group(1)}"' not in customer.get("/app/inbox").text
+    other = log_in(fresh(world), "student2@campus.test")
+    stranger = other.post(
+        rate, data={"csrf": csrf_of(other.get("/app").text), "rating": "1"}, follow_redirects=False
+    )
+    assert stranger.headers["location"] == "/app/inbox?problem=not_found"
     closed = ops.post(
         f"/console/anomalies/{found.group(1)}/close",
         data={"csrf": csrf_of(queue), "resolution": "Refunded"},

@@ -250,3 +250,13 @@ def kpis(uow: UnitOfWork, tenant_id: str, day_start: datetime) -> Kpis:
 def local_midnight(now: datetime, tz: tzinfo) -> datetime:
     """The start of the tenant's day containing ``now`` (an aware datetime)."""
     return now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def rated(uow: UnitOfWork, anomaly_ids: list[str]) -> set[str]:
+    """Which of these anomalies their customer has rated already (a rating is given once)."""
+    if not anomaly_ids:
+        return set()
+    f = tables.feedback.c
+    return set(
+        uow.conn.execute(select(f.anomaly_id).where(f.anomaly_id.in_(anomaly_ids))).scalars()
+    )

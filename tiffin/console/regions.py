@@ -170,7 +170,15 @@ def inbox(uow: UnitOfWork, visitor: Visitor) -> str:
     principal = _principal(visitor)
     if principal.role is not Role.CUSTOMER or principal.subject_id is None:
         raise Forbidden("only customers have an inbox", code="customer_only")
-    return render("_inbox.html", visitor, messages=messages_for(uow, principal.subject_id))
+    mine = anomalies.anomalies_of_customer(uow, principal)[:20]
+    done = queries.rated(uow, [x["id"] for x in mine])
+    return render(
+        "_inbox.html",
+        visitor,
+        messages=messages_for(uow, principal.subject_id),
+        wallet=ledger.wallet(uow, principal.subject_id),
+        to_rate=[x for x in mine if x["id"] not in done][:5],
+    )
 
 
 def merchant(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:

@@ -24,7 +24,7 @@ from tiffin.accounts import credentials
 from tiffin.accounts.model import Principal, Role
 from tiffin.accounts.service import delete_tokens
 from tiffin.anomalies import service as anomalies
-from tiffin.anomalies.schemas import ActionIn, CloseIn, NoteIn
+from tiffin.anomalies.schemas import ActionIn, CloseIn, FeedbackIn, NoteIn
 from tiffin.api.common import ReasonIn
 from tiffin.api.deps import PlatformDep, client_ip
 from tiffin.api.idempotency import fingerprint, run_idempotent
@@ -724,6 +724,24 @@ def _order_body(values: dict[str, str]) -> OrderCreate:
         items=lines,
         dropoff_note=values.get("dropoff_note") or None,
     )
+
+
+@router.post("/app/anomalies/{anomaly_id}/feedback")
+async def rate_handling(anomaly_id: str, request: Request, platform: PlatformDep) -> Response:
+    """The customer rates how something that went wrong with their order was handled (once)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        body = FeedbackIn.model_validate(
+            {"rating": values.get("rating", ""), "comment": values.get("comment", "")},
+            strict=False,
+        )
+        with platform.uow() as uow:
+            anomalies.give_feedback(
+                uow, principal, anomaly_id[:40], rating=body.rating, comment=body.comment
+            )
+            uow.commit()
+
+    return await _submit(request, platform, "/app/inbox", work)
 
 
 # merchant and rider: an order's steps
