@@ -341,3 +341,25 @@ def test_the_care_desk_lists_calls_and_marks_them_done(world: World) -> None:
     assert "data-call=" not in ops.get("/console/care").text
     customer = log_in(fresh(world), "student1@campus.test")
     assert customer.get("/console/care").status_code == 403
+
+
+def test_a_kitchen_marks_a_dish_sold_out_and_customers_stop_seeing_it(world: World) -> None:
+    kitchen = log_in(fresh(world), "canteen1@campus.test")
+    page = kitchen.get("/app").text
+    found = re.search(r'data-item="([^"]+)"', page)
+    assert found
+    item = found.group(1)
+    r = kitchen.post(
+        f"/app/menu/{item}/sold-out", data={"csrf": csrf_of(page)}, follow_redirects=False
+    )
+    assert r.headers["location"] == "/app"
+    customer = log_in(fresh(world), "student1@campus.test")
+    menu = customer.get(f"/app/merchants/{world.subjects['canteen1']}").text
+    assert f"qty_{item}" not in menu
+    other = log_in(fresh(world), "canteen2@campus.test")
+    r = other.post(
+        f"/app/menu/{item}/back",
+        data={"csrf": csrf_of(other.get("/app").text)},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/app?problem=not_found"  # not their dish

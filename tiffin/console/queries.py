@@ -260,3 +260,18 @@ def rated(uow: UnitOfWork, anomaly_ids: list[str]) -> set[str]:
     return set(
         uow.conn.execute(select(f.anomaly_id).where(f.anomaly_id.in_(anomaly_ids))).scalars()
     )
+
+
+def delivered_today(uow: UnitOfWork, rider_id: str, day_start: datetime) -> int:
+    """Orders the rider has handed over since the tenant's midnight."""
+    return int(
+        uow.conn.execute(
+            select(func.count())
+            .select_from(tables.orders)
+            .where(
+                _o.rider_id == rider_id,
+                _o.status == OrderStatus.DELIVERED.value,
+                _o.finished_at >= day_start,
+            )
+        ).scalar_one()
+    )

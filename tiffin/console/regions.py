@@ -68,6 +68,7 @@ def operator(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         height=HEIGHT,
         board=queries.board(uow, tenant, now, day_start),
         kpis=queries.kpis(uow, tenant, day_start),
+        budget_used=ledger.budget_used(uow, tenant, now),
         queue=queue[:QUEUE_ROWS],
         queue_total=len(queue),
         steps=list(Step),
@@ -194,6 +195,7 @@ def merchant(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         incoming=[o for o in live if o.status is OrderStatus.PLACED],
         cooking=[o for o in live if o.status is not OrderStatus.PLACED],
         done=[o for o in recent if o.status in TERMINAL][:10],
+        menu=catalog.menu_of(uow, own.id)[:100],
         now=now,
     )
 
@@ -216,6 +218,9 @@ def rider(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         offered=offered,
         carrying=carrying,
         pickups=pickups,
+        delivered_today=queries.delivered_today(
+            uow, me.id, queries.local_midnight(now, visitor.tz)
+        ),
         now=now,
     )
 

@@ -31,6 +31,7 @@ from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.writes import writing
 from tiffin.care.call_list import mark_call_done
 from tiffin.care.schemas import CallDoneIn
+from tiffin.catalog import service as catalog
 from tiffin.console import i18n, regions
 from tiffin.console.csrf import (
     CSRF_COOKIE,
@@ -742,6 +743,20 @@ async def rate_handling(anomaly_id: str, request: Request, platform: PlatformDep
             uow.commit()
 
     return await _submit(request, platform, "/app/inbox", work)
+
+
+@router.post("/app/menu/{item_id}/{change}")
+async def sold_out(item_id: str, change: str, request: Request, platform: PlatformDep) -> Response:
+    """A kitchen marks a dish sold out, or back on sale (its own menu only)."""
+    if change not in ("sold-out", "back"):
+        raise Invalid("a dish is sold out or back on sale", code="unknown_step")
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        with platform.uow() as uow:
+            catalog.update_menu_item(uow, principal, item_id[:40], available=change == "back")
+            uow.commit()
+
+    return await _submit(request, platform, "/app", work)
 
 
 # merchant and rider: an order's steps
