@@ -363,3 +363,30 @@ def test_a_kitchen_marks_a_dish_sold_out_and_customers_stop_seeing_it(world: Wor
         follow_redirects=False,
     )
     assert r.headers["location"] == "/app?problem=not_found"  # not their dish
+
+
+def test_login_goes_back_to_the_page_asked_for_and_refuses_alike(world: World) -> None:
+    client = fresh(world)
+    sent = client.get("/app/inbox", follow_redirects=False)
+    assert sent.headers["location"] == "/console/login?next=/app/inbox"
+    page = client.get(sent.headers["location"]).text
+    assert 'name="next" value="/app/inbox"' in page
+    form = {"csrf": csrf_of(page), "tenant": "campus", "next": "/app/inbox"}
+    wrong = client.post(
+        "/console/login",
+        data={**form, "email": "student1@campus.test", "password": "nope"},
+        follow_redirects=False,
+    )
+    unknown = client.post(
+        "/console/login",
+        data={**form, "email": "nobody@campus.test", "password": "nope"},
+        follow_redirects=False,
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "tiffin_session" not in wrong.headers.get("set-cookie", "")
+    right = client.post(
+        "/console/login",
+        data={**form, "email": "student1@campus.test", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert right.headers["location"] == "/app/inbox"

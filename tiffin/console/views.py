@@ -101,8 +101,8 @@ async def _visitor(request: Request, platform: PlatformDep) -> tuple[Visitor, bo
     token = request.cookies.get(CSRF_COOKIE)
     fresh = not token or len(token) > MAX_TOKEN
     language = i18n.language_of(request.cookies.get(LANGUAGE_COOKIE))
-    visitor = Visitor(principal, language, new_token() if fresh else str(token), i18n.zone(tz))
-    return (Visitor(**{**visitor.__dict__, "tenant": tenant}), fresh)
+    csrf = new_token() if fresh else str(token)
+    return Visitor(principal, language, csrf, i18n.zone(tz), tenant), fresh
 
 
 def _secure(request: Request) -> bool:
@@ -205,6 +205,7 @@ async def login_page(request: Request, platform: PlatformDep) -> Response:
         title=i18n.translate(visitor.language, "Log in"),
         tenant_slug="campus",
         email="",
+        next=safe_next(request.query_params.get("next"), ""),
     )
 
 
@@ -477,17 +478,8 @@ async def login(request: Request, platform: PlatformDep) -> Response:
     password = values.get("password", "")[:200]
     visitor, fresh = await _visitor(request, platform)
     try:
-        key = credentials.account_key(tenant, email)
-        platform.limits.hit("login", f"ip:{client_ip(request)}", f"account:{key}")
         done = await run_in_threadpool(
-            lambda: credentials.log_in(
-                platform.uow,
-                tenant=tenant,
-                email=email,
-                password=password,
-                lockout=platform.lockout,
-                ttl=timedelta(minutes=platform.settings.token_ttl_minutes),
-            )
+            _log_in, platform, client_ip(request), tenant=tenant, email=email, password=password
         )
     except TiffinError as error:
         words = i18n.translate
@@ -500,10 +492,11 @@ async def login(request: Request, platform: PlatformDep) -> Response:
             title=words(visitor.language, "Log in"),
             tenant_slug=tenant,
             email=email,
+            next=safe_next(values.get("next"), ""),
             problem=words(visitor.language, error.detail),
         )
     role = Role(done.user["role"])
-    wanted = safe_next(request.query_params.get("next"), LANDING.get(role, "/app"))
+    wanted = safe_next(values.get("next"), LANDING.get(role, "/app"))
     response = _redirect(wanted)
     secure = _secure(request)
     max_age = int((done.expires_at - platform.clock.now()).total_seconds())
@@ -513,6 +506,23 @@ async def login(request: Request, platform: PlatformDep) -> Response:
     # A fresh form token with the fresh session: one planted before login is worth nothing.
     response.set_cookie(CSRF_COOKIE, new_token(), httponly=True, samesite="lax", secure=secure)
     return response
+
+
+def _log_in(
+    platform: PlatformDep, ip: str, *, tenant: str, email: str, password: str
+) -> credentials.LoggedIn:
+    """The API's login (same rate limit, lockout and refusal), on a worker thread: the limit
+    may be a network call and the hash takes a few hundred milliseconds on purpose."""
+    key = credentials.account_key(tenant, email)
+    platform.limits.hit("login", f"ip:{ip}", f"account:{key}")
+    return credentials.log_in(
+        platform.uow,
+        tenant=tenant,
+        email=email,
+        password=password,
+        lockout=platform.lockout,
+        ttl=timedelta(minutes=platform.settings.token_ttl_minutes),
+    )
 
 
 @router.post("/console/logout")
