@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from tiffin.anomalies.playbook import Step
 from tiffin.console import i18n
 from tiffin.console.csrf import matches, safe_next
-from tiffin.console.map import HEIGHT, MARGIN, WIDTH, canvas_for
+from tiffin.console.map import HEIGHT, MARGIN, WIDTH, canvas_for, label_rows
 from tiffin.console.render import TEMPLATES
 from tiffin.domain.anomalies import AnomalyType
 from tiffin.domain.geo import LatLon
@@ -66,3 +66,7 @@ def test_tokens_and_redirects_are_checked() -> None:
     assert safe_next("/app/inbox", "/") == "/app/inbox"
     for bad in ("//evil.example", "https://evil.example", "/\\evil", None, ""):
         assert safe_next(bad, "/console") == "/console"
+
+
+def test_names_of_riders_in_one_place_do_not_overlap() -> None:
+    assert label_rows([(10.0, 10.0), (12.0, 11.0), (100.0, 10.0), (11.0, 9.0)]) == [0, 1, 0, 2]

@@ -49,3 +49,12 @@ def canvas_for(points: Iterable[LatLon]) -> Canvas:
     span_x = max((max_lon - min_lon) * cos_lat, 1e-4)
     scale = min((WIDTH - 2 * MARGIN) / span_x, (HEIGHT - 2 * MARGIN) / span_y)
     return Canvas(min_lat, max_lat, min_lon, max_lon, scale, cos_lat)
+
+
+def label_rows(points: list[tuple[float, float]], near: float = 12.0) -> list[int]:
+    """For each point, how many earlier points sit within ``near`` pixels: riders waiting at
+    the same canteen get their names one line apart instead of on top of each other."""
+    rows: list[int] = []
+    for i, (x, y) in enumerate(points):
+        rows.append(sum(1 for px, py in points[:i] if abs(px - x) < near and abs(py - y) < near))
+    return rows

@@ -18,7 +18,7 @@ from tiffin.care.inbox import messages_for
 from tiffin.care.queries import open_calls, policy_for
 from tiffin.catalog import service as catalog
 from tiffin.console import queries
-from tiffin.console.map import HEIGHT, WIDTH, canvas_for
+from tiffin.console.map import HEIGHT, WIDTH, canvas_for, label_rows
 from tiffin.console.render import Visitor, render
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import TERMINAL, OrderStatus
@@ -56,6 +56,8 @@ def operator(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
     )
     # Those that need someone (open, escalated; soonest SLA first), then those the playbook
     # handled on its own, which stay until an operator closes them.
+    canvas = canvas_for(drawn)
+    rider_rows = label_rows([canvas.xy(r.at) for r in state.riders])
     queue = anomalies.queue(uow, principal, status=None)
     queue += anomalies.queue(uow, principal, status="handled")[:QUEUE_ROWS]
     return render(
@@ -63,7 +65,8 @@ def operator(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         visitor,
         now=now,
         map=state,
-        canvas=canvas_for(drawn),
+        canvas=canvas,
+        rider_rows=rider_rows,
         width=WIDTH,
         height=HEIGHT,
         board=queries.board(uow, tenant, now, day_start),
