@@ -390,3 +390,25 @@ def test_login_goes_back_to_the_page_asked_for_and_refuses_alike(world: World) -
         follow_redirects=False,
     )
     assert right.headers["location"] == "/app/inbox"
+
+
+def test_an_operator_reads_the_forecast_and_changes_the_caps(world: World) -> None:
+    ops = log_in(fresh(world), "ops@campus.test")
+    page = ops.get("/console/dispatch")
+    assert page.status_code == 200 and "North Canteen" in page.text
+    form = {
+        "csrf": csrf_of(page.text),
+        "max_orders_per_hour": "4",
+        "max_continuous_minutes": "240",
+        "max_carried": "2",
+        "reason": "exam week",
+    }
+    r = ops.post("/console/dispatch/caps", data=form, follow_redirects=False)
+    assert r.headers["location"] == "/console/dispatch"
+    caps = world.client.get("/v1/dispatch/caps", headers=world.auth("ops")).json()
+    assert (caps["max_orders_per_hour"], caps["max_carried"]) == (4, 2)
+    for bad in ({"max_carried": "99"}, {"max_carried": "two"}, {"reason": ""}):
+        r = ops.post("/console/dispatch/caps", data={**form, **bad}, follow_redirects=False)
+        assert r.headers["location"].startswith("/console/dispatch?problem=")
+    customer = log_in(fresh(world), "student1@campus.test")
+    assert customer.get("/console/dispatch").status_code == 403

@@ -20,6 +20,8 @@ from tiffin.catalog import service as catalog
 from tiffin.console import queries
 from tiffin.console.map import HEIGHT, WIDTH, canvas_for, label_rows
 from tiffin.console.render import Visitor, render
+from tiffin.dispatch.suggest import forecast_and_suggest
+from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import TERMINAL, OrderStatus
 from tiffin.errors import Forbidden
@@ -127,6 +129,22 @@ def care_desk(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         budget_used=used,
         budget_left=max(budget - used, 0),
         report=anomalies.care_report(uow, principal)[:100],
+    )
+
+
+def dispatch(uow: UnitOfWork, visitor: Visitor) -> str:
+    """What the dispatcher expects (orders per merchant, riders worth moving) and the caps."""
+    principal = _operator_only(visitor)
+    tenant = principal.tenant_id
+    sites, moves = forecast_and_suggest(uow, tenant, 30)
+    return render(
+        "_dispatch.html",
+        visitor,
+        sites=sites,
+        moves=moves,
+        riders={r.id: r.name for r in uow.riders.of_tenant(tenant, limit=200, offset=0)},
+        merchants={m.id: m.name for m in catalog.list_merchants(uow, principal, limit=200)},
+        caps=caps_of(uow, tenant),
     )
 
 

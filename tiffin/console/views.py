@@ -44,10 +44,13 @@ from tiffin.console.csrf import (
     safe_next,
 )
 from tiffin.console.render import Visitor, render
+from tiffin.dispatch.schemas import WorkloadCapsChange
+from tiffin.dispatch.workload_caps import set_caps
 from tiffin.domain.order import Action
 from tiffin.errors import Forbidden, Invalid, TiffinError
 from tiffin.incidents import service as incident_service
 from tiffin.incidents.schemas import IncidentIn, UpdateIn
+from tiffin.optimiser.caps import WorkloadCaps
 from tiffin.ordering import service as ordering
 from tiffin.ordering.schemas import LineIn, OrderCreate, OrderRead
 from tiffin.riders import service as riders
@@ -264,6 +267,13 @@ async def care_page(request: Request, platform: PlatformDep) -> Response:
         lambda uow, v: regions.care_desk(uow, v, now()),
         live="/console/care/live",
         body_class="wide",
+    )
+
+
+@router.get("/console/dispatch", response_class=HTMLResponse)
+async def dispatch_page(request: Request, platform: PlatformDep) -> Response:
+    return await _page(
+        request, platform, "Forecast and caps", lambda uow, v: regions.dispatch(uow, v), live=None
     )
 
 
@@ -669,6 +679,27 @@ async def call_done(call_id: str, request: Request, platform: PlatformDep) -> Re
             uow.commit()
 
     return await _submit(request, platform, "/console/care", work)
+
+
+@router.post("/console/dispatch/caps")
+async def change_caps(request: Request, platform: PlatformDep) -> Response:
+    """New workload caps with the reason (the dispatcher applies them from its next cycle)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        _operator(principal)
+        fields = ("max_orders_per_hour", "max_continuous_minutes", "max_carried")
+        raw: dict[str, Any] = {k: values.get(k, "") for k in fields}
+        if not all(str(v).isdigit() for v in raw.values()):
+            raise Invalid("the caps are whole numbers", code="bad_number")
+        body = WorkloadCapsChange.model_validate(
+            {**{k: int(v) for k, v in raw.items()}, "reason": values.get("reason", "")}
+        )
+        caps = WorkloadCaps(body.max_orders_per_hour, body.max_continuous_minutes, body.max_carried)
+        with platform.uow() as uow:
+            set_caps(uow, principal, caps, body.reason)
+            uow.commit()
+
+    return await _submit(request, platform, "/console/dispatch", work)
 
 
 # customer: place an order
