@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.api.helpers import merchant_of, place
+from tests.api.helpers import assigned, delivered, merchant_of, place
 from tests.conftest import World
 from tiffin.store import tables
 
@@ -412,3 +412,38 @@ def test_an_operator_reads_the_forecast_and_changes_the_caps(world: World) -> No
         assert r.headers["location"].startswith("/console/dispatch?problem=")
     customer = log_in(fresh(world), "student1@campus.test")
     assert customer.get("/console/dispatch").status_code == 403
+
+
+def test_a_customer_reports_a_problem_with_a_delivered_order(world: World) -> None:
+    order = delivered(world, "problem-page")
+    customer = log_in(fresh(world), "student1@campus.test")
+    page = customer.get(f"/app/orders/{order['id']}").text
+    assert 'id="report-problem"' in page
+    url = f"/app/orders/{order['id']}/problem"
+    bad = customer.post(
+        url, data={"csrf": csrf_of(page), "problem": "cold"}, follow_redirects=False
+    )
+    assert bad.headers["location"] == f"/app/orders/{order['id']}?problem=invalid_input"
+    r = customer.post(
+        url,
+        data={"csrf": csrf_of(page), "problem": "missing", "note": "no soup"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == f"/app/orders/{order['id']}"
+    mine = world.client.get("/v1/me/anomalies", headers=world.auth("student1")).json()
+    assert [a["type"] for a in mine if a["order_id"] == order["id"]] == ["item_problem"]
+
+
+def test_a_rider_hands_back_an_order_with_a_reason(world: World) -> None:
+    order = assigned(world, "hand-back-page")
+    rider = log_in(fresh(world), "rider1@campus.test")
+    page = rider.get("/app").text
+    assert f"/app/riders/orders/{order['id']}/hand-back" in page
+    r = rider.post(
+        f"/app/riders/orders/{order['id']}/hand-back",
+        data={"csrf": csrf_of(page), "reason": "flat tyre"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/app"
+    again = world.client.get(f"/v1/orders/{order['id']}", headers=world.auth("ops")).json()
+    assert again["rider_id"] is None

@@ -24,7 +24,7 @@ from tiffin.accounts import credentials
 from tiffin.accounts.model import Principal, Role
 from tiffin.accounts.service import delete_tokens
 from tiffin.anomalies import service as anomalies
-from tiffin.anomalies.schemas import ActionIn, CloseIn, FeedbackIn, NoteIn
+from tiffin.anomalies.schemas import ActionIn, CloseIn, FeedbackIn, NoteIn, ProblemIn
 from tiffin.api.common import ReasonIn
 from tiffin.api.deps import PlatformDep, client_ip
 from tiffin.api.idempotency import fingerprint, run_idempotent
@@ -795,6 +795,43 @@ async def sold_out(item_id: str, change: str, request: Request, platform: Platfo
     def work(principal: Principal, values: dict[str, str]) -> None:
         with platform.uow() as uow:
             catalog.update_menu_item(uow, principal, item_id[:40], available=change == "back")
+            uow.commit()
+
+    return await _submit(request, platform, "/app", work)
+
+
+@router.post("/app/orders/{order_id}/problem")
+async def report_problem(order_id: str, request: Request, platform: PlatformDep) -> Response:
+    """Missing, wrong or damaged food on a delivered order: an anomaly the playbook handles."""
+    order_id = order_id[:40]
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        body = ProblemIn.model_validate(
+            {"problem": values.get("problem", ""), "note": values.get("note", "")}
+        )
+        with platform.uow() as uow:
+            anomalies.report_problem(
+                uow,
+                platform.anomaly_engine,
+                principal,
+                order_id,
+                problem=body.problem,
+                photo_ref=None,
+                note=body.note,
+            )
+            uow.commit()
+
+    return await _submit(request, platform, f"/app/orders/{order_id}", work)
+
+
+@router.post("/app/riders/orders/{order_id}/hand-back")
+async def hand_back(order_id: str, request: Request, platform: PlatformDep) -> Response:
+    """A rider who cannot carry an assigned order gives it back, saying why (re-dispatched)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        reason = ReasonIn(reason=values.get("reason", "")).reason
+        with platform.uow() as uow:
+            riders.hand_back(uow, principal, order_id[:40], reason=reason)
             uow.commit()
 
     return await _submit(request, platform, "/app", work)
