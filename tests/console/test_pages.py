@@ -447,3 +447,9 @@ def test_a_rider_hands_back_an_order_with_a_reason(world: World) -> None:
     assert r.headers["location"] == "/app"
     again = world.client.get(f"/v1/orders/{order['id']}", headers=world.auth("ops")).json()
     assert again["rider_id"] is None
+    ops = log_in(fresh(world), "ops@campus.test")
+    assert f'href="/console/riders/{world.subjects["rider1"]}"' in ops.get("/console").text
+    timeline = ops.get(f"/console/riders/{world.subjects['rider1']}")
+    assert timeline.status_code == 200 and order["id"][-6:] in timeline.text
+    assert ops.get("/console/riders/rdr_nobody").status_code == 404
+    assert rider.get(f"/console/riders/{world.subjects['rider1']}").status_code == 403

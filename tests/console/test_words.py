@@ -13,6 +13,7 @@ from tiffin.console.render import TEMPLATES
 from tiffin.domain.anomalies import AnomalyType
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import OrderStatus
+from tiffin.domain.people import OfferStatus
 from tiffin.incidents.model import Component, Impact, State
 
 LITERAL = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')\)""")
@@ -27,6 +28,7 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {s.value for s in OrderStatus} | {s.value for s in Step}
     used |= {t.value for t in AnomalyType} | {"idle", "to_pickup", "to_customer", "off_shift"}
     used |= {x.value for enum in (Component, Impact, State) for x in enum}
+    used |= {f"offer {x.value}" for x in OfferStatus}
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"

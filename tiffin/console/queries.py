@@ -275,3 +275,28 @@ def delivered_today(uow: UnitOfWork, rider_id: str, day_start: datetime) -> int:
             )
         ).scalar_one()
     )
+
+
+@dataclass(frozen=True)
+class RiderDay:
+    """One rider's day as the operator reads it: offers (with refusals) and orders carried."""
+
+    offers: list[dict[str, object]]
+    orders: list[dict[str, object]]
+
+
+def rider_day(uow: UnitOfWork, rider_id: str, day_start: datetime) -> RiderDay:
+    """The rider's offers and orders since the tenant's midnight, newest first (50 of each)."""
+    offers = uow.conn.execute(
+        select(_f.order_id, _f.status, _f.reason, _f.created_at, _f.answered_at)
+        .where(_f.rider_id == rider_id, _f.created_at >= day_start)
+        .order_by(_f.created_at.desc())
+        .limit(50)
+    ).mappings()
+    orders = uow.conn.execute(
+        select(_o.id, _o.status, _o.placed_at, _o.picked_up_at, _o.finished_at, _o.promised_at)
+        .where(_o.rider_id == rider_id, _o.placed_at >= day_start)
+        .order_by(_o.placed_at.desc())
+        .limit(50)
+    ).mappings()
+    return RiderDay([dict(r) for r in offers], [dict(r) for r in orders])

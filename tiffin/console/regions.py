@@ -24,7 +24,7 @@ from tiffin.dispatch.suggest import forecast_and_suggest
 from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import TERMINAL, OrderStatus
-from tiffin.errors import Forbidden
+from tiffin.errors import Forbidden, NotFound
 from tiffin.incidents import queries as incident_queries
 from tiffin.incidents import service as incident_service
 from tiffin.incidents.model import Component, Impact, State
@@ -146,6 +146,16 @@ def dispatch(uow: UnitOfWork, visitor: Visitor) -> str:
         merchants={m.id: m.name for m in catalog.list_merchants(uow, principal, limit=200)},
         caps=caps_of(uow, tenant),
     )
+
+
+def rider_timeline(uow: UnitOfWork, visitor: Visitor, rider_id: str, now: datetime) -> str:
+    """One rider of the operator's tenant: where and in what state, offers and orders today."""
+    principal = _operator_only(visitor)
+    found = uow.riders.get(rider_id)
+    if found is None or found.tenant_id != principal.tenant_id:
+        raise NotFound(f"no rider with id {rider_id!r}", resource="rider")
+    day = queries.rider_day(uow, found.id, queries.local_midnight(now, visitor.tz))
+    return render("_rider_day.html", visitor, rider=found, day=day)
 
 
 def customer_home(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:

@@ -277,6 +277,18 @@ async def dispatch_page(request: Request, platform: PlatformDep) -> Response:
     )
 
 
+@router.get("/console/riders/{rider_id}", response_class=HTMLResponse)
+async def rider_page(rider_id: str, request: Request, platform: PlatformDep) -> Response:
+    now = platform.clock.now
+    return await _page(
+        request,
+        platform,
+        "Rider",
+        lambda uow, v: regions.rider_timeline(uow, v, rider_id[:40], now()),
+        live=f"/console/riders/{rider_id[:40]}/live",
+    )
+
+
 @router.get("/app", response_class=HTMLResponse)
 async def home(request: Request, platform: PlatformDep) -> Response:
     """The landing page of each role: a customer's merchants, a kitchen, a rider's phone."""
@@ -402,6 +414,14 @@ async def anomaly_live(anomaly_id: str, request: Request, platform: PlatformDep)
 async def care_live(request: Request, platform: PlatformDep) -> Response:
     now = platform.clock.now
     return await _stream(request, platform, lambda uow, v: regions.care_desk(uow, v, now()))
+
+
+@router.get("/console/riders/{rider_id}/live")
+async def rider_live(rider_id: str, request: Request, platform: PlatformDep) -> Response:
+    now = platform.clock.now
+    return await _stream(
+        request, platform, lambda uow, v: regions.rider_timeline(uow, v, rider_id[:40], now())
+    )
 
 
 @router.get("/app/live")
