@@ -20,6 +20,7 @@ from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
 from tiffin.comms.views import router as comms_router
 from tiffin.compliance.views import router as compliance_router
+from tiffin.console import views as console
 from tiffin.dispatch.views import router as dispatch_router
 from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
@@ -120,4 +121,5 @@ def create_app(
         compliance_router,
     ):
         app.include_router(router)
+    console.install(app)  # /console and /app: the pages (docs/console.md)
     return app

@@ -17,6 +17,7 @@ from tiffin.seed import DEMO_PASSWORD, DEMO_TENANT, SIM_TENANT, Login, demo_logi
 router = APIRouter()
 
 LINKS = [
+    ("/console/login", "the console: operators, customers, kitchens and riders sign in here"),
     ("/docs", "API docs (Swagger UI): log in with Authorize and try every call"),
     ("/redoc", "API reference (ReDoc)"),
     ("/status", "public status page"),
