@@ -123,10 +123,10 @@ def seed(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = ("127.0.0.1"),
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port to listen on.")] = 8000,
     database_url: DatabaseUrl = None,
     workers: Annotated[bool, typer.Option(help="Run the outbox workers in-process.")] = True,
     demo_day: Annotated[
@@ -215,26 +215,35 @@ bench_app = typer.Typer(
 
 @app.command()
 def trace(
-    why: Annotated[str, typer.Option(metavar="TEXT", help="Why the trace is needed (recorded).")],
+    why: Annotated[
+        str, typer.Option("--why", metavar="TEXT", help="Why the trace is needed (recorded).")
+    ],
     operator: Annotated[
-        str, typer.Option(metavar="EMAIL", help="E-mail of the operator asking (recorded).")
+        str,
+        typer.Option(
+            "--operator", metavar="EMAIL", help="E-mail of the operator asking (recorded)."
+        ),
     ],
     since: Annotated[
-        str, typer.Option(metavar="TIME", help="Window start, ISO 8601 with an offset.")
+        str, typer.Option("--since", metavar="TIME", help="Window start, ISO 8601 with an offset.")
     ],
     until: Annotated[
-        str, typer.Option(metavar="TIME", help="Window end, ISO 8601 with an offset.")
+        str, typer.Option("--until", metavar="TIME", help="Window end, ISO 8601 with an offset.")
     ],
-    tenant: Annotated[str, typer.Option(metavar="SLUG", help="Tenant slug.")] = "campus",
-    rider: Annotated[str | None, typer.Option(metavar="ID")] = None,
-    customer: Annotated[str | None, typer.Option(metavar="ID")] = None,
-    merchant: Annotated[str | None, typer.Option(metavar="ID")] = None,
-    place: Annotated[str | None, typer.Option(metavar="LAT,LON", help="A place.")] = None,
+    tenant: Annotated[
+        str, typer.Option("--tenant", metavar="SLUG", help="Tenant slug.")
+    ] = "campus",
+    rider: Annotated[str | None, typer.Option("--rider", metavar="ID")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", metavar="ID")] = None,
+    merchant: Annotated[str | None, typer.Option("--merchant", metavar="ID")] = None,
+    place: Annotated[
+        str | None, typer.Option("--place", metavar="LAT,LON", help="A place.")
+    ] = None,
     radius: Annotated[
-        float, typer.Option(metavar="METRES", help="Distance that counts as together.")
+        float, typer.Option("--radius", metavar="METRES", help="Distance that counts as together.")
     ] = 50.0,
     out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Write the export here (JSON).")
+        Path | None, typer.Option("--out", metavar="FILE", help="Write the export here (JSON).")
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -289,7 +298,8 @@ def simulate_mdrp(
         Path, typer.Option("--out", metavar="FOLDER", help="Where to write the solution files.")
     ],
     policy: Annotated[
-        str, typer.Option(metavar="tiffin|greedy|no-bundling", help="The dispatch policy.")
+        str,
+        typer.Option("--policy", metavar="tiffin|greedy|no-bundling", help="The dispatch policy."),
     ] = "tiffin",
     reposition: Annotated[
         bool, typer.Option(help="Move idle riders toward forecast demand (not for greedy).")
@@ -337,15 +347,19 @@ FRAUD_RING = (
 @simulate_app.command("campus")
 def simulate_campus(
     scenario: Annotated[
-        str | None, typer.Option(metavar="NAME", help="Which scenario (see --list).")
+        str | None, typer.Option("--scenario", metavar="NAME", help="Which scenario (see --list).")
     ] = None,
-    seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same day.")] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="The same seed gives the same day.")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     list_scenarios: Annotated[bool, typer.Option("--list", help="List the scenarios.")] = False,
     compensation: Annotated[
         Path | None,
         typer.Option(
-            metavar="FILE", help="A compensation policy (JSON) to run instead of the default."
+            "--compensation",
+            metavar="FILE",
+            help="A compensation policy (JSON) to run instead of the default.",
         ),
     ] = None,
 ) -> None:
@@ -406,11 +420,12 @@ def bench_dispatch(
         bool, typer.Option("--quick", help="A fixed subset of 20 days: about 50 s on 2 busy cores.")
     ] = False,
     data: Annotated[
-        str | None, typer.Option(metavar="FOLDER", help="MDRP library (else $TIFFIN_MDRPLIB).")
+        str | None,
+        typer.Option("--data", metavar="FOLDER", help="MDRP library (else $TIFFIN_MDRPLIB)."),
     ] = None,
-    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Where tables and plots go.")] = Path(
-        "bench/results"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", metavar="FOLDER", help="Where tables and plots go.")
+    ] = Path("bench/results"),
 ) -> None:
     """tiffin vs nearest-free-rider greedy vs tiffin without bundling, on MDRP days."""
     from rich.progress import (
@@ -538,12 +553,12 @@ app.add_typer(drill_app, name="drill")
 @drill_app.command("crash")
 def drill_crash(
     kills: Annotated[
-        int, typer.Option(metavar="N", help="How many times to SIGKILL the server.")
+        int, typer.Option("--kills", metavar="N", help="How many times to SIGKILL the server.")
     ] = 20,
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     seed: Annotated[
-        int, typer.Option(metavar="N", help="Seeds the kill moments and the load.")
+        int, typer.Option("--seed", metavar="N", help="Seeds the kill moments and the load.")
     ] = 1,
 ) -> None:
     """Serve, drive orders through their whole life from retrying clients, kill -9 the server
@@ -587,7 +602,8 @@ def drill_overload(
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     seconds: Annotated[
-        float, typer.Option(metavar="N", help="How long to drive three times capacity.")
+        float,
+        typer.Option("--seconds", metavar="N", help="How long to drive three times capacity."),
     ] = 60,
 ) -> None:
     """Serve, measure the core's capacity, drive three times that mixed across core, important

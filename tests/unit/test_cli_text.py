@@ -66,3 +66,17 @@ def test_a_campus_day_reads_in_words_and_units() -> None:
         "daily budget reached": "yes",
         "notification delay, 99th percentile": "0.93 s",
     }
+
+
+@pytest.mark.parametrize(
+    "words", _commands(typer.main.get_command(app), []), ids=lambda w: " ".join(w) or "tiffin"
+)
+def test_every_option_is_named_in_lower_case(words: list[str]) -> None:
+    """An option given only a metavar is named after it by some typer releases (``--PORT``), so
+    every option names itself: ``make run PORT=8001`` must reach ``--port``."""
+    command = typer.main.get_command(app)
+    for word in words:
+        command = command.commands[word]  # type: ignore[attr-defined]
+    for param in command.params:
+        for name in getattr(param, "opts", []):
+            assert name == name.lower(), f"tiffin {' '.join(words)}: option {name}"

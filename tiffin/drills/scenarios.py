@@ -73,12 +73,17 @@ def run(
     server.wait_healthy()
     threads = start_load([server], ledger, stop, seed)
     restarts: list[float] = []
+    started = time.monotonic()
     try:
         for _ in range(kills):
+            # Kill under load: first a write acknowledged since the (re)start, so a slow machine
+            # (clients still logging in) never turns the drill into kills of an idle server.
+            _wait_for_a_write(ledger, since=restarts[-1] if restarts else started)
             time.sleep(rng.uniform(*gap_seconds))  # load runs; then, at a random moment:
             server.kill()
             restarts.append(server.start())
             server.wait_healthy()  # a supervisor would restart it the same way
+        _wait_for_a_write(ledger, since=restarts[-1] if restarts else started)
         time.sleep(2 * max(gap_seconds))
     finally:
         stop.set()
@@ -91,6 +96,17 @@ def run(
         if after:
             recovery.append(min(after) - at)
     return audit(database_url, ledger, kills=kills, recovery=recovery)
+
+
+def _wait_for_a_write(ledger: Ledger, *, since: float, timeout: float = 60.0) -> None:
+    """Wait (at most ``timeout`` seconds) until the clients had a write acknowledged after
+    ``since`` (a ``time.monotonic()`` instant)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with ledger.lock:
+            if any(w > since for w in ledger.write_times):
+                return
+        time.sleep(0.05)
 
 
 @dataclass
