@@ -78,8 +78,10 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    # The server's log goes to a file: a pipe nobody reads fills up and blocks the writer.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server
     proc = subprocess.Popen(
-        cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -89,8 +91,8 @@ def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[tuple[str
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None:
-                    detail = proc.stderr.read().decode() if proc.stderr else "died"
-                    raise RuntimeError(detail) from None
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode() or "died") from None
                 time.sleep(0.1)
         yield base, proc.pid
     finally:
@@ -99,6 +101,7 @@ def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[tuple[str
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def drive(

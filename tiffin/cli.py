@@ -163,10 +163,16 @@ def serve(
                 soft_wrap=True,
             )
 
-    serving.log_to_terminal()
-    serving.serve(
-        create_app(settings), sock, ready, **server_options(concurrency=settings.max_connections)
-    )
+    lines = serving.log_to_terminal()
+    try:
+        serving.serve(
+            create_app(settings),
+            sock,
+            ready,
+            **server_options(concurrency=settings.max_connections),
+        )
+    finally:
+        lines.stop()  # the last lines reach the terminal
 
 
 @app.command("backup")
