@@ -113,6 +113,50 @@ def test_a_failed_batch_is_replayed_whole_after_restart(platform: Platform) -> N
     assert restarted.seen == placed and len(order_ids) == 3
 
 
+@dataclass
+class Writer(Recorder):
+    """Writes a row per event (an outbox event of its own), so its batch commits or not."""
+
+    name: str = "test.writer"
+    platform: Platform | None = None
+
+    def handle_batch(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+        super().handle_batch(uow, envelopes)
+        assert self.platform is not None
+        outbox.append(uow.conn, [_cancelled(self.platform, n) for n in range(len(envelopes))])
+
+
+def test_one_consumer_failing_undoes_only_its_own_batch(platform: Platform) -> None:
+    """On SQLite a round's consumers share one transaction, each in a savepoint; on PostgreSQL
+    each has its own. Either way a failing consumer neither loses another's work nor moves."""
+    ids = seeded(platform)
+    for _ in range(2):
+        place_demo_order(platform, ids)
+    writer, crashing = Writer(platform=platform), Recorder(name="test.crashing")
+    with platform.uow() as uow:
+        first = uow.conn.execute(select(tables.outbox.c.id).order_by(tables.outbox.c.id)).first()
+    assert first is not None
+    crashing.fail_on = first.id
+    runner = OutboxRunner(platform.db, platform.clock, [crashing, writer])
+    deadline = time.monotonic() + 10  # PostgreSQL: until the events pass the snapshot horizon
+    while not writer.seen and time.monotonic() < deadline:
+        runner.run_once()
+    assert runner.failures >= 1
+    assert len(writer.seen) == 2  # handled, and its two rows written, despite the other
+    with platform.uow(read_only=True) as uow:
+        topics = [r.topic for r in uow.conn.execute(select(tables.outbox.c.topic))]
+        offsets = dict(
+            uow.conn.execute(
+                select(tables.consumer_offsets.c.consumer, tables.consumer_offsets.c.last_id)
+            ).all()
+        )
+    assert topics.count("order.cancel") == 2
+    assert offsets["test.crashing"] == 0 and offsets["test.writer"] > 0
+    crashing.fail_on = None
+    assert OutboxRunner(platform.db, platform.clock, [crashing]).run_until_idle() > 0
+    assert crashing.seen[0] == first.id  # the failed batch comes round again
+
+
 def test_inbox_messages_are_written_once_even_when_events_replay(platform: Platform) -> None:
     ids = seeded(platform)
     place_demo_order(platform, ids)

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from tiffin.clock import Clock
 from tiffin.store import tables
@@ -145,23 +145,37 @@ class NotificationSender:
             if not busy:
                 stop.wait(poll_seconds)
 
+    def _due(self, now: datetime) -> Any:
+        """Notifications of this sender's lane that are due at ``now``."""
+        n = tables.notifications.c
+        due = and_(n.status.in_(("pending", "sending")), n.next_attempt_at <= now)
+        webhook = n.address.like("http%")
+        if self.lane == "webhook":
+            return and_(due, webhook)
+        if self.lane is not None:
+            return and_(due, or_(n.address.is_(None), ~webhook))
+        return due
+
+    def _any_due(self, now: datetime) -> bool:
+        """Whether anything is due, read without the write lock."""
+        with UnitOfWork(self.db, self.clock, read_only=True) as uow:
+            query = select(tables.notifications.c.id).where(self._due(now)).limit(1)
+            return uow.conn.execute(query).first() is not None
+
     def _claim(self) -> list[dict[str, object]]:
         n = tables.notifications.c
         now = self.clock.now()
+        if self.db.is_sqlite and not self._any_due(now):
+            return []  # SQLite's one write lock is for orders, not for polling an empty queue
         with UnitOfWork(self.db, self.clock) as uow:
             conn = uow.conn
             query = (
                 select(n.id, n.recipient, n.address, n.customer_id, n.title, n.body, n.channels)
                 .add_columns(n.channel_index, n.attempts, n.created_at, n.tenant_id)
-                .where(n.status.in_(("pending", "sending")), n.next_attempt_at <= now)
+                .where(self._due(now))
                 .order_by(n.priority.desc(), n.created_at)
                 .limit(self.batch)
             )
-            webhook = n.address.like("http%")
-            if self.lane == "webhook":
-                query = query.where(webhook)
-            elif self.lane is not None:
-                query = query.where(or_(n.address.is_(None), ~webhook))
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = [dict(r) for r in conn.execute(query).mappings()]

@@ -238,6 +238,11 @@ class Orders:
         self._insert_transitions(order, 0)
         self._seen[order.id] = (order, 1, len(order.history))
 
+    def forget(self) -> None:
+        """Drop the orders this transaction has loaded (after a savepoint rolled back: their
+        in-memory state may be ahead of the database's); the next read loads them again."""
+        self._seen.clear()
+
     def get(self, id: str, *, for_update: bool = False) -> Order | None:
         if id in self._seen:
             return self._seen[id][0]

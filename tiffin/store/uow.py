@@ -148,6 +148,26 @@ class UnitOfWork:
         self._events.extend(self.orders.flush())
         staging.write(self.conn, self._take_staged())
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Work that may fail on its own: on an exception everything it wrote, staged or
+        emitted is undone (a SQL savepoint) and the exception goes on; the rest of the
+        transaction stands. The outbox runner gives each consumer one on SQLite, where all of
+        a round's consumers share one transaction."""
+        self.flush()  # what came before is written: only the block's own work is at stake
+        events = len(self._events)
+        nested = self.conn.begin_nested()
+        try:
+            yield
+            self.flush()
+        except BaseException:
+            nested.rollback()
+            del self._events[events:]
+            self._staged.clear()
+            self.orders.forget()  # aggregates the block loaded may hold its undone changes
+            raise
+        nested.commit()
+
     def commit(self, *, claim: tuple[Table, Row] | None = None) -> bool:
         """Write everything and commit. With ``claim``, also insert that row unless it
         collides with a unique key (an idempotency key); if it does, roll everything back and

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tiffin.clock import Clock
@@ -64,9 +64,42 @@ class OutboxRunner:
         self._ensure_offsets()
 
     def run_once(self) -> int:
-        """Process one batch per consumer; return how many events were handled in all."""
+        """Process one batch per consumer; return how many events were handled in all.
+
+        On SQLite every consumer's batch goes in one transaction, each in a savepoint of its
+        own (one consumer's failure undoes only its batch), and a round with nothing new
+        takes no write transaction at all. SQLite has one writer at a time: a transaction
+        (write lock, fsync) per consumer per round, five consumers polling while orders
+        stream in, held the write lock longer than the order placements did (measured under
+        ``bench/api_orders.py``: 378 transactions and 2.9 s of the lock in 10 s, against
+        3.2 s for 976 orders). PostgreSQL keeps a transaction per consumer, so processes
+        share the consumers through ``SKIP LOCKED``.
+        """
         self.behind = False
-        return sum(self._drain(consumer) for consumer in self.consumers)
+        if not self.db.is_sqlite:
+            return sum(self._guarded(consumer, self._drain) for consumer in self.consumers)
+        if self._caught_up():
+            return 0
+        reads: dict[Position, list[OutboxEvent]] = {}
+
+        def in_savepoint(consumer: Consumer) -> int:
+            with uow.savepoint():
+                return self._advance(uow, consumer, reads)
+
+        with UnitOfWork(self.db, self.clock) as uow:
+            handled = sum(self._guarded(consumer, in_savepoint) for consumer in self.consumers)
+            uow.commit()
+        return handled
+
+    def _guarded(self, consumer: Consumer, drain: Callable[[Consumer], int]) -> int:
+        """``drain(consumer)``; a failure is logged and counted, and the other consumers go on
+        (the failed batch comes round again next time)."""
+        try:
+            return drain(consumer)
+        except Exception:  # noqa: BLE001 - one consumer's bad batch spares the others
+            self.failures += 1
+            log.exception("outbox batch of %s failed; will retry", consumer.name)
+            return 0
 
     def run_until_idle(self, max_rounds: int = 1000, settle_seconds: float = 5.0) -> int:
         """Handle events until every consumer has caught up; return how many were handled.
@@ -120,43 +153,69 @@ class OutboxRunner:
                 if r["consumer"] in {c.name for c in self.consumers}
             }
 
+    def _caught_up(self) -> bool:
+        """Whether every consumer has seen the newest event (SQLite: ids only grow), read
+        without the write lock."""
+        o, c = tables.outbox.c, tables.consumer_offsets.c
+        names = [consumer.name for consumer in self.consumers]
+        with self.db.engine.connect() as conn:
+            conn.info[READ_ONLY] = True
+            newest = conn.execute(select(func.max(o.id))).scalar()
+            if newest is None:
+                return True
+            oldest = conn.execute(select(func.min(c.last_id)).where(c.consumer.in_(names)))
+            seen = oldest.scalar()
+            return seen is not None and int(seen) >= int(newest)
+
     def _drain(self, consumer: Consumer) -> int:
         with UnitOfWork(self.db, self.clock) as uow:
-            offset = _claim(uow.conn, consumer.name)
-            if offset is None:
-                return 0  # another process holds this consumer right now
-            events = outbox.read_after(uow.conn, offset, self.batch)
-            self.behind = self.behind or len(events) == self.batch
-            # A consumer's own batch caps the events it *handles* per transaction; events it
-            # does not want are passed over in the same transaction, so a narrow consumer in a
-            # busy outbox does not spend a commit on every few unrelated events.
-            limit = consumer.batch or self.batch
-            topics = self._topics[consumer.name]
-            passed: list[OutboxEvent] = []
-            wanted: list[Envelope] = []
-            for event in events:
-                if event.topic in topics:
-                    if len(wanted) == limit:
-                        self.behind = True
-                        break
-                    wanted.append(event.decoded())
-                passed.append(event)
-            if not passed:
-                return 0
-            if wanted:
-                consumer.handle_batch(uow, wanted)
-            uow.conn.execute(
-                update(tables.consumer_offsets)
-                .where(tables.consumer_offsets.c.consumer == consumer.name)
-                .values(
-                    last_id=passed[-1].position.id,
-                    last_txid=passed[-1].position.txid,
-                    processed=tables.consumer_offsets.c.processed + len(passed),
-                    updated_at=self.clock.now(),
-                )
+            handled = self._advance(uow, consumer, {})
+            if handled:
+                uow.commit()
+            return handled
+
+    def _advance(
+        self, uow: UnitOfWork, consumer: Consumer, reads: dict[Position, list[OutboxEvent]]
+    ) -> int:
+        """Hand ``consumer`` its next batch and move its offset past it, in ``uow``'s
+        transaction (not committed here). ``reads`` shares one read of the outbox among
+        consumers at the same offset."""
+        offset = _claim(uow.conn, consumer.name)
+        if offset is None:
+            return 0  # another process holds this consumer right now
+        events = reads.get(offset)
+        if events is None:
+            events = reads[offset] = outbox.read_after(uow.conn, offset, self.batch)
+        self.behind = self.behind or len(events) == self.batch
+        # A consumer's own batch caps the events it *handles* per transaction; events it
+        # does not want are passed over in the same transaction, so a narrow consumer in a
+        # busy outbox does not spend a commit on every few unrelated events.
+        limit = consumer.batch or self.batch
+        topics = self._topics[consumer.name]
+        passed: list[OutboxEvent] = []
+        wanted: list[Envelope] = []
+        for event in events:
+            if event.topic in topics:
+                if len(wanted) == limit:
+                    self.behind = True
+                    break
+                wanted.append(event.decoded())
+            passed.append(event)
+        if not passed:
+            return 0
+        if wanted:
+            consumer.handle_batch(uow, wanted)
+        uow.conn.execute(
+            update(tables.consumer_offsets)
+            .where(tables.consumer_offsets.c.consumer == consumer.name)
+            .values(
+                last_id=passed[-1].position.id,
+                last_txid=passed[-1].position.txid,
+                processed=tables.consumer_offsets.c.processed + len(passed),
+                updated_at=self.clock.now(),
             )
-            uow.commit()
-            return len(passed)
+        )
+        return len(passed)
 
     def _ensure_offsets(self) -> None:
         for consumer in self.consumers:
