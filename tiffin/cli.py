@@ -811,7 +811,8 @@ def drill_history(
         )
         return
     table = Table(title=f"drill schedules of {tenant}")
-    for column in ("id", "kind", "staging database", "every", "next run", "state"):
+    table.add_column("id", overflow="fold")  # whole, to copy into the API
+    for column in ("kind", "staging database", "every", "next run", "state"):
         table.add_column(column)
     for p in plans:
         table.add_row(
@@ -824,7 +825,8 @@ def drill_history(
         )
     console.print(table)
     table = Table(title="drill runs, newest first")
-    for column in ("run", "kind", "status", "started", "seconds", "figures"):
+    table.add_column("run", overflow="fold")
+    for column in ("kind", "status", "started", "seconds", "figures"):
         table.add_column(column)
     for r in runs:
         table.add_row(
