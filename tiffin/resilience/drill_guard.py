@@ -25,6 +25,7 @@ from tiffin.errors import Invalid
 
 LOOPBACK = {"", "localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", "ip6-localhost"}
 POSTGRES_PORT = 5432
+MAX_URL = 500  # drill_schedules.staging_url
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ def _sqlite_path(parsed: URL) -> str:
             "not an in-memory database",
             code="staging_url_invalid",
         )
-    return str(Path(name).expanduser().resolve())
+    try:
+        return str(Path(name).expanduser().resolve())
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a name too long, a loop
+        raise Invalid(f"not a usable file path: {exc}", code="staging_url_invalid") from None
 
 
 def target(url: str) -> Target:
@@ -75,7 +79,7 @@ def target(url: str) -> Target:
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist (yet): then the paths decided
+    except (OSError, ValueError):  # one does not exist (yet): then the paths decided
         return False
 
 
@@ -105,9 +109,13 @@ def staging_url(url: str, *, live_url: str, allowed: Sequence[str] = ()) -> str:
             "(TIFFIN_DRILL_STAGING_URLS)",
             code="staging_url_not_allowed",
         )
-    if mine.family == "sqlite":
-        return f"sqlite:///{mine.place}"
-    return url
+    kept = f"sqlite:///{mine.place}" if mine.family == "sqlite" else url
+    if len(kept) > MAX_URL:
+        raise Invalid(
+            f"a staging URL is at most {MAX_URL} characters (a SQLite path once made absolute)",
+            code="staging_url_invalid",
+        )
+    return kept
 
 
 def redacted(url: str) -> str:

@@ -82,7 +82,19 @@ def test_a_staging_sqlite_file_is_kept_as_its_absolute_path(
     assert target(kept) == target(f"sqlite:///{tmp_path}/./staging.db")
 
 
-@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "mysql://x@h/db", "nonsense"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file:x?mode=memory&uri=true",
+        "sqlite:///a\x00b.db",
+        "sqlite:///" + "n" * 5000,
+        "mysql://x@h/db",
+        "postgresql://h:port/db",
+        "nonsense",
+    ],
+)
 def test_what_a_drill_cannot_run_on_is_refused(url: str) -> None:
     _refused(url, LIVE_PG, "staging_url_invalid")
 
