@@ -5,6 +5,9 @@ names it; a staging database holding someone else's data is refused by the drill
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -196,3 +199,27 @@ def test_a_staging_database_with_someone_elses_data_is_refused_by_the_drill(
     with platform.uow(read_only=True) as uow:
         (run,) = drill_schedule.runs_of(uow, tenant_id, limit=10)
     assert run.status is RunStatus.ERROR and "did not create" in (run.detail or ""), run.detail
+
+
+def test_a_shutdown_mid_drill_stops_its_processes_and_records_an_error(
+    platform: Platform, clock: ManualClock, tenant_id: str, tmp_path: Path
+) -> None:
+    _schedule(platform, tenant_id, f"sqlite:///{tmp_path}/staging.db", seconds=600)
+    clock.advance(HOUR)
+    runner = platform.drill_runner()
+    worker = threading.Thread(target=runner.run_due)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while runner.current is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    drill = runner.current
+    assert drill is not None
+    time.sleep(2)  # let it start its server
+    runner.stop.set()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(drill.pid, 0)  # the drill and its servers are gone
+    with platform.uow(read_only=True) as uow:
+        (run,) = drill_schedule.runs_of(uow, tenant_id, limit=10)
+    assert run.status is RunStatus.ERROR and "shut down" in (run.detail or "")

@@ -93,6 +93,7 @@ class DrillRunner:
         self.uow, self.live_url, self.allowed = uow, live_url, list(allowed)
         self.timeout_s, self.identity = timeout_s, identity
         self.stop = stop or threading.Event()
+        self.current: subprocess.Popen[bytes] | None = None  # the drill running now
 
     def run_due(self) -> int:
         """Run every drill that is due (one at a time); how many ran."""
@@ -107,7 +108,13 @@ class DrillRunner:
                 return ran
             run, schedule = claimed.run, claimed.schedule
             log.info("drill %s: %s against staging (%s)", run.id, run.kind, run.trigger)
-            result = self._run(schedule.kind, schedule.staging_url, schedule.params)
+            try:
+                result = self._run(schedule.kind, schedule.staging_url, schedule.params)
+            except BaseException:  # Ctrl-C on `tiffin drill run-due`: say so, then stop
+                with self.uow() as uow:
+                    drill_queue.finish(uow, run.id, RunStatus.ERROR, detail="interrupted")
+                    uow.commit()
+                raise
             with self.uow() as uow:
                 drill_queue.finish(
                     uow, run.id, result.status, figures=result.figures, detail=result.detail
@@ -134,7 +141,14 @@ class DrillRunner:
                     env=env,
                     start_new_session=True,  # its servers too: one group to stop
                 )
-                stopped = self._wait(process)
+                self.current = process
+                try:
+                    stopped = self._wait(process)
+                except BaseException:  # its own session gets no Ctrl-C: stop it, then go
+                    _stop_group(process)
+                    raise
+                finally:
+                    self.current = None
             stdout = out_path.read_text(errors="replace")
             stderr = err_path.read_text(errors="replace")
         if stopped:
