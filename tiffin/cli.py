@@ -650,8 +650,19 @@ def drill_failover(
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     zones: Annotated[
-        int, typer.Option(min=1, max=64, help="Zones per tenant, each with its own leader.")
+        int,
+        typer.Option("--zones", min=1, max=64, help="Zones per tenant, each with its own leader."),
     ] = 1,
+    load_seconds: Annotated[
+        float,
+        typer.Option(
+            "--load-seconds",
+            metavar="N",
+            min=1,
+            max=600,
+            help="Seconds of load before the kill, and again after the takeover.",
+        ),
+    ] = 4,
 ) -> None:
     """Two servers on one PostgreSQL database under load: kill -9 the dispatch leader, time the
     takeover, and check that no order was assigned twice. Exits 1 otherwise."""
@@ -668,7 +679,7 @@ def drill_failover(
         working("failover drill: two servers, killing the leader"),
     ):
         try:
-            report = drill.failover(url, workdir=Path(tmp), zones=zones)
+            report = drill.failover(url, workdir=Path(tmp), zones=zones, load_seconds=load_seconds)
         except drill.NotOurs as exc:
             _fail(str(exc))
     figures = report.as_dict()
@@ -684,6 +695,187 @@ def drill_failover(
         console.print(table)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@drill_app.command("schedule")
+def drill_schedule(
+    kind: Annotated[
+        str, typer.Option("--kind", metavar="KIND", help="crash, failover or overload.")
+    ],
+    staging_url: Annotated[
+        str,
+        typer.Option(
+            "--staging-url", metavar="URL", help="The staging database (never the live one)."
+        ),
+    ],
+    tenant: Annotated[
+        str, typer.Option("--tenant", metavar="SLUG", help="The tenant the schedule belongs to.")
+    ],
+    every_seconds: Annotated[
+        int, typer.Option("--every-seconds", metavar="N", help="How often the drill runs.")
+    ] = 24 * 3600,
+    kills: Annotated[
+        int | None, typer.Option("--kills", metavar="N", help="crash: kill -9s per run.")
+    ] = None,
+    seconds: Annotated[
+        int | None,
+        typer.Option("--seconds", metavar="N", help="overload: seconds at three times capacity."),
+    ] = None,
+    zones: Annotated[
+        int | None, typer.Option("--zones", metavar="N", help="failover: zones per tenant.")
+    ] = None,
+    load_seconds: Annotated[
+        int | None,
+        typer.Option("--load-seconds", metavar="N", help="failover: seconds of load."),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the schedule as JSON.")] = False,
+) -> None:
+    """Schedule a drill against a staging database on a cadence; the serving tiffin's drill
+    runner (a deferrable worker) runs it when due, or `tiffin drill run-due` does. The live
+    database (--database-url) is refused."""
+    import getpass
+
+    from tiffin.drills.schemas import DrillRead
+    from tiffin.platform import Platform
+    from tiffin.resilience import drill_schedule as schedules
+    from tiffin.resilience.drill_model import DrillKind
+
+    if kind not in {k.value for k in DrillKind}:
+        _fail("--kind must be crash, failover or overload")
+    settings = _settings(database_url)
+    platform = Platform.build(settings)
+    given = {"kills": kills, "seconds": seconds, "zones": zones, "load_seconds": load_seconds}
+    try:
+        with platform.uow() as uow:
+            found = uow.tenants.with_slug(tenant)
+            if found is None:
+                _fail(f"no tenant {tenant!r}")
+            assert found is not None
+            made = schedules.schedule(
+                uow,
+                tenant_id=found.id,
+                scheduled_by=f"cli:{getpass.getuser()}",
+                kind=DrillKind(kind),
+                url=staging_url,
+                every_seconds=every_seconds,
+                live_url=settings.database_url,
+                allowed=settings.drill_staging_urls,
+                params={k: v for k, v in given.items() if v is not None},
+            )
+            uow.commit()
+    except TiffinError as exc:
+        _fail(exc.detail)
+    finally:
+        platform.db.dispose()
+    shown = DrillRead.of(made)
+    if as_json:
+        print(shown.model_dump_json(indent=2))
+    else:
+        console.print(
+            f"[green]scheduled[/] {shown.id}: {shown.kind} drill on {shown.staging_url} every "
+            f"{shown.every_seconds} s, next at {shown.next_run_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+
+
+@drill_app.command("history")
+def drill_history(
+    tenant: Annotated[
+        str, typer.Option("--tenant", metavar="SLUG", help="Whose schedules and runs.")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", min=1, max=100, help="Runs shown, newest first.")
+    ] = 20,
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
+) -> None:
+    """A tenant's drill schedules and its latest runs, with each run's status and figures."""
+    from tiffin.drills.schemas import DrillRead, DrillRunRead
+    from tiffin.platform import Platform
+    from tiffin.resilience import drill_schedule as schedules
+
+    platform = Platform.build(_settings(database_url))
+    try:
+        with platform.uow(read_only=True) as uow:
+            found = uow.tenants.with_slug(tenant)
+            if found is None:
+                _fail(f"no tenant {tenant!r}")
+            assert found is not None
+            plans = [DrillRead.of(s) for s in schedules.schedules_of(uow, found.id, limit=100)]
+            runs = [DrillRunRead.of(r) for r in schedules.runs_of(uow, found.id, limit=limit)]
+    finally:
+        platform.db.dispose()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "schedules": [p.model_dump(mode="json") for p in plans],
+                    "runs": [r.model_dump(mode="json") for r in runs],
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"drill schedules of {tenant}")
+    table.add_column("id", overflow="fold")  # whole, to copy into the API
+    for column in ("kind", "staging database", "every", "next run", "state"):
+        table.add_column(column)
+    for p in plans:
+        table.add_row(
+            p.id,
+            p.kind,
+            p.staging_url,
+            f"{p.every_seconds} s",
+            f"{p.next_run_at:%Y-%m-%d %H:%M}",
+            p.state,
+        )
+    console.print(table)
+    table = Table(title="drill runs, newest first")
+    table.add_column("run", overflow="fold")
+    for column in ("kind", "status", "started", "seconds", "figures"):
+        table.add_column(column)
+    for r in runs:
+        table.add_row(
+            r.id,
+            r.kind,
+            r.status,
+            f"{r.started_at:%Y-%m-%d %H:%M:%S}" if r.started_at else "-",
+            str(r.seconds) if r.seconds is not None else "-",
+            _drill_summary(r.figures) or (r.detail or "")[:80],
+        )
+    console.print(table)
+
+
+def _drill_summary(figures: dict[str, object] | None) -> str:
+    """The figures a glance needs: lost and duplicated, then each kind's headline."""
+    if not figures:
+        return ""
+    keys = (
+        "lost",
+        "duplicated",
+        "recovery_s_max",
+        "takeover_s",
+        "core_success_pct",
+        "core_p99_ms",
+        "deferrable_shed_pct",
+        "recovery_s",
+    )
+    return ", ".join(f"{k} {figures[k]}" for k in keys if k in figures)
+
+
+@drill_app.command("run-due")
+def drill_run_due(database_url: DatabaseUrl = None) -> None:
+    """Run the drills that are due now, one at a time, and exit (what the serving tiffin's
+    drill runner does on its own; for a host that serves without workers, or cron)."""
+    from tiffin.platform import Platform
+
+    platform = Platform.build(_settings(database_url))
+    try:
+        with working("running the drills that are due"):
+            ran = platform.run_drills()
+    finally:
+        platform.db.dispose()
+    console.print(f"{ran} drill run(s) done; `tiffin drill history` shows them")
 
 
 audit_app = typer.Typer(help="The audit chain: verify it, export it, make a signing key.")

@@ -31,6 +31,7 @@ from tiffin.dispatch.fairness import FairnessGauges
 from tiffin.dispatch.service import run_cycle
 from tiffin.dispatch.slips import redispatch_slipping
 from tiffin.domain.priorities import FEATURES, Priority
+from tiffin.drills.runner import DrillRunner
 from tiffin.incidents.health import HealthWatch, HttpStats, breaches
 from tiffin.optimiser.model import DispatchParams
 from tiffin.ordering.checkout_cache import CheckoutCatalog
@@ -97,6 +98,7 @@ class Platform:
     degraded: Degraded = field(init=False)  # deferrable features switched off
     database_slow: bool = False  # as the health watch last timed it
     startup: StagedStart | None = None  # the staged start of the workers, once begun
+    _drills: DrillRunner | None = None
     _loops: dict[str, tuple[Callable[[threading.Event, float], None], float]] = field(
         default_factory=dict
     )
@@ -267,6 +269,11 @@ class Platform:
                 self.webhook_sender().run_forever,
                 s.notify_poll_seconds,
             ),
+            (
+                Job("tiffin-drills", Priority.DEFERRABLE),
+                every(self.run_drills),
+                s.drill_poll_seconds,
+            ),
         ]
         if s.demo_day:
             loops.append(
@@ -360,6 +367,25 @@ class Platform:
             purged = purge_expired(uow, self.clock.now())
             uow.commit()
         return purged
+
+    def drill_runner(self) -> DrillRunner:
+        """Runs scheduled drills against staging databases, each in a child process
+        (``tiffin.drills.runner``); stops with the platform."""
+        if self._drills is None:
+            s = self.settings
+            self._drills = DrillRunner(
+                self.uow,
+                live_url=s.database_url,
+                allowed=s.drill_staging_urls,
+                timeout_s=s.drill_timeout_seconds,
+                identity=self.identity,
+                stop=self._stop,
+            )
+        return self._drills
+
+    def run_drills(self) -> int:
+        """Run the drills that are due, one at a time (a deferrable worker calls this)."""
+        return self.drill_runner().run_due()
 
     def _start(
         self, name: str, loop: Callable[[threading.Event, float], None], period: float

@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     health_records_purge_seconds: float = Field(
         default=3600.0, gt=0, description="How often riders' expired health check-ins are purged."
     )
+    drill_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often the drill runner looks for a due drill."
+    )
+    drill_timeout_seconds: float = Field(
+        default=1800.0,
+        ge=10,
+        description="A scheduled drill still running after this is stopped and recorded an error.",
+    )
+    drill_staging_urls: list[str] = Field(
+        default_factory=list,
+        description="The staging databases drills may be scheduled against (a JSON list); "
+        "empty: any SQLite file or PostgreSQL database except the live one.",
+    )
     error_incident_min_requests: int = Field(
         default=20,
         ge=1,

@@ -4,12 +4,16 @@ object-level rules, the language switch, and an order placed once however often 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.api.helpers import assigned, delivered, merchant_of, place
 from tests.conftest import World
+from tiffin.resilience import drill_queue, drill_schedule
+from tiffin.resilience.drill_model import DrillKind, RunStatus
 from tiffin.store import tables
 
 PASSWORD = "tiffin-demo"
@@ -453,3 +457,41 @@ def test_a_rider_hands_back_an_order_with_a_reason(world: World) -> None:
     assert timeline.status_code == 200 and order["id"][-6:] in timeline.text
     assert ops.get("/console/riders/rdr_nobody").status_code == 404
     assert rider.get(f"/console/riders/{world.subjects['rider1']}").status_code == 403
+
+
+def test_the_incidents_page_shows_the_tenants_last_drill_and_its_figures(
+    world: World, tmp_path: Path
+) -> None:
+    """The last finished drill of the operator's own tenant, in their language; another
+    tenant's drill is not shown to them."""
+    world.seed("city")
+    ops = log_in(fresh(world), "ops@campus.test")
+    assert "尚未运行过演练" in ops.get("/console/incidents").text
+    live = world.platform.settings.database_url
+    with world.platform.uow() as uow:
+        campus = uow.tenants.with_slug("campus")
+        assert campus is not None
+        drill = drill_schedule.schedule(
+            uow,
+            tenant_id=campus.id,
+            scheduled_by="test",
+            kind=DrillKind.CRASH,
+            url=f"sqlite:///{tmp_path}/staging.db",
+            every_seconds=3600,
+            live_url=live,
+        )
+        uow.commit()
+    with world.platform.uow() as uow:
+        claimed = drill_queue.claim_next(uow, runner="test", timeout=timedelta(hours=1))
+        assert claimed is not None and claimed.schedule.id == drill.id
+        figures = {"kills": 2, "acknowledged": 124, "lost": 0, "duplicated": 0}
+        figures |= {"recovery_s_max": 5.74, "problems": []}
+        drill_queue.finish(uow, claimed.run.id, RunStatus.PASSED, figures=figures)
+        uow.commit()
+    page = ops.get("/console/incidents").text
+    assert f'data-drill-run="{claimed.run.id}"' in page
+    assert "崩溃演练" in page and "通过" in page  # a crash drill, passed
+    assert "最长恢复时间（秒）</dt><dd>5.74" in page and "已确认订单</dt><dd>124" in page
+    outsider = log_in(fresh(world), "ops@city.test", tenant="city")
+    elsewhere = outsider.get("/console/incidents").text
+    assert "data-drill-run" not in elsewhere and "尚未运行过演练" in elsewhere

@@ -9,12 +9,14 @@ from tiffin.anomalies.playbook import Step
 from tiffin.console import i18n
 from tiffin.console.csrf import matches, safe_next
 from tiffin.console.map import HEIGHT, MARGIN, WIDTH, canvas_for, label_rows
+from tiffin.console.queries import DRILL_FIGURES
 from tiffin.console.render import TEMPLATES
 from tiffin.domain.anomalies import AnomalyType
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import OrderStatus
 from tiffin.domain.people import OfferStatus
 from tiffin.incidents.model import Component, Impact, State
+from tiffin.resilience.drill_model import DrillKind, RunStatus
 
 LITERAL = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')\)""")
 
@@ -29,6 +31,8 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {t.value for t in AnomalyType} | {"idle", "to_pickup", "to_customer", "off_shift"}
     used |= {x.value for enum in (Component, Impact, State) for x in enum}
     used |= {f"offer {x.value}" for x in OfferStatus}
+    used |= {f"drill {x.value}" for enum in (DrillKind, RunStatus) for x in enum}
+    used |= {label for shown in DRILL_FIGURES.values() for _, label in shown}
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"

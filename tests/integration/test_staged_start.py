@@ -32,7 +32,7 @@ def test_workers_start_core_first_and_deferrable_last(sqlite_url: str) -> None:
             time.sleep(0.1)
         started = platform.startup.started
         names = [j.name for j, _ in started]
-        deferrable = ["tiffin-health-records", "tiffin-webhooks"]
+        deferrable = ["tiffin-health-records", "tiffin-webhooks", "tiffin-drills"]
         assert names == first + ["tiffin-notify", "tiffin-anomalies", *deferrable]
         at = {j.name: when for j, when in started}
         assert (at["tiffin-webhooks"] - at["tiffin-notify"]).total_seconds() >= 0.9

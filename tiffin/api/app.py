@@ -22,6 +22,7 @@ from tiffin.comms.views import router as comms_router
 from tiffin.compliance.views import router as compliance_router
 from tiffin.console import views as console
 from tiffin.dispatch.views import router as dispatch_router
+from tiffin.drills.views import router as drills_router
 from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
 from tiffin.ordering.views import router as orders_router
@@ -50,6 +51,7 @@ OPENAPI_TAGS = [
     {"name": "trust", "description": "Trust scores and their reasons."},
     {"name": "safety", "description": "High-risk zones and rider safety."},
     {"name": "dispatch", "description": "Demand forecast and dispatch state."},
+    {"name": "drills", "description": "Crash, failover and overload drills on a staging database."},
 ]
 
 
@@ -119,6 +121,7 @@ def create_app(
         home.router,
         risk_router,
         compliance_router,
+        drills_router,
     ):
         app.include_router(router)
     console.install(app)  # /console and /app: the pages (docs/console.md)

@@ -11,6 +11,8 @@ from sqlalchemy import and_, func, select
 
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import TERMINAL, OrderStatus
+from tiffin.resilience import drill_schedule
+from tiffin.resilience.drill_model import DrillRun
 from tiffin.safety.service import closures
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -300,3 +302,58 @@ def rider_day(uow: UnitOfWork, rider_id: str, day_start: datetime) -> RiderDay:
         .limit(50)
     ).mappings()
     return RiderDay([dict(r) for r in offers], [dict(r) for r in orders])
+
+
+# The last drill on the incidents page: its headline figures, by kind, in the order an operator
+# reads them (the whole report is at /v1/drills/runs/{id}). Labels are catalogue msgids.
+DRILL_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
+    "crash": (
+        ("kills", "Kills"),
+        ("acknowledged", "Orders acknowledged"),
+        ("lost", "Lost"),
+        ("duplicated", "Duplicated"),
+        ("effects_lost", "Side effects lost"),
+        ("effects_duplicated", "Side effects duplicated"),
+        ("recovery_s_median", "Recovery, median (s)"),
+        ("recovery_s_max", "Recovery, max (s)"),
+    ),
+    "failover": (
+        ("takeover_s", "Takeover (s)"),
+        ("double_assignments", "Double assignments"),
+        ("orders_assigned", "Orders assigned"),
+        ("acknowledged", "Orders acknowledged"),
+        ("lost", "Lost"),
+        ("duplicated", "Duplicated"),
+    ),
+    "overload": (
+        ("core_capacity_per_s", "Core capacity (orders/s)"),
+        ("core_success_pct", "Core success (%)"),
+        ("core_p99_ms", "Core p99 (ms)"),
+        ("core_p99_ms_unloaded", "Core p99 unloaded (ms)"),
+        ("important_success_pct", "Important success (%)"),
+        ("deferrable_shed_pct", "Deferrable shed (%)"),
+        ("lost", "Lost"),
+        ("duplicated", "Duplicated"),
+        ("recovery_s", "Back to normal (s)"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LastDrill:
+    run: DrillRun
+    figures: list[tuple[str, str]]  # (label msgid, value)
+
+
+def last_drill(uow: UnitOfWork, tenant_id: str) -> LastDrill | None:
+    """The tenant's most recently finished drill and its headline figures."""
+    run = drill_schedule.last_finished(uow, tenant_id)
+    if run is None:
+        return None
+    report = run.figures or {}
+    shown = [
+        (label, "-" if report[key] is None else str(report[key]))
+        for key, label in DRILL_FIGURES[run.kind.value]
+        if key in report
+    ]
+    return LastDrill(run, shown)

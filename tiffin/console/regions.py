@@ -96,13 +96,15 @@ def _operator_only(visitor: Visitor) -> Principal:
 
 
 def incidents(uow: UnitOfWork, visitor: Visitor) -> str:
-    """The tenant's and the platform's incidents, newest first, with the forms to run them."""
+    """The tenant's and the platform's incidents, newest first, with the forms to run them, and
+    the figures of the tenant's last drill (``tiffin.resilience.drill_schedule``)."""
     principal = _operator_only(visitor)
     tenant = uow.tenants.get(principal.tenant_id)
     return render(
         "_incidents.html",
         visitor,
         incidents=incident_queries.incidents_seen_by(uow, principal.tenant_id, limit=50),
+        drill=queries.last_drill(uow, principal.tenant_id),
         slug=tenant.slug if tenant else "",
         components=[c.value for c in Component],
         impacts=[i.value for i in Impact],

@@ -253,6 +253,24 @@ class FeatureSwitched(DomainEvent):
         return {"off": bool(data["off"]), "for_seconds": int(seconds) if seconds else None}
 
 
+@dataclass(frozen=True, kw_only=True)
+class DrillScheduleChanged(DomainEvent):
+    """A drill schedule (the aggregate) was made, paused, resumed, deleted or run at once: a
+    drill points load and kill -9 at a database, so who did which is kept in the audit chain."""
+
+    topic: ClassVar[str] = "resilience.drill_schedule_changed"
+    change: str  # scheduled | paused | resumed | deleted | run_requested
+    kind: str  # crash | failover | overload
+
+    def _data(self) -> dict[str, Any]:
+        return {"change": self.change, "kind": self.kind}
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        return {"change": str(data["change"]), "kind": str(data["kind"])}
+
+
 # An order's steps: the aggregate is the order.
 
 
@@ -509,6 +527,7 @@ _EVERY_TYPE: tuple[type[DomainEvent], ...] = (
     SafetyRulesChanged,
     PublicHealthModeChanged,
     FeatureSwitched,
+    DrillScheduleChanged,
     OrderPlaced,
     *ORDER_EVENTS.values(),
 )

@@ -16,6 +16,7 @@ from tiffin.domain.events import (
     DecisionRecorded,
     DispatchModeChanged,
     DomainEvent,
+    DrillScheduleChanged,
     FeatureSwitched,
     FeedbackGiven,
     OfferMade,
@@ -91,6 +92,7 @@ def examples() -> list[DomainEvent]:
         ),
         PublicHealthModeChanged(aggregate_id="ten_1", **COMMON, on=True),
         FeatureSwitched(aggregate_id="browse", **COMMON, off=True, for_seconds=600),
+        DrillScheduleChanged(aggregate_id="drl_1", **COMMON, change="paused", kind="crash"),
     ]
 
 

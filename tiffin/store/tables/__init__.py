@@ -32,6 +32,7 @@ from tiffin.store.tables.dispatch import (
     move_pay,
     slip_payouts,
 )
+from tiffin.store.tables.drills import drill_runs, drill_schedules
 from tiffin.store.tables.health import (
     equipment_issues,
     equipment_stock,
@@ -153,4 +154,6 @@ __all__ = [
     "rider_telemetry",
     "rider_alerts",
     "trace_queries",
+    "drill_schedules",
+    "drill_runs",
 ]
