@@ -85,6 +85,7 @@ def _stream_to(world: World, *, chunks: int, size: int) -> tuple[int, list[Messa
         ("/v1/me/anomalies", "student1"),
         ("/v1/riders/me/offers", "rider1"),
         ("/v1/account-reviews", "ops"),
+        ("/v1/anomaly-waves", "ops"),
     ],
 )
 def test_every_list_takes_a_bounded_page(world: World, path: str, who: str) -> None:

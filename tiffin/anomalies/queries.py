@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, load_playbook
 from tiffin.anomalies.thresholds import Thresholds
 from tiffin.care.policy import CompensationPolicy, load_policy
-from tiffin.care.queries import latest_document, policy_for
+from tiffin.care.queries import latest_document, policy_for, store_version
 from tiffin.domain.anomalies import Detection
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
@@ -144,29 +144,15 @@ def save_document(uow: UnitOfWork, operator: Principal, kind: str, document: dic
         parsed = load_policy(document)
     else:
         raise Invalid(f"unknown document kind {kind!r}", code="unknown_kind")
-    if parsed.version <= current.version:
-        raise Invalid(
-            f"version must go up: the current {kind} is version {current.version}",
-            code="stale_version",
-        )
-    stored = insert_ignore(
-        uow.conn,
-        tables.tenant_policies,
-        {
-            "tenant_id": operator.tenant_id,
-            "kind": kind,
-            "version": parsed.version,
-            "document": parsed.model_dump(mode="json"),
-            "created_by": operator.user_id,
-            "created_at": uow.clock.now(),
-        },
+    return store_version(
+        uow,
+        operator.tenant_id,
+        kind,
+        version=parsed.version,
+        current=current.version,
+        document=parsed.model_dump(mode="json"),
+        author=operator.user_id,
     )
-    if not stored:  # a concurrent upload took this version first: the serial path's answer
-        raise Invalid(
-            f"version must go up: version {parsed.version} of the {kind} is already stored",
-            code="stale_version",
-        )
-    return parsed.version
 
 
 def in_force_majeure(uow: UnitOfWork, tenant_id: str, at: datetime) -> bool:

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from tiffin.care.policy import DEFAULT_POLICY, CompensationPolicy, load_policy
+from tiffin.errors import Invalid
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
+from tiffin.store.upsert import insert_ignore
 
 
 def latest_document(uow: UnitOfWork, tenant_id: str, kind: str) -> dict[str, Any] | None:
@@ -24,6 +26,42 @@ def latest_document(uow: UnitOfWork, tenant_id: str, kind: str) -> dict[str, Any
         )
     ).first()
     return dict(row.document) if row else None
+
+
+def store_version(
+    uow: UnitOfWork,
+    tenant_id: str,
+    kind: str,
+    *,
+    version: int,
+    current: int,
+    document: dict[str, Any],
+    author: str,
+) -> int:
+    """Store a validated tenant document as a new version. Versions only go up, so anything
+    decided under a document can always say which version it was."""
+    if version <= current:
+        raise Invalid(
+            f"version must go up: the current {kind} is version {current}", code="stale_version"
+        )
+    stored = insert_ignore(
+        uow.conn,
+        tables.tenant_policies,
+        {
+            "tenant_id": tenant_id,
+            "kind": kind,
+            "version": version,
+            "document": document,
+            "created_by": author,
+            "created_at": uow.clock.now(),
+        },
+    )
+    if not stored:  # a concurrent upload took this version first: the serial path's answer
+        raise Invalid(
+            f"version must go up: version {version} of the {kind} is already stored",
+            code="stale_version",
+        )
+    return version
 
 
 def policy_for(uow: UnitOfWork, tenant_id: str) -> CompensationPolicy:

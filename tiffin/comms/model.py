@@ -4,8 +4,8 @@ spikes of negative feedback, and the words that close the loop with a complainan
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 LANGUAGES = ("zh-CN", "en")
@@ -116,10 +116,19 @@ def topics_of(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class SpikeRules:
-    """A spike: at least ``min_negatives`` negative texts on one key within ``window``."""
+    """A spike: at least a threshold of negative texts on one key within ``window``. The
+    threshold is the key's own (a zone, merchant or topic the tenant named), else its
+    dimension's, else ``min_negatives``."""
 
     window: timedelta = timedelta(minutes=30)
     min_negatives: int = 3
+    by_dimension: Mapping[str, int] = field(default_factory=dict)
+    by_key: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def threshold(self, dimension: str, key: str) -> int:
+        """How many negatives on this key in one window make a spike."""
+        default = self.by_dimension.get(dimension, self.min_negatives)
+        return self.by_key.get((dimension, key), default)
 
 
 def window_start(at: datetime, rules: SpikeRules) -> datetime:
@@ -132,7 +141,7 @@ def window_start(at: datetime, rules: SpikeRules) -> datetime:
 def spikes(keys: Iterable[tuple[str, str]], rules: SpikeRules) -> list[tuple[str, str, int]]:
     """(dimension, key, count) for every key with enough negatives in one window."""
     counts = Counter(keys)
-    return sorted((d, k, n) for (d, k), n in counts.items() if n >= rules.min_negatives)
+    return sorted((d, k, n) for (d, k), n in counts.items() if n >= rules.threshold(d, k))
 
 
 CHANGE_WORDS: dict[str, dict[str, str]] = {

@@ -1,13 +1,15 @@
-"""Requests and responses of /v1/statements, /v1/sentiment and /v1/anomalies/{id}/changes."""
+"""Requests and responses of /v1/statements, /v1/anomaly-waves, /v1/sentiment and
+/v1/anomalies/{id}/changes."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tiffin.api.common import Strict
+from tiffin.api.common import Instant, Lax, Strict
+from tiffin.domain.anomalies import AnomalyType
 
 
 class StatementText(Strict):
@@ -35,9 +37,41 @@ class StatementVersionRead(BaseModel):
     published_by: str | None
 
 
+class AnomalyWaveIn(Strict):
+    """Which wave a statement is about: the anomalies of ``type`` detected in [since, until]
+    (at most 7 days) across the tenant (``all``), in one zone (its name) or at one merchant."""
+
+    type: Annotated[AnomalyType, Lax]
+    dimension: Literal["all", "zone", "merchant"]
+    key: str = Field(default="", max_length=200, description='zone name or merchant id; "" for all')
+    since: Instant
+    until: Instant
+
+    def definition(self) -> dict[str, object]:
+        return self.model_dump(mode="python") | {"type": self.type.value}
+
+
+class AnomalyWaveRead(BaseModel):
+    """A wave found: anomalies of one type in one scope, each detected within the gap of the
+    one before. Its ``type``, ``dimension``, ``key``, ``first_at`` and ``until`` draft a
+    statement (``since`` is when the earliest trouble began)."""
+
+    type: str
+    dimension: str
+    key: str
+    since: datetime
+    first_at: datetime
+    until: datetime
+    anomalies: int
+    orders: int
+
+
 class StatementRead(BaseModel):
     id: str
-    incident_id: str
+    incident_id: str | None = Field(description="the incident it is about, or null for a wave")
+    wave: dict[str, str] | None = Field(
+        default=None, description="the wave it is about: type, dimension, key, since, until"
+    )
     created_by: str
     created_at: datetime
     versions: list[StatementVersionRead]

@@ -1,9 +1,12 @@
-"""Public statements about an incident: drafted from its facts, edited, published, all kept.
+"""Public statements about an incident or an anomaly wave: drafted from its facts, edited,
+published, all kept.
 
 A draft is version 1; each edit is a new version; publishing a version puts it on the status
-page (a public update of the incident, which its subscribers' email and webhook lanes carry) and
-in the in-app inbox of every customer the incident touched, in their language. A published
-version is never changed: the next edit is a new version.
+page and in the in-app inbox of every customer it touched, in their language. An incident's
+statement is a public update of the incident, which its subscribers' lanes (in-app, email,
+webhook) carry; a wave's is listed on the status page by itself and sent to the subscribers of
+the component the wave hurt (``comms.wave_statements``). A published version is never changed:
+the next edit is a new version.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from tiffin.comms import wave_statements
 from tiffin.comms.model import LANGUAGES, StatementFacts, draft_statement
+from tiffin.comms.waves import draft_wave_statement
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.incidents import service as incidents
@@ -63,6 +68,27 @@ def draft(uow: UnitOfWork, incident_id: str, *, tenant_id: str | None, author: s
         )
     )
     _add_version(uow, statement_id, 1, facts.as_json(), draft_statement(facts), author)
+    return statement_id
+
+
+def draft_from_wave(
+    uow: UnitOfWork, definition: dict[str, Any], *, tenant_id: str, author: str
+) -> str:
+    """A new statement about an anomaly wave, version 1 drafted from its facts."""
+    wave = wave_statements.check_definition(definition)
+    facts = wave_statements.facts_of(uow, tenant_id, wave)
+    statement_id = new_id("stm")
+    uow.conn.execute(
+        tables.statements.insert().values(
+            id=statement_id,
+            tenant_id=tenant_id,
+            incident_id=None,
+            wave=wave,
+            created_by=author,
+            created_at=uow.clock.now(),
+        )
+    )
+    _add_version(uow, statement_id, 1, facts.as_json(), draft_wave_statement(facts), author)
     return statement_id
 
 
@@ -138,7 +164,7 @@ def publish(
     uow: UnitOfWork, statement_id: str, version: int, *, tenant_id: str | None, author: str
 ) -> int:
     """Publish one version: status page, subscribers' lanes, the inbox of every customer the
-    incident touched. Returns how many customers' inboxes got it."""
+    incident or wave touched. Returns how many customers' inboxes got it."""
     statement = _statement(uow, statement_id, tenant_id)
     row = (
         uow.conn.execute(
@@ -160,15 +186,22 @@ def publish(
         .values(published_at=now, published_by=author)
     )
     texts = row["texts"]
+    if statement["incident_id"] is None:  # a wave's: the status page lists it as published
+        wave_statements.tell_subscribers(uow, statement, version, texts)
+        tenant = str(statement["tenant_id"])
+        touched = {
+            (c, tenant) for c in wave_statements.customers_of(uow, tenant, statement["wave"])
+        }
+        return _to_inboxes(uow, statement, version, texts, touched)
     page = f"{texts['zh-CN']['title']}\n{texts['zh-CN']['body']}\n\n"
     page += f"{texts['en']['title']}\n{texts['en']['body']}"
     incidents.publish_note(uow, statement["incident_id"], message=page, author=author)
-    return _to_inboxes(uow, statement, version, texts)
+    return _to_inboxes(uow, statement, version, texts, _incident_audience(uow, statement))
 
 
-def _to_inboxes(
-    uow: UnitOfWork, statement: dict[str, Any], version: int, texts: dict[str, dict[str, str]]
-) -> int:
+def _incident_audience(uow: UnitOfWork, statement: dict[str, Any]) -> set[tuple[str, str]]:
+    """(customer, tenant) of every order the incident touched, and of everyone told at its
+    opening."""
     incident = incidents.get(uow, statement["incident_id"], tenant_id=statement["tenant_id"])
     n = tables.notifications.c
     touched = {(r["customer_id"], r["tenant_id"]) for r in affected_orders(uow, incident)}
@@ -177,7 +210,16 @@ def _to_inboxes(
             n.dedupe_key == f"incident:{incident['id']}:opened"
         )
     ).all()
-    touched |= {(r.customer_id, r.tenant_id) for r in told_at_open}
+    return touched | {(r.customer_id, r.tenant_id) for r in told_at_open}
+
+
+def _to_inboxes(
+    uow: UnitOfWork,
+    statement: dict[str, Any],
+    version: int,
+    texts: dict[str, dict[str, str]],
+    touched: set[tuple[str, str]],
+) -> int:
     c = tables.customers.c
     languages = dict(
         uow.conn.execute(

@@ -1,17 +1,23 @@
-"""/v1/incidents/{id}/statements and /v1/statements (operators): draft, edit, publish;
-/v1/sentiment/waves (operators): spikes of negative feedback; /v1/anomalies/{id}/changes
-(operators): close the loop with the customer who complained."""
+"""/v1/incidents/{id}/statements, /v1/anomaly-waves and /v1/statements (operators): find waves,
+draft, edit, publish; /v1/sentiment/waves and /v1/sentiment/policy (operators): spikes of
+negative feedback and what makes one; /v1/anomalies/{id}/changes (operators): close the loop
+with the customer who complained."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from tiffin.api.deps import OperatorPrincipal, PlatformDep
+from tiffin.api.deps import OperatorPrincipal, PlatformDep, UowFactoryDep
+from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
-from tiffin.comms import loop, statements, watch
+from tiffin.comms import loop, statements, watch, watch_rules, wave_statements
+from tiffin.comms.policy import WatchPolicy
 from tiffin.comms.schemas import (
+    AnomalyWaveIn,
+    AnomalyWaveRead,
     ChangeIn,
     ChangeRead,
     PublishedRead,
@@ -20,6 +26,7 @@ from tiffin.comms.schemas import (
     WavePage,
     WaveRead,
 )
+from tiffin.comms.waves import WaveRules
 from tiffin.domain.priorities import Priority, priority
 
 router = APIRouter(
@@ -40,6 +47,40 @@ def draft_statement(
     with platform.uow() as uow:
         statement_id = statements.draft(
             uow, incident_id, tenant_id=principal.tenant_id, author=str(principal.actor)
+        )
+        row = statements.read(uow, statement_id, tenant_id=principal.tenant_id)
+        uow.commit()
+    return _read(row)
+
+
+@priority(Priority.IMPORTANT)
+@router.get("/anomaly-waves")
+def anomaly_waves(
+    open_uow: UowFactoryDep,
+    principal: OperatorPrincipal,
+    page: PageDep,
+    hours: int = Query(default=24, ge=1, le=168, description="how far back to look"),
+    min_anomalies: int = Query(default=5, ge=2, le=1000, description="a wave's least size"),
+    gap_minutes: int = Query(default=15, ge=1, le=240, description="most time between two"),
+) -> list[AnomalyWaveRead]:
+    """Waves of anomalies in your tenant: one type, across the tenant, in one zone or at one
+    merchant, each detected within the gap of the one before; newest first."""
+    rules = WaveRules(min_anomalies=min_anomalies, gap=timedelta(minutes=gap_minutes))
+    with open_uow(read_only=True) as uow:
+        found = wave_statements.detect(uow, principal.tenant_id, hours=hours, rules=rules)
+    return [AnomalyWaveRead.model_validate(w, from_attributes=True) for w in page.of(found)]
+
+
+@priority(Priority.IMPORTANT)
+@router.post("/anomaly-waves/statements", status_code=status.HTTP_201_CREATED)
+def draft_wave_statement(
+    body: AnomalyWaveIn, open_uow: UowFactoryDep, principal: OperatorPrincipal
+) -> StatementRead:
+    """Draft a public statement (zh-CN and en) from an anomaly wave's facts: version 1. Edit and
+    publish it like an incident's."""
+    with open_uow() as uow:
+        statement_id = statements.draft_from_wave(
+            uow, body.definition(), tenant_id=principal.tenant_id, author=str(principal.actor)
         )
         row = statements.read(uow, statement_id, tenant_id=principal.tenant_id)
         uow.commit()
@@ -119,3 +160,25 @@ def close_the_loop(
         )
         uow.commit()
     return ChangeRead(id=closure_id, anomaly_id=anomaly_id, change=body.change, told=told)
+
+
+@priority(Priority.DEFERRABLE, feature="reports")
+@router.get("/sentiment/policy")
+def get_sentiment_policy(open_uow: UowFactoryDep, principal: OperatorPrincipal) -> WatchPolicy:
+    """Your tenant's spike thresholds in force: the window, the default, one per dimension and
+    one per named zone, merchant or topic (the defaults until a policy is saved)."""
+    with open_uow(read_only=True) as uow:
+        return watch_rules.policy_for(uow, principal.tenant_id)
+
+
+@priority(Priority.IMPORTANT)
+@router.put("/sentiment/policy", responses=error_responses(400))
+def put_sentiment_policy(
+    document: dict[str, Any], open_uow: UowFactoryDep, principal: OperatorPrincipal
+) -> WatchPolicy:
+    """Save your tenant's next spike thresholds (the version must go up); refused with every
+    problem named, including zones and merchants your tenant does not have."""
+    with open_uow() as uow:
+        saved = watch_rules.save_policy(uow, principal, document)
+        uow.commit()
+    return saved

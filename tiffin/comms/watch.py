@@ -4,6 +4,8 @@ spike while an incident is open is attached to it.
 
 An outbox consumer: each text is labelled once (unique on its source), so a replay after a crash
 labels and counts nothing twice; a wave is unique per key and window, so it raises one notice.
+How many negatives make a spike, and how long a window is, are the tenant's sentiment policy
+(``comms.policy``, ``GET/PUT /v1/sentiment/policy``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from tiffin.care.service import tell_operators
 from tiffin.comms.model import SpikeRules, spikes, topics_of, window_start
 from tiffin.comms.sentiment import Sentiment, Verdict, classify
+from tiffin.comms.watch_rules import rules_for
 from tiffin.domain.events import CustomerSpoke, DomainEvent, FeedbackGiven, ProblemReported
 from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
@@ -47,17 +50,21 @@ class SentimentWatch:
     batch: int | None = None
 
     def __init__(self, rules: SpikeRules | None = None) -> None:
-        self.rules = rules or SpikeRules()
+        self.rules = rules  # None: each tenant's own policy
 
     def handle_batch(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
         """Label each text, then look for spikes in the windows the batch touched."""
+        rules: dict[str, SpikeRules] = {}
         touched: set[tuple[str, datetime]] = set()
         for envelope in envelopes:
             event = envelope.event
             if isinstance(event, CustomerSpoke) and record(uow, event):
-                touched.add((event.tenant_id, window_start(event.at, self.rules)))
+                tenant = event.tenant_id
+                if tenant not in rules:
+                    rules[tenant] = self.rules or rules_for(uow, tenant)
+                touched.add((tenant, window_start(event.at, rules[tenant])))
         for tenant_id, start in sorted(touched):
-            raise_waves(uow, tenant_id, start, self.rules)
+            raise_waves(uow, tenant_id, start, rules[tenant_id])
 
 
 def record(uow: UnitOfWork, event: CustomerSpoke) -> bool:

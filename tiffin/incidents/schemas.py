@@ -88,6 +88,15 @@ class StatusDayRead(BaseModel):
     incidents: list[str]
 
 
+class PublicStatementRead(BaseModel):
+    """A published statement about an anomaly wave: its newest published version's words."""
+
+    id: str
+    version: int
+    published_at: str
+    texts: dict[str, dict[str, str]] = Field(description='{"zh-CN"|"en": {"title", "body"}}')
+
+
 class StatusRead(BaseModel):
     """The public status page: each component now, open and past incidents, 90 days of history."""
 
@@ -96,6 +105,9 @@ class StatusRead(BaseModel):
     open_incidents: list[PublicIncidentRead]
     past_incidents: list[PublicIncidentRead]
     history: list[StatusDayRead]
+    statements: list[PublicStatementRead] = Field(
+        default_factory=list, description="Statements about waves of trouble (newest first)."
+    )
     generated_at: str
     features_off: list[str] = Field(
         default_factory=list, description="Deferrable features switched off to spare the core."

@@ -1,5 +1,6 @@
-"""The public status page: each component's state now, open incidents with their updates, and
-90 days of history; and the post-incident review, built from the record."""
+"""The public status page: each component's state now, open incidents with their updates,
+statements about anomaly waves, and 90 days of history; and the post-incident review, built
+from the record."""
 
 from __future__ import annotations
 
@@ -95,8 +96,40 @@ def status(uow: UnitOfWork, tenant_id: str | None, now: datetime) -> dict[str, A
         "open_incidents": [public(r) for r in live],
         "past_incidents": [public(r) for r in rows if r["state"] == State.RESOLVED.value],
         "history": days,
+        "statements": wave_statements(uow, tenant_id, since),
         "generated_at": now.isoformat(),
     }
+
+
+def wave_statements(uow: UnitOfWork, tenant_id: str | None, since: datetime) -> list[Any]:
+    """The newest published version of each statement not tied to an incident (a wave's:
+    ``tiffin.comms``), newest first; an incident's statements are among its updates."""
+    if tenant_id is None:
+        return []
+    st, sv = tables.statements.c, tables.statement_versions.c
+    rows = uow.conn.execute(
+        select(st.id, sv.version, sv.published_at, sv.texts)
+        .join(tables.statement_versions, sv.statement_id == st.id)
+        .where(
+            st.tenant_id == tenant_id,
+            st.incident_id.is_(None),
+            sv.published_at.is_not(None),
+            sv.published_at >= since,
+        )
+        .order_by(sv.published_at.desc(), sv.version.desc())
+    ).mappings()
+    newest: dict[str, Any] = {}
+    for r in rows:
+        newest.setdefault(
+            r["id"],
+            {
+                "id": r["id"],
+                "version": r["version"],
+                "published_at": r["published_at"].isoformat(),
+                "texts": r["texts"],
+            },
+        )
+    return list(newest.values())
 
 
 def status_html(page: dict[str, Any]) -> str:
@@ -121,6 +154,13 @@ def status_html(page: dict[str, Any]) -> str:
         return f"<section><h3>{escape(r['title'])}</h3><ul>{steps}</ul></section>"
 
     open_part = "".join(incident(r) for r in page["open_incidents"]) or "<p>No open incidents.</p>"
+    said = "".join(
+        f"<section><h3>{escape(x['texts'][lang]['title'])}</h3>"
+        f"<p>{escape(x['texts'][lang]['body'])}</p></section>"
+        for x in page.get("statements", [])[:20]
+        for lang in ("zh-CN", "en")
+    )
+    said_part = f"<h2>Statements</h2>{said}" if said else ""
     past_part = "".join(incident(r) for r in page["past_incidents"][:20]) or "<p>None.</p>"
     bars = "".join(
         f'<span title="{d["date"]}" style="display:inline-block;width:6px;height:24px;'
@@ -132,7 +172,7 @@ def status_html(page: dict[str, Any]) -> str:
         "<body style='font-family:sans-serif;max-width:720px;margin:2em auto'>"
         f"<h1>tiffin status: {escape(page['status'])}</h1>"
         f"<table>{rows}</table>{_features_off(page)}<h2>Open incidents</h2>{open_part}"
-        f"<h2>Last {HISTORY_DAYS} days</h2><div>{bars}</div>"
+        f"{said_part}<h2>Last {HISTORY_DAYS} days</h2><div>{bars}</div>"
         f"<h2>Past incidents</h2>{past_part}"
         f"<p><small>Generated {escape(page['generated_at'][:19])}Z</small></p></body></html>"
     )

@@ -7,6 +7,8 @@ delays them and never loses them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from tiffin.domain.ids import new_id
@@ -31,11 +33,34 @@ def tell_subscribers(
     incident = (
         uow.conn.execute(select(tables.incidents).where(i.id == incident_id)).mappings().one()
     )
+    announce(
+        uow,
+        tenant_id=incident["tenant_id"],
+        components=list(components),
+        key=f"incident:{incident_id}:update:{update_id}",
+        words_for=lambda language: words(language, state, incident["title"], message),
+        incident_id=incident_id,
+    )
+
+
+def announce(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str | None,
+    components: list[str],
+    key: str,
+    words_for: Callable[[str], tuple[str, str]],
+    incident_id: str | None = None,
+) -> int:
+    """Queue news for every subscriber of ``components`` (of ``tenant_id``; all tenants' when
+    None) once per ``key``, in each subscriber's language (``BOTH`` when unknown): the
+    in-app inbox, email, and webhooks, which the webhook lane sends after checking the URL.
+    Returns how many subscribers were told."""
     s = tables.status_subscribers.c
-    query = select(tables.status_subscribers).where(s.component.in_(list(components)))
-    if incident["tenant_id"] is not None:
-        query = query.where(s.tenant_id == incident["tenant_id"])
-    languages = _customer_languages(uow, incident["tenant_id"])
+    query = select(tables.status_subscribers).where(s.component.in_(components))
+    if tenant_id is not None:
+        query = query.where(s.tenant_id == tenant_id)
+    languages = _customer_languages(uow, tenant_id)
     now = uow.clock.now()
     told: set[tuple[str, str]] = set()
     for sub in uow.conn.execute(query).mappings():
@@ -43,9 +68,8 @@ def tell_subscribers(
         if target in told:
             continue  # subscribed to two affected components: told once per update
         told.add(target)
-        key = f"incident:{incident_id}:update:{update_id}"
         language = languages.get(sub["customer_id"] or "", BOTH)
-        title, body = words(language, state, incident["title"], message)
+        title, body = words_for(language)
         if sub["channel"] == "inbox" and sub["customer_id"]:
             insert_ignore(
                 uow.conn,
@@ -87,6 +111,7 @@ def tell_subscribers(
                 "created_at": now,
             },
         )
+    return len(told)
 
 
 BOTH = "zh-CN+en"  # email and webhook subscribers: no known language, so both

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tiffin.errors import Invalid
 
 ROLES = ("customer", "rider", "merchant")
+# The events ``trust.service.counts_for`` counts, per role: a weight on anything else would
+# never be counted, so a policy naming one is refused rather than silently ignored.
+EVENTS: dict[str, tuple[str, ...]] = {
+    "customer": ("orders_delivered", "grants_received", "grants_reversed"),
+    "rider": ("deliveries_on_time", "deliveries_late", "anomalies_liable"),
+    "merchant": ("orders_on_time", "orders_late", "anomalies_liable"),
+}
 
 
 class Weight(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     points: float = Field(ge=-100, le=100)
-    cap: int = Field(default=1000, ge=1)  # counts beyond this add nothing more
+    cap: int = Field(default=1000, ge=1, le=100_000)  # counts beyond this add nothing more
 
 
 class TrustPolicy(BaseModel):
@@ -52,6 +59,21 @@ class TrustPolicy(BaseModel):
             },
         }
     )
+
+    @model_validator(mode="after")
+    def _known_and_ordered(self) -> TrustPolicy:
+        for role, weights in self.weights.items():
+            if role not in EVENTS:
+                raise ValueError(f"weights: no role {role!r} (one of {', '.join(ROLES)})")
+            unknown = sorted(set(weights) - set(EVENTS[role]))
+            if unknown:
+                raise ValueError(
+                    f"weights.{role}: {', '.join(unknown)} are not counted "
+                    f"(a {role}'s events: {', '.join(EVENTS[role])})"
+                )
+        if self.watch_at >= self.trusted_at:
+            raise ValueError("watch_at must be below trusted_at")
+        return self
 
 
 DEFAULT_TRUST_POLICY = TrustPolicy()

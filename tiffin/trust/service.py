@@ -10,9 +10,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from tiffin.anomalies import queries as anomaly_queries
-from tiffin.care.queries import latest_document
+from tiffin.care.queries import latest_document, store_version
 from tiffin.care.service import tell_operators
 from tiffin.domain.events import DomainEvent, ProblemReported
+from tiffin.domain.principals import Principal
 from tiffin.errors import NotFound
 from tiffin.store import tables
 from tiffin.store.outbox import Envelope
@@ -33,6 +34,21 @@ def policy_for(uow: UnitOfWork, tenant_id: str) -> TrustPolicy:
     """The tenant's trust policy in force (the default until they save one)."""
     document = latest_document(uow, tenant_id, "trust")
     return load_trust_policy(document) if document else DEFAULT_TRUST_POLICY
+
+
+def save_policy(uow: UnitOfWork, operator: Principal, document: dict[str, object]) -> TrustPolicy:
+    """Validate and store the operator's tenant's next trust policy version."""
+    parsed = load_trust_policy(document)
+    store_version(
+        uow,
+        operator.tenant_id,
+        "trust",
+        version=parsed.version,
+        current=policy_for(uow, operator.tenant_id).version,
+        document=parsed.model_dump(mode="json"),
+        author=operator.user_id,
+    )
+    return parsed
 
 
 def _count(uow: UnitOfWork, query: object) -> int:

@@ -1,17 +1,18 @@
-"""/v1/me/trust (a person reads their own score and why) and /v1/trust/{role}/{id} (operators,
-their tenant's people only)."""
+"""/v1/me/trust (a person reads their own score and why), /v1/trust/{role}/{id} (operators,
+their tenant's people only) and /v1/trust/policy (operators: their tenant's weights)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Path
 
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep
+from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, PlatformDep, UowFactoryDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import Forbidden
 from tiffin.trust import service
+from tiffin.trust.policy import TrustPolicy
 from tiffin.trust.schemas import TrustRead
 
 router = APIRouter(prefix="/v1", tags=["trust"], responses=error_responses(401, 403, 404, 422))
@@ -41,3 +42,25 @@ def trust_of(
     with platform.uow(read_only=True) as uow:
         result = service.score_of(uow, str(principal.tenant_id), role, subject_id)
     return TrustRead.of(role, subject_id, result)
+
+
+@priority(Priority.DEFERRABLE, feature="reports")
+@router.get("/trust/policy")
+def get_trust_policy(open_uow: UowFactoryDep, principal: OperatorPrincipal) -> TrustPolicy:
+    """Your tenant's trust policy in force: weights, period, thresholds (the defaults until one
+    is saved)."""
+    with open_uow(read_only=True) as uow:
+        return service.policy_for(uow, principal.tenant_id)
+
+
+@priority(Priority.IMPORTANT)
+@router.put("/trust/policy", responses=error_responses(400))
+def put_trust_policy(
+    document: dict[str, Any], open_uow: UowFactoryDep, principal: OperatorPrincipal
+) -> TrustPolicy:
+    """Save your tenant's next trust policy version (it must go up); refused with every problem
+    named. Scores read after this are explained with the new weights."""
+    with open_uow() as uow:
+        saved = service.save_policy(uow, principal, document)
+        uow.commit()
+    return saved

@@ -18,14 +18,16 @@ from sqlalchemy import (
 from tiffin.store.tables.base import ID, metadata
 from tiffin.store.types import UTCDateTime
 
-# A public statement about an incident, drafted from its facts; every version is kept, published
-# or not (tiffin.comms.statements).
+# A public statement about an incident or an anomaly wave, drafted from its facts; every version
+# is kept, published or not (tiffin.comms.statements). Exactly one of incident_id and wave is set.
 statements = Table(
     "statements",
     metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=True),  # NULL: platform-wide
-    Column("incident_id", ID, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("incident_id", ID, ForeignKey("incidents.id"), nullable=True, index=True),
+    # the wave it is about: {"type", "dimension", "key", "since", "until"} (tiffin.comms.waves)
+    Column("wave", JSON, nullable=True),
     Column("created_by", String(60), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
