@@ -160,6 +160,7 @@ class Platform:
                 "signup": s.rate_limit_signup,
                 "orders": s.rate_limit_orders,
                 "orders_per_ip": s.rate_limit_orders_per_ip,
+                "dropoff_code": s.rate_limit_dropoff_code,
             },
             s.rate_limit_storage_url,
         )

@@ -13,11 +13,12 @@ from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
-from tiffin.domain.order import Action, OrderStatus
-from tiffin.domain.principals import Principal
+from tiffin.domain.handover import NO_PROOF
+from tiffin.domain.order import Action, Order, OrderStatus
+from tiffin.domain.principals import Principal, Role
 from tiffin.domain.priorities import Priority, priority
 from tiffin.ordering import service
-from tiffin.ordering.schemas import OrderCreate, OrderRead
+from tiffin.ordering.schemas import DeliveryIn, OrderCreate, OrderRead
 from tiffin.store.uow import UnitOfWork
 
 router = APIRouter(
@@ -68,8 +69,9 @@ async def place_order(
             catalog=platform.catalog,
             risk=platform.risk_gate,
             device_id=device_id,
+            contactless=body.contactless,
         )
-        return OrderRead.of(order)
+        return OrderRead.of(order, show_code=True)  # the customer who placed it
 
     return await writing(
         platform,
@@ -97,7 +99,7 @@ def list_orders(
         found = service.visible_orders(
             uow, principal, status=status, limit=page.rows, offset=page.offset
         )
-        return [OrderRead.of(o) for o in page.window(found)]
+        return [_read(o, principal) for o in page.window(found)]
 
 
 @priority(Priority.IMPORTANT)
@@ -105,7 +107,7 @@ def list_orders(
 def get_order(order_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OrderRead:
     """One order with its lines, prices and state, if the caller may see it."""
     with open_uow(read_only=True) as uow:
-        return OrderRead.of(service.visible_order(uow, principal, order_id))
+        return _read(service.visible_order(uow, principal, order_id), principal)
 
 
 async def _act(
@@ -116,11 +118,17 @@ async def _act(
     def step() -> OrderRead:
         with platform.uow() as uow:
             order = service.act(uow, principal, order_id, action, reason=reason)
-            result = OrderRead.of(order)
+            result = _read(order, principal)
             uow.commit()
         return result
 
     return await writing(platform, step)
+
+
+def _read(order: Order, principal: Principal) -> OrderRead:
+    """The drop-off code is the customer's to give: nobody else reads it."""
+    own = principal.role is Role.CUSTOMER and principal.subject_id == order.customer_id
+    return OrderRead.of(order, show_code=own)
 
 
 @priority(Priority.CORE)
@@ -154,10 +162,30 @@ async def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrinci
 
 
 @priority(Priority.CORE)
-@router.post("/{order_id}/deliver", summary="Rider handed the food over")
-async def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    """The assigned rider handed the food over: the order is done."""
-    return await _act(platform, principal, order_id, Action.DELIVER)
+@router.post(
+    "/{order_id}/deliver", summary="Rider handed the food over", responses=error_responses(429)
+)
+async def deliver(
+    order_id: str,
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    body: DeliveryIn | None = None,
+) -> OrderRead:
+    """The assigned rider handed the food over: the order is done. A contactless order (the
+    customer's choice, or an address in a closed zone) needs the customer's drop-off code or a
+    photo reference instead; code tries are limited per rider and order."""
+    proof = body.to_domain() if body is not None else NO_PROOF
+    if proof.code is not None:
+        await platform.limits.ahit("dropoff_code", f"{principal.user_id}:{order_id}")
+
+    def step() -> OrderRead:
+        with platform.uow() as uow:
+            order = service.deliver(uow, principal, order_id, proof)
+            result = _read(order, principal)
+            uow.commit()
+        return result
+
+    return await writing(platform, step)
 
 
 @priority(Priority.CORE)
