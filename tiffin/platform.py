@@ -44,6 +44,7 @@ from tiffin.resilience.ratelimit import RateLimits
 from tiffin.resilience.startup import Job, StagedStart
 from tiffin.risk.counters import counters_from
 from tiffin.risk.gate import RiskGate
+from tiffin.safety.aid.roster import RosterAlerts
 from tiffin.safety.health import purge_expired
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
@@ -66,6 +67,7 @@ def default_consumers(
         SentimentWatch(),
         TrustedReview(),
         ZoneNoticeConsumer(),
+        RosterAlerts(),
     ]
     return [*consumers, AuditConsumer(audit_key)] if audit else consumers
 
