@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Body, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from tiffin.api.common import ReasonIn
@@ -13,7 +13,6 @@ from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
-from tiffin.domain.handover import NO_PROOF
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.principals import Principal, Role
 from tiffin.domain.priorities import Priority, priority
@@ -24,6 +23,8 @@ from tiffin.store.uow import UnitOfWork
 router = APIRouter(
     prefix="/v1/orders", tags=["orders"], responses=error_responses(400, 401, 403, 404, 409, 422)
 )
+
+NO_BODY = DeliveryIn()  # no proof: a hand-over in person (the body is optional)
 
 IdempotencyKey = Annotated[
     str,
@@ -169,12 +170,12 @@ async def deliver(
     order_id: str,
     platform: PlatformDep,
     principal: CurrentPrincipal,
-    body: DeliveryIn | None = None,
+    body: Annotated[DeliveryIn, Body()] = NO_BODY,
 ) -> OrderRead:
     """The assigned rider handed the food over: the order is done. A contactless order (the
     customer's choice, or an address in a closed zone) needs the customer's drop-off code or a
     photo reference instead; code tries are limited per rider and order."""
-    proof = body.to_domain() if body is not None else NO_PROOF
+    proof = body.to_domain()
     if proof.code is not None:
         await platform.limits.ahit("dropoff_code", f"{principal.user_id}:{order_id}")
 
