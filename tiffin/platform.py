@@ -45,6 +45,7 @@ from tiffin.resilience.ratelimit import RateLimits
 from tiffin.resilience.startup import Job, StagedStart
 from tiffin.risk.counters import counters_from
 from tiffin.risk.gate import RiskGate
+from tiffin.safety.aid.roster import RosterAlerts
 from tiffin.safety.health import purge_expired
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
@@ -67,6 +68,7 @@ def default_consumers(
         SentimentWatch(),
         TrustedReview(),
         ZoneNoticeConsumer(),
+        RosterAlerts(),
     ]
     return [*consumers, AuditConsumer(audit_key)] if audit else consumers
 
@@ -162,6 +164,7 @@ class Platform:
                 "signup": s.rate_limit_signup,
                 "orders": s.rate_limit_orders,
                 "orders_per_ip": s.rate_limit_orders_per_ip,
+                "dropoff_code": s.rate_limit_dropoff_code,
             },
             s.rate_limit_storage_url,
         )

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     rate_limit_signup: str = Field(default="5/minute", description="Per IP and per address.")
     rate_limit_orders: str = Field(default="30/minute", description="Per account.")
     rate_limit_orders_per_ip: str = Field(default="600/minute")
+    rate_limit_dropoff_code: str = Field(
+        default="5/hour", description="Drop-off code tries per rider and order (6 digits)."
+    )
     lockout_after_failures: int = Field(default=5, ge=1)
     lockout_base_seconds: float = Field(default=30.0, gt=0)
     lockout_max_seconds: float = Field(default=3600.0, gt=0)

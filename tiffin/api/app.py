@@ -31,6 +31,7 @@ from tiffin.resilience.views import CountAnswers, switches_router
 from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.risk.views import router as risk_router
+from tiffin.safety.aid.views import router as aid_router
 from tiffin.safety.views import health_router as safety_health_router
 from tiffin.safety.views import router as safety_router
 from tiffin.settings import Settings
@@ -116,6 +117,7 @@ def create_app(
         status_router,
         safety_router,
         safety_health_router,
+        aid_router,
         dispatch_router,
         switches_router,
         home.router,

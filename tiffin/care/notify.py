@@ -113,16 +113,33 @@ ZONE_TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+# Appended when the order has a drop-off code: the rider asks for it instead of a hand-over.
+ZONE_CODE_SENTENCE: dict[str, str] = {
+    "en": " Your drop-off code is {code}: the rider asks for it when leaving the order.",
+    "zh-CN": "您的取餐码为 {code}，骑手放下订单时会向您核对。",
+}
+
+
 def render_zone_handoff(
-    *, zone: str, reason: str, handoff: tuple[float, float], until: datetime, language: str
+    *,
+    zone: str,
+    reason: str,
+    handoff: tuple[float, float],
+    until: datetime,
+    language: str,
+    code: str | None = None,
 ) -> tuple[str, str]:
-    """Why the delivery changed and where to collect, in the customer's language."""
+    """Why the delivery changed and where to collect, in the customer's language (with the
+    order's drop-off code when it has one)."""
     lang = language if language in ZONE_TEMPLATES else "en"
     title, body = ZONE_TEMPLATES[lang]
     where = f"({handoff[0]:.5f}, {handoff[1]:.5f})"
-    return title, body.format(
+    text = body.format(
         zone=zone, reason=reason, handoff=where, until=until.strftime("%Y-%m-%d %H:%M UTC")
     )
+    if code:
+        text += ZONE_CODE_SENTENCE[lang].format(code=code)
+    return title, text
 
 
 MERCHANT_TEMPLATES: dict[AnomalyType, str] = {

@@ -28,6 +28,7 @@ def tell_zone_customer(uow: UnitOfWork, zone: RiskZone, order: Order) -> str | N
             handoff=(zone.handoff.lat, zone.handoff.lon),
             until=zone.closed_until,
             language=language,
+            code=order.dropoff_code or None,
         )
 
     return tell(

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from tiffin.domain.events import ORDER_EVENTS, DomainEvent, OrderPlaced
 from tiffin.domain.geo import LatLon
+from tiffin.domain.handover import NO_PROOF, DropoffProof, Handover, HandoverRefused, judge
 from tiffin.domain.order_status import TERMINAL as TERMINAL
 from tiffin.domain.order_status import Action as Action
 from tiffin.domain.order_status import OrderStatus as OrderStatus
@@ -114,6 +115,10 @@ class Order:
     picked_up_at: datetime | None = None
     finished_at: datetime | None = None
     discount_cents: int = 0  # a coupon redeemed at checkout
+    contactless: bool = False  # the customer asked for it (a closed zone forces it too)
+    dropoff_code: str = ""  # shown to the customer only; proves a contactless drop
+    handover: Handover | None = None  # how it was delivered, once it was
+    handover_photo_ref: str | None = None
     history: list[Transition] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
@@ -132,6 +137,8 @@ class Order:
         placed_at: datetime,
         promised_at: datetime,
         discount_cents: int = 0,
+        contactless: bool = False,
+        dropoff_code: str = "",
     ) -> Order:
         """Create a new order; emits ``OrderPlaced``."""
         if not lines:
@@ -152,6 +159,8 @@ class Order:
             placed_at=placed_at,
             promised_at=promised_at,
             discount_cents=discount_cents,
+            contactless=contactless,
+            dropoff_code=dropoff_code,
         )
         order.events.append(
             OrderPlaced(
@@ -206,6 +215,36 @@ class Order:
             raise IllegalTransition("a transition cannot happen before the previous one")
         target = self._target(action, actor, rider_id)
         self._record(action, target, actor, at, reason, rider_id)
+
+    def deliver(
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        proof: DropoffProof = NO_PROOF,
+        contactless: bool = False,
+    ) -> None:
+        """Deliver, recording how it changed hands; ``contactless`` is true when the customer
+        asked for it or a closed zone covers the address. A rider's wrong code or missing proof
+        raises ``IllegalTransition`` with the ``HandoverRefused`` code, after the usual checks
+        (so a wrong order state is reported as such, not as a wrong code)."""
+        rule = RULES[Action.DELIVER]
+        by_rider = actor.role is R.RIDER
+        if self.status in rule.sources and (not by_rider or actor.id == self.rider_id):
+            try:
+                how = judge(
+                    proof,
+                    expected_code=self.dropoff_code,
+                    contactless=contactless or self.contactless,
+                    by_rider=by_rider,
+                )
+            except HandoverRefused as exc:
+                raise IllegalTransition(exc.detail, code=exc.code) from None
+        else:
+            how = Handover.IN_PERSON  # apply() refuses below
+        self.apply(Action.DELIVER, actor=actor, at=at)
+        self.handover = how
+        self.handover_photo_ref = proof.photo_ref if how is Handover.PHOTO else None
 
     def _target(self, action: Action, actor: Actor, rider_id: str | None) -> OrderStatus:
         carrying = action in (Action.PICK_UP, Action.DELIVER, Action.FAIL, Action.UNASSIGN)

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from tiffin.api.common import Point, Strict
+from tiffin.domain.handover import CODE_DIGITS, DropoffProof, Handover
 from tiffin.domain.order import Order, OrderStatus
 
 
@@ -23,6 +24,30 @@ class OrderCreate(Strict):
     coupon_id: str | None = Field(
         default=None, max_length=40, description="a coupon from your wallet, spent on this order"
     )
+    contactless: bool = Field(
+        default=False,
+        description="leave the order at the door: the rider proves the drop with your drop-off "
+        "code (or a photo) instead of handing it over",
+    )
+
+
+class DeliveryIn(Strict):
+    """The rider's proof of a contactless drop; none for a hand-over in person."""
+
+    dropoff_code: str | None = Field(
+        default=None,
+        pattern=rf"^[0-9]{{{CODE_DIGITS}}}$",
+        description="the code the customer gave you",
+    )
+    photo_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the id of the photo of the order where you left it",
+    )
+
+    def to_domain(self) -> DropoffProof:
+        return DropoffProof(code=self.dropoff_code, photo_ref=self.photo_ref)
 
 
 class LineRead(BaseModel):
@@ -53,6 +78,12 @@ class OrderRead(BaseModel):
     discount_cents: int
     total_cents: int
     dropoff: Point
+    contactless: bool
+    dropoff_code: str | None = Field(
+        description="give it to the rider at a contactless drop (shown to the customer only)"
+    )
+    handover: Handover | None
+    handover_photo_ref: str | None
     placed_at: datetime
     promised_at: datetime
     ready_at: datetime | None
@@ -61,7 +92,8 @@ class OrderRead(BaseModel):
     history: list[TransitionRead]
 
     @classmethod
-    def of(cls, o: Order) -> OrderRead:
+    def of(cls, o: Order, *, show_code: bool = False) -> OrderRead:
+        """The order as a reader sees it; ``show_code`` only for the customer who placed it."""
         return cls(
             id=o.id,
             status=o.status,
@@ -82,6 +114,10 @@ class OrderRead(BaseModel):
             discount_cents=o.discount_cents,
             total_cents=o.total_cents,
             dropoff=Point.of(o.dropoff),
+            contactless=o.contactless,
+            dropoff_code=(o.dropoff_code or None) if show_code else None,
+            handover=o.handover,
+            handover_photo_ref=o.handover_photo_ref,
             placed_at=o.placed_at,
             promised_at=o.promised_at,
             ready_at=o.ready_at,

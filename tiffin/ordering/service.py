@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tiffin.domain.geo import LatLon
+from tiffin.domain.handover import NO_PROOF, DropoffProof, new_dropoff_code
 from tiffin.domain.ids import new_id
 from tiffin.domain.order import Action, IllegalTransition, Order, OrderLine, OrderStatus
 from tiffin.domain.people import OfferStatus, served
@@ -38,9 +39,11 @@ def place_order(
     catalog: CheckoutCatalog | None = None,
     risk: RiskGate | None = None,
     device_id: str | None = None,
+    contactless: bool = False,
 ) -> Order:
     """Place an order for the calling customer; prices are the menu's, never the client's.
-    A coupon from the customer's wallet is checked and spent in the same transaction.
+    A coupon from the customer's wallet is checked and spent in the same transaction. Every
+    order gets a drop-off code (a zone may close after placement and force contactless).
 
     ``catalog`` may hold copies of the buyer and the storefront from earlier orders; either way
     the commit is guarded by the catalog version they were read at (``CatalogChanged`` if it
@@ -94,6 +97,8 @@ def place_order(
             placed_at=now,
             promised_at=promised_at(tenant=tenant, merchant=merchant, dropoff=where, placed_at=now),
             discount_cents=discount,
+            contactless=contactless,
+            dropoff_code=new_dropoff_code(),
         )
     except IllegalTransition as exc:
         raise Invalid(exc.detail, code=exc.code) from None
@@ -174,6 +179,8 @@ def act(
     """Apply a life-cycle action on behalf of the principal (assignment goes through offers)."""
     if action in (Action.ASSIGN, Action.UNASSIGN):
         raise Invalid("riders are assigned through offers", code="use_offers")
+    if action is Action.DELIVER:
+        return deliver(uow, principal, order_id, NO_PROOF)
     order = visible_order(uow, principal, order_id, for_update=True)
     try:
         order.apply(action, actor=principal.actor, at=uow.clock.now(), reason=reason)
@@ -182,6 +189,36 @@ def act(
     if order.is_terminal:
         withdraw_open_offers(uow, order.id, reason=f"order {order.status.value}")
     return order
+
+
+def deliver(uow: UnitOfWork, principal: Principal, order_id: str, proof: DropoffProof) -> Order:
+    """The order reaches the door. Contactless (the customer's choice, or its address inside a
+    zone closed to riders now) needs the drop-off code or a photo reference from the rider: a
+    wrong code is a 422 ``wrong_dropoff_code``, no proof a 409 ``dropoff_proof_required``."""
+    order = visible_order(uow, principal, order_id, for_update=True)
+    now = uow.clock.now()
+    try:
+        order.deliver(
+            actor=principal.actor,
+            at=now,
+            proof=proof,
+            contactless=order.contactless or in_closed_zone(uow, order),
+        )
+    except IllegalTransition as exc:
+        if exc.code == "wrong_dropoff_code":
+            raise Invalid(exc.detail, code="wrong_dropoff_code") from None
+        raise Conflict(exc.detail, code=exc.code) from None
+    withdraw_open_offers(uow, order.id, reason="order delivered")
+    return order
+
+
+def in_closed_zone(uow: UnitOfWork, order: Order) -> bool:
+    """Whether a zone closed to riders now covers the order's address (contactless forced)."""
+    now = uow.clock.now()
+    return any(
+        z.closes_to_riders and z.active(now) and z.covers(order.dropoff)
+        for z in uow.risk_zones.of_tenant(order.tenant_id)
+    )
 
 
 def withdraw_open_offers(uow: UnitOfWork, order_id: str, *, reason: str) -> None:

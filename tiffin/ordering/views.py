@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Body, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from tiffin.api.common import ReasonIn
@@ -13,16 +13,18 @@ from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.api.writes import writing
-from tiffin.domain.order import Action, OrderStatus
-from tiffin.domain.principals import Principal
+from tiffin.domain.order import Action, Order, OrderStatus
+from tiffin.domain.principals import Principal, Role
 from tiffin.domain.priorities import Priority, priority
 from tiffin.ordering import service
-from tiffin.ordering.schemas import OrderCreate, OrderRead
+from tiffin.ordering.schemas import DeliveryIn, OrderCreate, OrderRead
 from tiffin.store.uow import UnitOfWork
 
 router = APIRouter(
     prefix="/v1/orders", tags=["orders"], responses=error_responses(400, 401, 403, 404, 409, 422)
 )
+
+NO_BODY = DeliveryIn()  # no proof: a hand-over in person (the body is optional)
 
 IdempotencyKey = Annotated[
     str,
@@ -68,8 +70,9 @@ async def place_order(
             catalog=platform.catalog,
             risk=platform.risk_gate,
             device_id=device_id,
+            contactless=body.contactless,
         )
-        return OrderRead.of(order)
+        return OrderRead.of(order, show_code=True)  # the customer who placed it
 
     return await writing(
         platform,
@@ -97,7 +100,7 @@ def list_orders(
         found = service.visible_orders(
             uow, principal, status=status, limit=page.rows, offset=page.offset
         )
-        return [OrderRead.of(o) for o in page.window(found)]
+        return [_read(o, principal) for o in page.window(found)]
 
 
 @priority(Priority.IMPORTANT)
@@ -105,7 +108,7 @@ def list_orders(
 def get_order(order_id: str, open_uow: UowFactoryDep, principal: CurrentPrincipal) -> OrderRead:
     """One order with its lines, prices and state, if the caller may see it."""
     with open_uow(read_only=True) as uow:
-        return OrderRead.of(service.visible_order(uow, principal, order_id))
+        return _read(service.visible_order(uow, principal, order_id), principal)
 
 
 async def _act(
@@ -116,11 +119,17 @@ async def _act(
     def step() -> OrderRead:
         with platform.uow() as uow:
             order = service.act(uow, principal, order_id, action, reason=reason)
-            result = OrderRead.of(order)
+            result = _read(order, principal)
             uow.commit()
         return result
 
     return await writing(platform, step)
+
+
+def _read(order: Order, principal: Principal) -> OrderRead:
+    """The drop-off code is the customer's to give: nobody else reads it."""
+    own = principal.role is Role.CUSTOMER and principal.subject_id == order.customer_id
+    return OrderRead.of(order, show_code=own)
 
 
 @priority(Priority.CORE)
@@ -154,10 +163,30 @@ async def pick_up(order_id: str, platform: PlatformDep, principal: CurrentPrinci
 
 
 @priority(Priority.CORE)
-@router.post("/{order_id}/deliver", summary="Rider handed the food over")
-async def deliver(order_id: str, platform: PlatformDep, principal: CurrentPrincipal) -> OrderRead:
-    """The assigned rider handed the food over: the order is done."""
-    return await _act(platform, principal, order_id, Action.DELIVER)
+@router.post(
+    "/{order_id}/deliver", summary="Rider handed the food over", responses=error_responses(429)
+)
+async def deliver(
+    order_id: str,
+    platform: PlatformDep,
+    principal: CurrentPrincipal,
+    body: Annotated[DeliveryIn, Body()] = NO_BODY,
+) -> OrderRead:
+    """The assigned rider handed the food over: the order is done. A contactless order (the
+    customer's choice, or an address in a closed zone) needs the customer's drop-off code or a
+    photo reference instead; code tries are limited per rider and order."""
+    proof = body.to_domain()
+    if proof.code is not None:
+        await platform.limits.ahit("dropoff_code", f"{principal.user_id}:{order_id}")
+
+    def step() -> OrderRead:
+        with platform.uow() as uow:
+            order = service.deliver(uow, principal, order_id, proof)
+            result = _read(order, principal)
+            uow.commit()
+        return result
+
+    return await writing(platform, step)
 
 
 @priority(Priority.CORE)

@@ -62,10 +62,15 @@ def set_rules(uow: UnitOfWork, principal: Principal, rules: SafetyRules, reason:
 def set_public_health_mode(
     uow: UnitOfWork, principal: Principal, *, on: bool, reason: str
 ) -> SafetyRules:
-    """Switch public-health mode (疫情模式); it tightens shift and dispatch rules at once."""
+    """Switch public-health mode (疫情模式); it tightens shift and dispatch rules at once. Only a
+    real change is an event (the emergency roster is told of it): switching on what is on
+    changes nothing."""
     if not reason.strip():
         raise Invalid("say why the mode changes", code="reason_required")
-    rules = replace(rules_of(uow, principal.tenant_id), public_health_mode=on)
+    current = rules_of(uow, principal.tenant_id)
+    if current.public_health_mode == on:
+        return current
+    rules = replace(current, public_health_mode=on)
     _store(uow, principal, rules)
     uow.emit(
         PublicHealthModeChanged(

@@ -6,6 +6,7 @@ from typing import Any
 
 from tiffin.domain.events import Actor
 from tiffin.domain.geo import LatLon
+from tiffin.domain.handover import Handover
 from tiffin.domain.order import Action, Order, OrderLine, OrderStatus, Transition
 from tiffin.domain.people import (
     Customer,
@@ -194,6 +195,10 @@ def order_row(o: Order, version: int) -> Row:
         "delivery_fee_cents": o.delivery_fee_cents,
         "items_cents": o.items_cents,
         "discount_cents": o.discount_cents,
+        "contactless": o.contactless,
+        "dropoff_code": o.dropoff_code,
+        "handover": o.handover.value if o.handover else None,
+        "handover_photo_ref": o.handover_photo_ref,
         "placed_at": o.placed_at,
         "promised_at": o.promised_at,
         "ready_at": o.ready_at,
@@ -242,6 +247,10 @@ def order_from(r: Row, lines: list[Row], transitions: list[Row]) -> Order:
         dropoff_note=r["dropoff_note"],
         delivery_fee_cents=r["delivery_fee_cents"],
         discount_cents=r["discount_cents"],
+        contactless=bool(r["contactless"]),
+        dropoff_code=r["dropoff_code"],
+        handover=Handover(r["handover"]) if r["handover"] else None,
+        handover_photo_ref=r["handover_photo_ref"],
         placed_at=r["placed_at"],
         promised_at=r["promised_at"],
         status=OrderStatus(r["status"]),

@@ -2,6 +2,7 @@
 against this metadata; ``tables.orders`` and ``from tiffin.store.tables import metadata`` work
 as before."""
 
+from tiffin.store.tables.aid import aid_steps, emergency_roster, insurance_claims, support_requests
 from tiffin.store.tables.base import ID, metadata
 from tiffin.store.tables.care import (
     anomalies,
@@ -156,4 +157,8 @@ __all__ = [
     "trace_queries",
     "drill_schedules",
     "drill_runs",
+    "insurance_claims",
+    "support_requests",
+    "aid_steps",
+    "emergency_roster",
 ]

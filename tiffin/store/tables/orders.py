@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from tiffin.store.tables.base import ID, metadata
@@ -32,6 +34,12 @@ orders = Table(
     Column("delivery_fee_cents", Integer, nullable=False),
     Column("items_cents", Integer, nullable=False),
     Column("discount_cents", Integer, nullable=False, server_default="0"),
+    # contactless delivery (issue 18): the customer's choice, the drop-off code shown only to
+    # them, and how the order changed hands (code, photo, in person, by the platform)
+    Column("contactless", Boolean, nullable=False, server_default=false()),
+    Column("dropoff_code", String(12), nullable=False, server_default=""),
+    Column("handover", String(12), nullable=True),
+    Column("handover_photo_ref", String(200), nullable=True),
     Column("placed_at", UTCDateTime, nullable=False),
     Column("promised_at", UTCDateTime, nullable=False),
     Column("ready_at", UTCDateTime, nullable=True),
