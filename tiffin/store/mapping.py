@@ -18,6 +18,7 @@ from tiffin.domain.people import (
     Tenant,
     VehicleType,
     Zone,
+    phone_key,
 )
 from tiffin.domain.zones import RiskLevel, RiskZone
 
@@ -101,6 +102,7 @@ def customer_row(c: Customer) -> Row:
         "address_note": c.address_note,
         "language": c.language,
         "phone": c.phone,
+        "phone_key": phone_key(c.phone),
         "contact_channel": c.contact_channel,
     }
 
