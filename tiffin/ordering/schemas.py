@@ -23,6 +23,13 @@ class OrderCreate(Strict):
     coupon_id: str | None = Field(
         default=None, max_length=40, description="a coupon from your wallet, spent on this order"
     )
+    payment_instrument: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="the payment provider's fingerprint of the card or wallet paying (never "
+        "its number): risk control counts the orders, claims and accounts behind each one",
+    )
 
 
 class LineRead(BaseModel):

@@ -68,6 +68,7 @@ async def place_order(
             catalog=platform.catalog,
             risk=platform.risk_gate,
             device_id=device_id,
+            payment_instrument=body.payment_instrument,
         )
         return OrderRead.of(order)
 
