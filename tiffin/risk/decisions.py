@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
-
 from tiffin.clock import Clock
 from tiffin.domain.events import DecisionRecorded
 from tiffin.domain.ids import new_id
@@ -33,8 +31,6 @@ from tiffin.store import tables
 from tiffin.store.db import Database
 from tiffin.store.uow import UnitOfWork
 
-_RECORD = insert(tables.risk_decisions)
-_OPEN_CASE = insert(tables.risk_cases)
 REFUSED = {
     Checkpoint.ORDER: "this order cannot be placed right now",
     Checkpoint.COUPON: "this order cannot be placed right now",
@@ -63,9 +59,12 @@ class Record:
     event: DecisionRecorded
 
     def write(self, uow: UnitOfWork) -> None:
-        uow.conn.execute(_RECORD, self.row)
+        """Staged (``UnitOfWork.stage``): the rows leave with the transaction's next statement
+        or, at its end, in the commit's one statement with its other rows (on PostgreSQL, the
+        order's own at checkout, the outbox's after a claim): one round trip fewer."""
+        uow.stage(tables.risk_decisions, [self.row])
         if self.case is not None:
-            uow.conn.execute(_OPEN_CASE, self.case)
+            uow.stage(tables.risk_cases, [self.case])
         uow.emit(self.event)
 
     def write_alone(self, db: Database, clock: Clock) -> None:

@@ -158,16 +158,6 @@ def named(rules: Iterable[Rule], checkpoints: Iterable[Checkpoint]) -> frozenset
     )
 
 
-def needs(rules: list[Rule], checkpoint: Checkpoint, now: datetime) -> frozenset[str]:
-    """The features the rules in force at ``checkpoint`` name: all a decision has to read."""
-    return frozenset(
-        name
-        for rule in rules
-        if rule.checkpoint is checkpoint and rule.active(now)
-        for name in rule.expression.features
-    )
-
-
 @dataclass(frozen=True)
 class Rule:
     """One version of a tenant's rule."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,6 @@ from tiffin.risk.model import (
     Thresholds,
     check_features,
     named,
-    needs,
     order_checkpoints,
 )
 from tiffin.store import tables
@@ -42,7 +41,27 @@ r = tables.risk_rules.c
 s = tables.risk_settings.c
 MAX_RULES = 200  # per tenant and checkpoint
 _compiled: dict[str, Expression] = {}  # rule rows never change: compile each version once
-_in_force: dict[str, tuple[tuple[object, ...], list[Rule], list[Rule]]] = {}
+
+
+@dataclass
+class _RuleSet:
+    """A tenant's rules in force as built at ``stamp``, and the features each checkpoint's
+    rules name (snoozed and disabled ones too: a snooze may end while this is cached, and one
+    feature read too many is harmless where one too few is not)."""
+
+    stamp: tuple[object, ...]
+    live: list[Rule]
+    shadow: list[Rule]
+    wanted: dict[Checkpoint, frozenset[str]] = field(default_factory=dict)
+
+    def wanted_at(self, checkpoint: Checkpoint) -> frozenset[str]:
+        found = self.wanted.get(checkpoint)
+        if found is None:
+            found = self.wanted[checkpoint] = named((*self.live, *self.shadow), (checkpoint,))
+        return found
+
+
+_in_force: dict[str, _RuleSet] = {}
 
 
 _THRESHOLDS = select(s.review_score, s.block_score, s.grant_threshold_cents, s.hold_hours).where(
@@ -165,12 +184,12 @@ def _from_stamp(
     uow: UnitOfWork, tenant_id: str, stamp: tuple[object, ...]
 ) -> tuple[list[Rule], list[Rule]]:
     cached = _in_force.get(tenant_id)
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
+    if cached is not None and cached.stamp == stamp:
+        return cached.live, cached.shadow
     live, shadow = _build_in_force(uow, tenant_id)
     if len(_in_force) > 10_000:
         _in_force.clear()
-    _in_force[tenant_id] = (stamp, live, shadow)
+    _in_force[tenant_id] = _RuleSet(stamp, live, shadow)
     return live, shadow
 
 
@@ -311,19 +330,18 @@ def assess(
     rebuilt and, if they name other features, those read again."""
     started = time.perf_counter()
     tenant_id = subject.tenant_id
-    now = uow.clock.now()
-    cached = _in_force.get(tenant_id)
-    if cached is None:  # the tenant's first decision in this process
+    rules = _in_force.get(tenant_id)
+    if rules is None:  # the tenant's first decision in this process
         in_force(uow, tenant_id)
-        cached = _in_force[tenant_id]
-    stamp, live, shadow = cached
-    wanted = needs(live, checkpoint, now) | needs(shadow, checkpoint, now)
+        rules = _in_force[tenant_id]
+    wanted = rules.wanted_at(checkpoint)
     features, seen = feature_store.read_stamped(uow, subject, wanted)
-    if seen.rules != stamp:
-        live, shadow = _from_stamp(uow, tenant_id, seen.rules)
-        now_wanted = needs(live, checkpoint, now) | needs(shadow, checkpoint, now)
-        if now_wanted != wanted:
-            features = feature_store.read(uow, subject, now_wanted)
+    if seen.rules != rules.stamp:
+        _from_stamp(uow, tenant_id, seen.rules)
+        rules = _in_force[tenant_id]
+        if rules.wanted_at(checkpoint) != wanted:
+            features = feature_store.read(uow, subject, rules.wanted_at(checkpoint))
+    live, shadow = rules.live, rules.shadow
     thresholds = Thresholds(*seen.thresholds) if seen.thresholds else Thresholds()
     return decide(
         uow,
@@ -350,9 +368,9 @@ def warm(uow: UnitOfWork, tenant_id: str, *, saving: bool = False) -> None:
         live, shadow, _ = in_force(uow, tenant_id)
     now = uow.clock.now()
     nobody = feature_store.Subject(tenant_id, "")
+    rules = _RuleSet((), live, shadow)
     for checkpoint in (Checkpoint.CLAIM, Checkpoint.GRANT, Checkpoint.HANDBACK):
-        wanted = needs(live, checkpoint, now) | needs(shadow, checkpoint, now)
-        feature_store.read_stamped(uow, nobody, wanted)
+        feature_store.read_stamped(uow, nobody, rules.wanted_at(checkpoint))
     month = now - timedelta(days=30)
     at_checkout = [named((*live, *shadow), order_checkpoints(coupon=c)) for c in (False, True)]
     for device, card in itertools.product((None, "-"), repeat=2):  # with and without each
