@@ -78,30 +78,30 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    # The server's log goes to a file: a pipe nobody reads fills up and blocks the writer.
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server
-    proc = subprocess.Popen(
-        cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(base + "/openapi.json", timeout=1)
-                break
-            except httpx.HTTPError:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(log.read().decode() or "died") from None
-                time.sleep(0.1)
-        yield base, proc.pid
-    finally:
-        proc.send_signal(signal.SIGINT)
+    # The server logs a line per request to stderr: into a file, not a pipe nobody reads while
+    # it runs (64 KB of log, about 1,800 requests, filled the pipe and froze the server).
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            for _ in range(200):
+                try:
+                    httpx.get(base + "/openapi.json", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    if proc.poll() is not None:
+                        log.seek(0)
+                        raise RuntimeError(log.read().decode() or "died") from None
+                    time.sleep(0.1)
+            yield base, proc.pid
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def drive(

@@ -43,6 +43,7 @@ from tiffin.resilience.metrics import Metrics
 from tiffin.resilience.outbound import OutboundPolicy
 from tiffin.resilience.ratelimit import RateLimits
 from tiffin.resilience.startup import Job, StagedStart
+from tiffin.risk import service as risk_service
 from tiffin.risk.counters import counters_from
 from tiffin.risk.gate import RiskGate
 from tiffin.safety.aid.roster import RosterAlerts
@@ -295,7 +296,20 @@ class Platform:
         thread.start()
         self._threads.append(thread)
 
+    def warm_risk(self, limit: int = 200) -> None:
+        """Compile the risk checkpoints' feature reads for the tenants' rules in force
+        (``risk.service.warm``) before the first customer's decision would; a tenant each."""
+        with self.uow(read_only=True) as uow:
+            tenants = uow.conn.execute(select(tables.tenants.c.id).limit(limit)).scalars().all()
+        for tenant_id in tenants:
+            with self.uow() as uow:  # decisions run in writing units of work: warm those
+                risk_service.warm(uow, tenant_id)
+
     def _start_in_waves(self) -> None:
+        try:
+            self.warm_risk()
+        except Exception:  # noqa: BLE001 - only a head start lost: decisions compile on use
+            log.exception("warming the risk checkpoints failed; they will compile on first use")
         while self.startup is not None and not self.startup.done and not self._stop.wait(0.25):
             try:
                 self._start_due()

@@ -171,6 +171,8 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
     check(ops, "care")
     ops.goto(f"{served.url}/console/dispatch")  # type: ignore[attr-defined]
     check(ops, "dispatch")
+    ops.goto(f"{served.url}/console/risk")  # type: ignore[attr-defined]
+    check(ops, "risk")
     ops.goto(f"{served.url}/console")  # type: ignore[attr-defined]
 
     # A rider on a phone starts a shift, takes the offer for a new order, and delivers it.

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from typer.testing import CliRunner
 
-from tests.api.helpers import place
+from tests.api.helpers import merchant_of, place
 from tests.conftest import World
 from tiffin.cli import app
 from tiffin.compliance import chain
@@ -139,6 +139,35 @@ def test_checkpoints_are_signed_and_an_export_verifies_with_the_public_key_alone
         app, ["audit", "verify", "--file", str(out), "--public-key", public]
     )
     assert forged.exit_code == 1 and "entry 6 was changed" in forged.output
+
+
+def test_every_message_to_a_customer_is_chained_with_its_words(world: World) -> None:
+    order = place(world, key="told").json()
+    c = world.client
+    c.post(
+        f"/v1/orders/{order['id']}/reject",
+        json={"reason": "sold out"},
+        headers=world.auth(merchant_of(world, order)),
+    )
+    world.drain()
+    customer = world.subjects["student1"]
+    m = tables.inbox_messages.c
+    with world.platform.uow(read_only=True) as uow:
+        told = {
+            (r.title, r.body)
+            for r in uow.conn.execute(select(m.title, m.body).where(m.customer_id == customer))
+        }
+        chained = list(
+            uow.conn.execute(select(tables.audit_log).where(log.kind == "audit.message")).mappings()
+        )
+    assert len(told) >= 2  # "order placed", and the apology for the rejection
+    words = {(e["data"]["title"], e["data"]["body"]) for e in chained}
+    assert told <= words
+    assert {e["data"]["recipient"] for e in chained} == {f"customer:{customer}"}
+    assert all(e["data"]["order_id"] == order["id"] for e in chained)
+    pushed = [e for e in chained if "push" in e["data"]["channels"]]
+    assert pushed and pushed[0]["data"]["dedupe_key"].startswith("anomaly:")
+    assert verify(world)[0] == 0
 
 
 def test_production_refuses_to_start_without_a_signing_key() -> None:

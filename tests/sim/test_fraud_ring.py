@@ -20,4 +20,7 @@ def test_fraud_ring_pays_the_ring_little_and_never_blocks_an_honest_claim() -> N
     assert f["honest_claims"] >= 10
     assert f["honest_claims_blocked"] == 0
     assert f["honest_claims_held"] <= 0.02 * f["honest_claims"]
-    assert f["cases_opened"] > 0 and f["decision_ms_p99"] > 0
+    # The ring's claims are held or refused (with its phones and cards known, mostly refused
+    # outright: seed 2 opens no case at all), and each decision was timed.
+    stopped = f["abuse_claims_held"] + f["abuse_claims_blocked"]
+    assert stopped >= 0.9 * f["abuse_claims"] and f["decision_ms_p99"] > 0

@@ -213,6 +213,9 @@ class FakeOrders:
             raise AssertionError(f"duplicate order id {order.id!r}")
         self._seen[order.id] = order
 
+    def forget(self) -> None:
+        self._seen.clear()
+
     def get(self, id: str, *, for_update: bool = False) -> Order | None:
         if id not in self._seen:
             stored = self._rows.get(id)

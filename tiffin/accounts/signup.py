@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tiffin.domain.events import CustomerMessaged
 from tiffin.domain.ids import new_id
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -40,11 +41,12 @@ def tell_owner(uow: UnitOfWork, *, tenant_slug: str, email: str) -> None:
     now = uow.clock.now()
     key = f"signup-attempt:{now:%Y%m%d%H}"
     if owner.role == "customer" and owner.subject_id:
-        insert_ignore(
+        message_id = new_id("msg")
+        sent = insert_ignore(
             uow.conn,
             tables.inbox_messages,
             {
-                "id": new_id("msg"),
+                "id": message_id,
                 "tenant_id": owner.tenant_id,
                 "customer_id": owner.subject_id,
                 "order_id": None,
@@ -55,6 +57,20 @@ def tell_owner(uow: UnitOfWork, *, tenant_slug: str, email: str) -> None:
                 "created_at": now,
             },
         )
+        if sent:  # said to a customer: recorded for the audit chain
+            uow.emit(
+                CustomerMessaged(
+                    aggregate_id=message_id,
+                    tenant_id=owner.tenant_id,
+                    at=now,
+                    recipient=f"customer:{owner.subject_id}",
+                    order_id=None,
+                    channels=("inbox",),
+                    dedupe_key=key,
+                    title=TITLE,
+                    body=BODY,
+                )
+            )
         return
     insert_ignore(
         uow.conn,

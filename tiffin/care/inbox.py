@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 
 from tiffin.domain.events import (
+    CustomerMessaged,
     DomainEvent,
     OrderAccepted,
     OrderAssigned,
@@ -29,7 +30,7 @@ from tiffin.domain.principals import ActorRole
 from tiffin.store import tables
 from tiffin.store.outbox import Envelope
 from tiffin.store.uow import UnitOfWork
-from tiffin.store.upsert import insert_all_ignoring
+from tiffin.store.upsert import insert_all_new
 
 TEMPLATES: dict[str, dict[type[OrderStatusChanged], tuple[str, str]]] = {
     "en": {
@@ -62,7 +63,9 @@ class InboxConsumer:
 
     def handle_batch(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
         """Every order event passes through here, so a batch costs two statements: one read
-        of what the messages need, one multi-row insert (each row ignored if already there)."""
+        of what the messages need, one multi-row insert (each row ignored if already there).
+        Each message written is recorded for the audit chain (``CustomerMessaged``), in the
+        outbox with this batch's offset: appended later, never on an order's path."""
         speaking = [
             (e.id, e.event)
             for e in envelopes
@@ -99,7 +102,22 @@ class InboxConsumer:
                     "created_at": now,
                 }
             )
-        insert_all_ignoring(uow.conn, tables.inbox_messages, rows)
+        inserted = insert_all_new(uow.conn, tables.inbox_messages, rows)
+        for row in rows:
+            if row["id"] in inserted:  # a replayed event told nobody twice, so records nothing
+                uow.emit(
+                    CustomerMessaged(
+                        aggregate_id=row["id"],
+                        tenant_id=row["tenant_id"],
+                        at=now,
+                        recipient=f"customer:{row['customer_id']}",
+                        order_id=row["order_id"],
+                        channels=("inbox",),
+                        dedupe_key=f"event:{row['event_id']}",
+                        title=row["title"],
+                        body=row["body"],
+                    )
+                )
 
 
 def _speaks_for(event: OrderStatusChanged) -> bool:

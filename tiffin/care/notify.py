@@ -5,7 +5,8 @@ language. ``notify_customer`` writes the message to the customer's in-app inbox 
 for their preferred channel (push or SMS, with fallbacks; or the operator call list for customers
 who want a phone call) in the caller's transaction, so a message exists exactly when the anomaly
 that caused it does. Both rows carry a dedupe key (the anomaly or incident): a replay after a
-crash, or a second detection of the same trouble, never reaches a customer twice.
+crash, or a second detection of the same trouble, never reaches a customer twice. Each message
+queued is recorded for the audit chain (``CustomerMessaged``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tiffin.care.coalesce import Action, CoalesceRules, Plan, Sent, is_final, pl
 from tiffin.care.policy import Segment
 from tiffin.care.reasons import plain_words
 from tiffin.domain.anomalies import AnomalyType, Reason, Severity
+from tiffin.domain.events import CustomerMessaged
 from tiffin.domain.ids import new_id
 from tiffin.domain.people import clock_time
 from tiffin.store import tables
@@ -321,6 +323,19 @@ def notify_customer(
     )
     if not queued:
         return None
+    uow.emit(
+        CustomerMessaged(
+            aggregate_id=notification_id,
+            tenant_id=tenant_id,
+            at=now,
+            recipient=f"customer:{customer_id}",
+            order_id=order_id,
+            channels=("inbox",) if inbox_only else tuple(dict.fromkeys(["inbox", *plan])),
+            dedupe_key=dedupe_key,
+            title=title,
+            body=body,
+        )
+    )
     if push.replaces is not None:
         uow.conn.execute(
             update(tables.notifications)

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from tiffin.comms import wave_statements
 from tiffin.comms.model import LANGUAGES, StatementFacts, draft_statement
 from tiffin.comms.waves import draft_wave_statement
+from tiffin.domain.events import CustomerMessaged
 from tiffin.domain.ids import new_id
 from tiffin.errors import Conflict, Invalid, NotFound
 from tiffin.incidents import service as incidents
@@ -230,21 +231,37 @@ def _to_inboxes(
     for customer_id, tenant_id in sorted(touched):
         lang = languages.get(customer_id, "en")
         text = texts.get(lang, texts["en"])
-        added += insert_ignore(
+        message_id, key = new_id("msg"), f"statement:{statement['id']}:v{version}"
+        sent = insert_ignore(
             uow.conn,
             tables.inbox_messages,
             {
-                "id": new_id("msg"),
+                "id": message_id,
                 "tenant_id": tenant_id,
                 "customer_id": customer_id,
                 "order_id": None,
                 "event_id": None,
-                "dedupe_key": f"statement:{statement['id']}:v{version}",
+                "dedupe_key": key,
                 "title": text["title"],
                 "body": text["body"],
                 "created_at": now,
             },
         )
+        if sent:
+            added += 1
+            uow.emit(
+                CustomerMessaged(
+                    aggregate_id=message_id,
+                    tenant_id=tenant_id,
+                    at=now,
+                    recipient=f"customer:{customer_id}",
+                    order_id=None,
+                    channels=("inbox",),
+                    dedupe_key=key,
+                    title=text["title"],
+                    body=text["body"],
+                )
+            )
     return added
 
 

@@ -201,6 +201,43 @@ class DecisionRecorded(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CustomerMessaged(DomainEvent):
+    """Something was said to a customer (or a status-page subscriber): an order step, a
+    notification, a make-good, a statement. The aggregate is the message (or notification);
+    the words are kept as sent, for the audit chain."""
+
+    topic: ClassVar[str] = "audit.message"
+    recipient: str  # customer:<id>, or subscriber:<id> for a status-page subscription
+    order_id: str | None
+    channels: tuple[str, ...]  # inbox, push, sms, call, email, webhook: as planned when sent
+    dedupe_key: str  # what the message is about (an anomaly, an incident update, an event)
+    title: str
+    body: str
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient,
+            "order_id": self.order_id,
+            "channels": list(self.channels),
+            "dedupe_key": self.dedupe_key,
+            "title": self.title,
+            "body": self.body,
+        }
+
+    @classmethod
+    def _fields_from(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload["data"]
+        return {
+            "recipient": str(data["recipient"]),
+            "order_id": data.get("order_id"),
+            "channels": tuple(data.get("channels") or ()),
+            "dedupe_key": str(data.get("dedupe_key") or ""),
+            "title": str(data["title"]),
+            "body": str(data["body"]),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class OperatorActed(DomainEvent):
     """An operator's (or a merchant's, a rider's) action on a rule, a case or a dispute."""
 
@@ -523,6 +560,7 @@ _EVERY_TYPE: tuple[type[DomainEvent], ...] = (
     ProblemReported,
     DecisionRecorded,
     OperatorActed,
+    CustomerMessaged,
     DispatchModeChanged,
     SafetyRulesChanged,
     PublicHealthModeChanged,

@@ -101,6 +101,13 @@ class VehicleType(StrEnum):
     CAR = "car"
 
 
+def phone_key(phone: str) -> str | None:
+    """What makes two written phone numbers the same phone: their last ten digits ("+86 138
+    0013 8000" and "13800138000" match), or None for a number too short to mean anything."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[-10:] if len(digits) >= 5 else None
+
+
 @dataclass
 class Customer:
     id: str

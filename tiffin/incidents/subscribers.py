@@ -2,7 +2,7 @@
 
 Every public update goes to each subscriber of the affected components once (a subscriber of two
 affected components is not told twice), through the notification queue, so a provider outage
-delays them and never loses them.
+delays them and never loses them. Each update queued is recorded for the audit chain.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from tiffin.domain.events import CustomerMessaged
 from tiffin.domain.ids import new_id
 from tiffin.errors import Invalid
 from tiffin.incidents.model import Component, State
@@ -86,11 +87,12 @@ def announce(
                     "created_at": now,
                 },
             )
-        insert_ignore(
+        notification_id = new_id("ntf")
+        queued = insert_ignore(
             uow.conn,
             tables.notifications,
             {
-                "id": new_id("ntf"),
+                "id": notification_id,
                 "tenant_id": sub["tenant_id"],
                 "recipient": f"subscriber:{sub['id']}",
                 "address": sub["address"],
@@ -111,6 +113,25 @@ def announce(
                 "created_at": now,
             },
         )
+        if queued:
+            recipient = (
+                f"customer:{sub['customer_id']}"
+                if sub["customer_id"]
+                else f"subscriber:{sub['id']}"
+            )
+            uow.emit(
+                CustomerMessaged(
+                    aggregate_id=notification_id,
+                    tenant_id=sub["tenant_id"],
+                    at=now,
+                    recipient=recipient,
+                    order_id=None,
+                    channels=(sub["channel"],),
+                    dedupe_key=key,
+                    title=title,
+                    body=body,
+                )
+            )
     return len(told)
 
 

@@ -29,6 +29,13 @@ class OrderCreate(Strict):
         description="leave the order at the door: the rider proves the drop with your drop-off "
         "code (or a photo) instead of handing it over",
     )
+    payment_instrument: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="the payment provider's fingerprint of the card or wallet paying (never "
+        "its number): risk control counts the orders, claims and accounts behind each one",
+    )
 
 
 class DeliveryIn(Strict):

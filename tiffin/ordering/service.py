@@ -16,7 +16,7 @@ from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.ordering.coupons import redeem
 from tiffin.ordering.promise import promised_at
-from tiffin.risk.features import Subject
+from tiffin.risk.features import Subject, remember_payment
 from tiffin.risk.gate import RiskGate
 from tiffin.store.uow import UnitOfWork
 
@@ -40,6 +40,7 @@ def place_order(
     risk: RiskGate | None = None,
     device_id: str | None = None,
     contactless: bool = False,
+    payment_instrument: str | None = None,
 ) -> Order:
     """Place an order for the calling customer; prices are the menu's, never the client's.
     A coupon from the customer's wallet is checked and spent in the same transaction. Every
@@ -47,7 +48,8 @@ def place_order(
 
     ``catalog`` may hold copies of the buyer and the storefront from earlier orders; either way
     the commit is guarded by the catalog version they were read at (``CatalogChanged`` if it
-    moved: retry)."""
+    moved: retry). ``payment_instrument`` is the payment provider's fingerprint of the card or
+    wallet paying: risk control counts what each one pays for."""
     if principal.role is not Role.CUSTOMER or principal.subject_id is None:
         raise Forbidden("only customers place orders", code="customer_only")
     if catalog is None:
@@ -102,11 +104,18 @@ def place_order(
         )
     except IllegalTransition as exc:
         raise Invalid(exc.detail, code=exc.code) from None
+    subject = Subject(
+        tenant.id,
+        customer.id,
+        order.id,
+        device_id,
+        order_total_cents=order.total_cents,
+        instrument=payment_instrument,
+    )
     if risk is not None:  # a block raises RiskBlocked: nothing is placed, the coupon unspent
-        subject = Subject(
-            tenant.id, customer.id, order.id, device_id, order_total_cents=order.total_cents
-        )
         risk.check_order(uow, subject, coupon=coupon_id is not None)
+    else:
+        remember_payment(uow, subject)
     uow.orders.add(order)
     return order
 

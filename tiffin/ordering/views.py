@@ -71,6 +71,7 @@ async def place_order(
             risk=platform.risk_gate,
             device_id=device_id,
             contactless=body.contactless,
+            payment_instrument=body.payment_instrument,
         )
         return OrderRead.of(order, show_code=True)  # the customer who placed it
 

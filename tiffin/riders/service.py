@@ -14,6 +14,10 @@ from tiffin.domain.people import Offer, OfferStatus, Rider, RiderShift, VehicleT
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Conflict, Forbidden, Invalid, NotFound
 from tiffin.ordering.service import withdraw_open_offers
+from tiffin.risk import service as risk
+from tiffin.risk.features import Subject
+from tiffin.risk.model import Checkpoint
+from tiffin.risk.service import Assessment
 from tiffin.safety import eligibility
 from tiffin.store.uow import UnitOfWork
 
@@ -221,9 +225,11 @@ def reject_offer(uow: UnitOfWork, principal: Principal, offer_id: str, *, reason
     return offer
 
 
-def hand_back(uow: UnitOfWork, principal: Principal, order_id: str, *, reason: str) -> None:
+def hand_back(uow: UnitOfWork, principal: Principal, order_id: str, *, reason: str) -> Assessment:
     """The rider cannot carry an assigned order (a flat tyre, an accident): it goes back to the
-    pool for re-dispatch."""
+    pool for re-dispatch, past the risk hand-back checkpoint. Review lets it go back and opens
+    a case on the rider; block refuses it (403 ``risk_blocked``: an operator takes it from
+    here), its decision kept all the same."""
     rider = own_rider(uow, principal)
     order = uow.orders.get(order_id, for_update=True)
     if order is None or order.rider_id != rider.id:
@@ -232,3 +238,12 @@ def hand_back(uow: UnitOfWork, principal: Principal, order_id: str, *, reason: s
         order.apply(Action.UNASSIGN, actor=principal.actor, at=uow.clock.now(), reason=reason)
     except IllegalTransition as exc:
         raise Conflict(exc.detail, code=exc.code) from None
+    subject = Subject(  # the step is not written yet (at commit): it counts as one more
+        order.tenant_id,
+        order.customer_id,
+        order.id,
+        order_total_cents=order.total_cents,
+        rider_id=rider.id,
+        counts_this_handback=True,
+    )
+    return risk.assess(uow, Checkpoint.HANDBACK, subject, blocking=True)

@@ -1,34 +1,27 @@
-"""Features from the database: what the customer (and their device, address and riders) did
-over the last hour, day and 30 days, read in a handful of indexed aggregate queries."""
+"""Features from the database: what the customer (and their device, phone, card, door and
+riders) did over the last hour, day and 30 days, and what a rider handing an order back did.
+
+A decision reads only the features its rules name (``needs``), all of them in one round trip
+(``feature_sql.statement``); features no rule names are not read and not recorded.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    bindparam,
-    case,
-    distinct,
-    func,
-    select,
-    true,
-)
-
-from tiffin.domain.anomalies import AnomalyType
+from tiffin.risk import feature_sql
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
 
-o = tables.orders.c
-an = tables.anomalies.c
-g = tables.grants.c
-cp = tables.coupons.c
-dv = tables.risk_devices.c
-NEAR_DEGREES = 0.0003  # about 30 m: the same door
-CLAIM = AnomalyType.ITEM_PROBLEM.value
+# Bound for a missing input (no device, no card, no order): matches no row. Not NULL: knowing a
+# parameter is NULL, PostgreSQL finds a plan for it that costs nothing and so never settles on
+# one generic plan for the statement, planning it afresh (~2 ms) on every decision.
+NOTHING = ""
+UNKNOWN_MINUTES = 525_600  # "when was it assigned" unknown reads as a year: never "just now"
 
 
 @dataclass(frozen=True)
@@ -42,6 +35,47 @@ class Subject:
     order_total_cents: int = 0
     claim_cents: int = 0
     counts_this_claim: bool = False  # at the claim checkpoint the claim is not yet recorded
+    instrument: str | None = None  # the card given at checkout (else the order's, if paid)
+    rider_id: str | None = None  # the rider handing the order back
+    counts_this_handback: bool = False  # at the hand-back checkpoint it is not yet recorded
+
+
+# Which part of ``feature_sql.PARTS`` each feature comes from; those in none are the subject's
+# own (amounts) or a hot counter.
+PART_OF: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("orders_1h", "orders_24h", "orders_30d", "delivered_30d"), ("orders",)),
+    **dict.fromkeys(("claims_1h", "claims_24h", "claims_30d"), ("claims",)),
+    "claims_per_delivered_30d": ("orders", "claims"),
+    **dict.fromkeys(("grants_24h", "grants_30d", "granted_cents_30d"), ("grants",)),
+    **dict.fromkeys(("coupon_uses_24h", "coupon_uses_30d"), ("coupons",)),
+    **dict.fromkeys(("account_age_days", "new_account"), ("born",)),
+    "accounts_on_address": ("address",),
+    "rider_pair_claims_30d": ("pair",),
+    **dict.fromkeys(("accounts_on_device", "device_claims_30d"), ("device",)),
+    **dict.fromkeys(("accounts_on_phone", "phone_claims_30d"), ("phone",)),
+    **dict.fromkeys(
+        (
+            "instrument_orders_1h",
+            "instrument_orders_24h",
+            "instrument_orders_30d",
+            "instrument_claims_30d",
+            "instrument_refunds_30d",
+            "accounts_on_instrument",
+        ),
+        ("instrument",),
+    ),
+    **dict.fromkeys(
+        (
+            "rider_handbacks_24h",
+            "rider_handbacks_30d",
+            "rider_assignments_24h",
+            "rider_assignments_30d",
+            "rider_handback_rate_30d",
+            "minutes_since_assigned",
+        ),
+        ("rider",),
+    ),
+}
 
 
 def remember_device(uow: UnitOfWork, tenant_id: str, device_id: str, customer_id: str) -> None:
@@ -58,147 +92,199 @@ def remember_device(uow: UnitOfWork, tenant_id: str, device_id: str, customer_id
     )
 
 
-def _windows(column: ColumnElement[datetime], prefix: str) -> list[ColumnElement[int]]:
-    """count() over the last hour, day and 30 days of a timestamp column (bound per read)."""
-    return [
-        func.coalesce(func.sum(case((column >= bindparam(name), 1), else_=0)), 0).label(
-            f"{prefix}_{name}"
-        )
-        for name in ("hour", "day", "month")
-    ]
-
-
-# Built once: constructing SQLAlchemy expressions costs more than running these on SQLite.
-_CUSTOMER: BindParameter[str] = bindparam("customer")
-_MONTH: BindParameter[datetime] = bindparam("month")
-_DELIVERED = func.coalesce(func.sum(case((o.status == "delivered", 1), else_=0)), 0)
-ORDERS = select(*_windows(o.placed_at, "orders"), _DELIVERED.label("delivered")).where(
-    o.customer_id == _CUSTOMER, o.placed_at >= _MONTH
-)
-CLAIMS = (
-    select(*_windows(an.detected_at, "claims"))
-    .select_from(tables.anomalies)
-    .join(tables.orders, o.id == an.order_id)
-    .where(o.customer_id == _CUSTOMER, an.type == CLAIM, an.detected_at >= _MONTH)
-)
-GRANTS = select(
-    *_windows(g.created_at, "grants")[1:],
-    func.coalesce(func.sum(g.amount_cents + g.refund_cents), 0).label("granted_cents"),
-).where(g.customer_id == _CUSTOMER, g.created_at >= _MONTH, g.status != "refused")
-COUPON_USES = select(*_windows(cp.used_at, "coupons")[1:]).where(
-    cp.customer_id == _CUSTOMER, cp.used_at >= _MONTH
-)
-BORN = select(func.min(tables.users.c.created_at).label("born")).where(
-    tables.users.c.subject_id == _CUSTOMER
-)
-# One round trip for the customer's own features: each part is an aggregate of one row.
-_PARTS = [part.subquery() for part in (ORDERS, CLAIMS, GRANTS, COUPON_USES, BORN)]
-_CROSS = _PARTS[0]
-for _part in _PARTS[1:]:
-    _CROSS = _CROSS.join(_part, true())  # type: ignore[assignment]
-OWN = select(*_PARTS).select_from(_CROSS)
-ORDER = select(o.dropoff_lat, o.dropoff_lon, o.rider_id).where(o.id == bindparam("order"))
-NEAR = select(func.count(distinct(o.customer_id))).where(
-    o.tenant_id == bindparam("tenant"),
-    o.placed_at >= _MONTH,
-    o.dropoff_lat.between(bindparam("lat_low"), bindparam("lat_high")),
-    o.dropoff_lon.between(bindparam("lon_low"), bindparam("lon_high")),
-)
-PAIR = (
-    select(func.count())
-    .select_from(tables.anomalies)
-    .join(tables.orders, o.id == an.order_id)
-    .where(
-        o.customer_id == _CUSTOMER,
-        o.rider_id == bindparam("rider"),
-        an.type == CLAIM,
-        an.detected_at >= _MONTH,
-    )
-)
-_ON_DEVICE = select(dv.customer_id).where(
-    dv.tenant_id == bindparam("tenant"), dv.device_id == bindparam("device")
-)
-DEVICE_ACCOUNTS = select(func.count()).select_from(_ON_DEVICE.subquery())
-DEVICE_CLAIMS = (
-    select(func.count())
-    .select_from(tables.anomalies)
-    .join(tables.orders, o.id == an.order_id)
-    .where(o.customer_id.in_(_ON_DEVICE), an.type == CLAIM, an.detected_at >= _MONTH)
-)
-
-
-def read(uow: UnitOfWork, subject: Subject) -> dict[str, float | bool]:
-    """Every feature in ``model.FEATURES`` for ``subject`` at the clock's now."""
-    now = uow.clock.now()
-    month = now - timedelta(days=30)
-    conn = uow.conn
-    at = {
-        "customer": subject.customer_id,
-        "hour": now - timedelta(hours=1),
-        "day": now - timedelta(days=1),
-        "month": month,
+def remember_payment(uow: UnitOfWork, subject: Subject) -> None:
+    """Note which instrument paid for the subject's order, written with the order (staged: on
+    PostgreSQL it joins the order's own single statement at commit)."""
+    if subject.instrument is None or subject.order_id is None:
+        return
+    row = {
+        "order_id": subject.order_id,
+        "tenant_id": subject.tenant_id,
+        "customer_id": subject.customer_id,
+        "instrument": subject.instrument,
+        "placed_at": uow.clock.now(),
     }
-    own = conn.execute(OWN, at).one()
-    orders_1h, orders_24h, orders_30d, delivered = (int(x) for x in own[0:4])
-    extra = 1 if subject.counts_this_claim else 0
-    claims_1h, claims_24h, claims_30d = (int(c) + extra for c in own[4:7])
-    grants = own[7:10]
-    coupon_uses = own[10:12]
-    created = own[12]
-    age_days = (now - created).total_seconds() / 86_400 if created else 0.0
+    uow.stage(tables.order_payments, [row])
+
+
+def parts_for(names: Iterable[str]) -> frozenset[str]:
+    """The parts to read for ``names``. A subject lacking an input (no device, no order) binds
+    ``NOTHING``: the statement's shape follows the rules alone, so each rule set's statements
+    are compiled once (``service.warm``), not once per kind of request."""
+    return frozenset(part for name in names for part in PART_OF.get(name, ()))
+
+
+def read(
+    uow: UnitOfWork, subject: Subject, needs: Iterable[str] | None = None
+) -> dict[str, float | bool]:
+    """The features named in ``needs`` (every one in ``PART_OF`` when None) for ``subject`` at
+    the clock's now, in one statement; a feature whose input the subject lacks (no device, no
+    order) reads as nobody's: 0, or 1 account at the door."""
+    return _read(uow, subject, set(PART_OF) if needs is None else set(needs), stamped=False)[0]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the tenant's rules were when the features were read (``service.assess``)."""
+
+    rules: tuple[object, ...]  # (rows, newest): changes whenever a rule version is saved
+    thresholds: tuple[int, ...] | None  # review, block, grant threshold, hold hours; None: defaults
+
+
+def read_stamped(
+    uow: UnitOfWork, subject: Subject, needs: Iterable[str]
+) -> tuple[dict[str, float | bool], Stamp]:
+    """``read``, and in the same statement the tenant's rules' stamp and thresholds."""
+    features, row = _read(uow, subject, set(needs), stamped=True)
+    thresholds = None
+    if row["review_score"] is not None:  # the tenant saved its own
+        thresholds = tuple(int(row[name]) for name in feature_sql.THRESHOLDS)
+    return features, Stamp((int(row["rule_rows"]), row["newest_rule"]), thresholds)
+
+
+def _read(
+    uow: UnitOfWork, subject: Subject, names: set[str], *, stamped: bool
+) -> tuple[dict[str, float | bool], Any]:
+    now = uow.clock.now()
     features: dict[str, float | bool] = {
-        "orders_1h": orders_1h,
-        "orders_24h": orders_24h,
-        "orders_30d": orders_30d,
-        "delivered_30d": delivered,
-        "claims_1h": claims_1h,
-        "claims_24h": claims_24h,
-        "claims_30d": claims_30d,
-        "claims_per_delivered_30d": claims_30d / delivered if delivered else 0.0,
-        "grants_24h": int(grants[0]),
-        "grants_30d": int(grants[1]),
-        "granted_cents_30d": int(grants[2]),
-        "coupon_uses_24h": int(coupon_uses[0]),
-        "coupon_uses_30d": int(coupon_uses[1]),
-        "account_age_days": round(age_days, 3),
-        "new_account": age_days < 7,
         "order_total_cents": subject.order_total_cents,
         "claim_cents": subject.claim_cents,
-        "device_orders_24h": 0,  # a counter of the hot checkpoints, not read here
     }
-    features.update(_shared(uow, subject, at, extra))
-    return features
+    parts = parts_for(names)
+    row: Any = {}
+    if parts or stamped:
+        bound = {
+            "customer": subject.customer_id,
+            "tenant": subject.tenant_id,
+            "order": subject.order_id or NOTHING,
+            "device": subject.device_id or NOTHING,
+            "instrument": subject.instrument or NOTHING,
+            "rider": subject.rider_id or NOTHING,
+            "hour": now - timedelta(hours=1),
+            "day": now - timedelta(days=1),
+            "month": now - timedelta(days=30),
+        }
+        statement = feature_sql.statement(parts | {"stamp"} if stamped else parts)
+        row = uow.conn.execute(statement, bound).mappings().one()
+    for part in parts:
+        features.update(_READERS[part](row, subject, now))
+    for name in names - features.keys():
+        features[name] = 1 if name == "accounts_on_address" else 0
+    if "new_account" in names and "born" not in parts:
+        features["new_account"] = False
+    return features, row
 
 
-def _shared(
-    uow: UnitOfWork, subject: Subject, at: dict[str, object], extra: int
-) -> dict[str, float]:
-    """The features that look past the one account: its door, its device, its riders."""
-    conn = uow.conn
-    shared: dict[str, float] = {
-        "accounts_on_address": 1,
-        "accounts_on_device": 0,
-        "device_claims_30d": 0,
-        "rider_pair_claims_30d": 0,
+def _orders(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    return {
+        "orders_1h": int(row["orders_hour"]),
+        "orders_24h": int(row["orders_day"]),
+        "orders_30d": int(row["orders_month"]),
+        "delivered_30d": int(row["delivered"]),
     }
-    bound = {**at, "tenant": subject.tenant_id}
-    if subject.order_id is not None:
-        order = conn.execute(ORDER, {"order": subject.order_id}).first()
-        if order is not None:
-            near = {
-                **bound,
-                "lat_low": order.dropoff_lat - NEAR_DEGREES,
-                "lat_high": order.dropoff_lat + NEAR_DEGREES,
-                "lon_low": order.dropoff_lon - NEAR_DEGREES,
-                "lon_high": order.dropoff_lon + NEAR_DEGREES,
-            }
-            shared["accounts_on_address"] = int(conn.execute(NEAR, near).scalar_one())
-            if order.rider_id is not None:
-                pair = conn.execute(PAIR, {**bound, "rider": order.rider_id}).scalar_one()
-                shared["rider_pair_claims_30d"] = int(pair) + extra
-    if subject.device_id is not None:
-        device = {**bound, "device": subject.device_id}
-        shared["accounts_on_device"] = int(conn.execute(DEVICE_ACCOUNTS, device).scalar_one())
-        claims = conn.execute(DEVICE_CLAIMS, device).scalar_one()
-        shared["device_claims_30d"] = int(claims) + extra
-    return shared
+
+
+def _claims(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    extra = 1 if subject.counts_this_claim else 0
+    claims = int(row["claims_month"]) + extra
+    out: dict[str, float | bool] = {
+        "claims_1h": int(row["claims_hour"]) + extra,
+        "claims_24h": int(row["claims_day"]) + extra,
+        "claims_30d": claims,
+    }
+    if "delivered" in row:
+        delivered = int(row["delivered"])
+        out["claims_per_delivered_30d"] = claims / delivered if delivered else 0.0
+    return out
+
+
+def _grants(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    return {
+        "grants_24h": int(row["grants_day"]),
+        "grants_30d": int(row["grants_month"]),
+        "granted_cents_30d": int(row["granted_cents"]),
+    }
+
+
+def _coupons(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    return {
+        "coupon_uses_24h": int(row["coupons_day"]),
+        "coupon_uses_30d": int(row["coupons_month"]),
+    }
+
+
+def _born(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    born = row["born"]
+    age_days = (now - born).total_seconds() / 86_400 if born else 0.0
+    return {"account_age_days": round(age_days, 3), "new_account": age_days < 7}
+
+
+def _address(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    return {"accounts_on_address": max(1, int(row["near"]))}
+
+
+def _pair(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    extra = 1 if subject.counts_this_claim and row["has_rider"] else 0
+    return {"rider_pair_claims_30d": int(row["pair"]) + extra}
+
+
+def _device(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    accounts = int(row["on_device"])  # 0 without a device
+    extra = 1 if subject.counts_this_claim and accounts else 0
+    return {
+        "accounts_on_device": accounts,
+        "device_claims_30d": int(row["device_claims"]) + extra,
+    }
+
+
+def _phone(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    accounts = int(row["on_phone"])  # 0 when the customer gave no phone
+    extra = 1 if subject.counts_this_claim and accounts else 0
+    return {"accounts_on_phone": accounts, "phone_claims_30d": int(row["phone_claims"]) + extra}
+
+
+def _instrument(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    payers = int(row["payers"])
+    if subject.instrument is not None and not row["paid_before"]:
+        payers += 1  # at checkout: this account, paying now, is one of them
+    extra = 1 if subject.counts_this_claim and payers else 0
+    return {
+        "instrument_orders_1h": int(row["paid_hour"]),
+        "instrument_orders_24h": int(row["paid_day"]),
+        "instrument_orders_30d": int(row["paid_month"]),
+        "instrument_claims_30d": int(row["paid_claims"]) + extra,
+        "instrument_refunds_30d": int(row["paid_refunds"]),
+        "accounts_on_instrument": payers,
+    }
+
+
+def _rider(row: Any, subject: Subject, now: Any) -> dict[str, float | bool]:
+    extra = 1 if subject.counts_this_handback else 0
+    month = int(row["handbacks_month"]) + extra
+    assigned = int(row["assigned_month"])
+    at = row["assigned_at"]
+    return {
+        "rider_handbacks_24h": int(row["handbacks_day"]) + extra,
+        "rider_handbacks_30d": month,
+        "rider_assignments_24h": int(row["assigned_day"]),
+        "rider_assignments_30d": assigned,
+        "rider_handback_rate_30d": round(month / assigned, 3) if assigned else 0.0,
+        "minutes_since_assigned": (
+            round((now - at).total_seconds() / 60, 2) if at is not None else UNKNOWN_MINUTES
+        ),
+    }
+
+
+_READERS = {
+    "orders": _orders,
+    "claims": _claims,
+    "grants": _grants,
+    "coupons": _coupons,
+    "born": _born,
+    "address": _address,
+    "pair": _pair,
+    "device": _device,
+    "phone": _phone,
+    "instrument": _instrument,
+    "rider": _rider,
+}

@@ -1,7 +1,8 @@
 """The hot checkpoints, order placement and coupon redemption, kept cheap enough to sit in the
 order's transaction: rules and thresholds cached per tenant for a few seconds, the account's age
-cached for good, counts from the sliding-window counters, one keyed read of the device's
-accounts, and a decision row only when a rule fired."""
+cached for good, counts from the sliding-window counters, one statement of keyed reads (the
+accounts on the device, the card, the phone) for those the rules in force name, and a decision
+row only when a rule fired."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from tiffin.risk import service
+from tiffin.risk import hot_reads, service
 from tiffin.risk.counters import MemoryCounters, WindowCounters
-from tiffin.risk.features import Subject, remember_device
-from tiffin.risk.model import Checkpoint, RiskBlocked, Rule, Thresholds, Verdict
+from tiffin.risk.features import Subject, remember_device, remember_payment
+from tiffin.risk.model import HOT_FEATURES, Rule, Thresholds, named, order_checkpoints
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 
@@ -28,6 +29,14 @@ class _Cached:
     live: list[Rule]
     shadow: list[Rule]
     thresholds: Thresholds
+    wanted: dict[bool, frozenset[str]] = field(default_factory=dict)  # by "a coupon is spent"
+
+    def wanted_for(self, coupon: bool) -> frozenset[str]:
+        """The features the rules name at the order's checkpoints (``model.named``)."""
+        if coupon not in self.wanted:
+            rules = (*self.live, *self.shadow)
+            self.wanted[coupon] = named(rules, order_checkpoints(coupon=coupon))
+        return self.wanted[coupon]
 
 
 @dataclass
@@ -50,8 +59,7 @@ class RiskGate:
         now = time.monotonic()
         cached = self._rules.get(tenant_id)
         if cached is None or cached.expires < now:
-            live, shadow = service.rules_in_force(uow, tenant_id)
-            thresholds = service.thresholds_for(uow, tenant_id)
+            live, shadow, thresholds = service.in_force(uow, tenant_id)
             cached = _Cached(now + self.rules_ttl_seconds, live, shadow, thresholds)
             with self._lock:
                 self._rules[tenant_id] = cached
@@ -70,8 +78,15 @@ class RiskGate:
             self._born[customer_id] = born
         return born
 
-    def features(self, uow: UnitOfWork, subject: Subject, now: datetime) -> dict[str, float | bool]:
-        """What ORDER and COUPON rules may read (``model.HOT_FEATURES``)."""
+    def features(
+        self,
+        uow: UnitOfWork,
+        subject: Subject,
+        now: datetime,
+        wanted: frozenset[str] = HOT_FEATURES,
+    ) -> dict[str, float | bool]:
+        """What ORDER and COUPON rules may read (``model.HOT_FEATURES``): the counters, and of
+        the keyed reads only those ``wanted`` (the rules in force name), in one statement."""
         count = self.counters.count
         day, hour = now - timedelta(days=1), now - timedelta(hours=1)
         customer = f"{subject.tenant_id}:customer:{subject.customer_id}"
@@ -82,7 +97,8 @@ class RiskGate:
             "orders_24h": count(f"{customer}:orders", day, now),
             "coupon_uses_24h": count(f"{customer}:coupons", day, now),
             "device_orders_24h": 0,
-            "accounts_on_device": 0,
+            "instrument_orders_1h": 0,
+            "instrument_orders_24h": 0,
             "account_age_days": round(age, 3),
             "new_account": age < 7,
             "order_total_cents": subject.order_total_cents,
@@ -90,22 +106,20 @@ class RiskGate:
         if subject.device_id is not None:
             device = f"{subject.tenant_id}:device:{subject.device_id}"
             features["device_orders_24h"] = count(f"{device}:orders", day, now)
-            dv = tables.risk_devices.c
-            features["accounts_on_device"] = int(
-                uow.conn.execute(
-                    select(func.count()).where(
-                        dv.tenant_id == subject.tenant_id, dv.device_id == subject.device_id
-                    )
-                ).scalar_one()
-            )
+        if subject.instrument is not None:
+            card = f"{subject.tenant_id}:instrument:{subject.instrument}:orders"
+            features["instrument_orders_1h"] = count(card, hour, now)
+            features["instrument_orders_24h"] = count(card, day, now)
+        features.update(hot_reads.read(uow, subject, wanted, month=now - timedelta(days=30)))
         return features
 
     def check_order(
         self, uow: UnitOfWork, subject: Subject, *, coupon: bool
     ) -> service.Assessment | None:
         """Order placement (and the coupon spent with it) at the risk checkpoints: a block
-        raises ``RiskBlocked`` (nothing is placed), a review opens a case and lets the order
-        through; the counters count the order either way it goes ahead."""
+        raises ``RiskBlocked`` (nothing is placed, the coupon unspent; the decision is kept in
+        a transaction of its own), a review opens a case and lets the order through; the
+        counters count the order either way it goes ahead, and the card that paid is noted."""
         if not self.enabled:
             return None
         started = time.perf_counter()
@@ -113,9 +127,10 @@ class RiskGate:
         if subject.device_id is not None:
             remember_device(uow, subject.tenant_id, subject.device_id, subject.customer_id)
         cached = self._rules_for(uow, subject.tenant_id)
-        features = self.features(uow, subject, now)
+        checkpoints = order_checkpoints(coupon=coupon)
+        features = self.features(uow, subject, now, cached.wanted_for(coupon))
         worst: service.Assessment | None = None
-        for checkpoint in (Checkpoint.ORDER, Checkpoint.COUPON) if coupon else (Checkpoint.ORDER,):
+        for checkpoint in checkpoints:
             verdict = service.decide(
                 uow,
                 checkpoint,
@@ -126,18 +141,18 @@ class RiskGate:
                 features,
                 started=started,
                 record_quiet=False,
+                blocking=True,
             )
-            if verdict.verdict is Verdict.BLOCK:
-                raise RiskBlocked(
-                    f"this order cannot be placed right now (reason {verdict.reason_code})",
-                    reason_code=verdict.reason_code,
-                )
             if worst is None or verdict.score > worst.score:
                 worst = verdict
+        remember_payment(uow, subject)
         customer = f"{subject.tenant_id}:customer:{subject.customer_id}"
         self.counters.hit(f"{customer}:orders", now)
         if coupon:
             self.counters.hit(f"{customer}:coupons", now)
         if subject.device_id is not None:
             self.counters.hit(f"{subject.tenant_id}:device:{subject.device_id}:orders", now)
+        if subject.instrument is not None:
+            card = f"{subject.tenant_id}:instrument:{subject.instrument}:orders"
+            self.counters.hit(card, now)
         return worst

@@ -7,12 +7,13 @@ block. Shadow rules are scored the same way beside the live ones and only record
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from tiffin.errors import Forbidden, Invalid
-from tiffin.risk.expr import Expression, Features, Type, compile_rule
+from tiffin.risk.expr import Expression, Features, Type
 
 
 class RuleInvalid(Invalid):
@@ -31,6 +32,7 @@ class Checkpoint(StrEnum):
     GRANT = "grant"  # a grant above the tenant's threshold
     ORDER = "order"  # order placement (hot: counters and cached reads only)
     COUPON = "coupon"  # a coupon spent at checkout (hot, as ORDER)
+    HANDBACK = "handback"  # a rider handing an assigned order back
 
 
 class Verdict(StrEnum):
@@ -69,7 +71,37 @@ FEATURES: dict[str, Type] = {
     "claim_cents": Type.NUMBER,  # what the claim would pay (the order total at the claim)
     "new_account": Type.BOOL,  # younger than 7 days
     "device_orders_24h": Type.NUMBER,  # orders placed from the request's device (counter)
+    # The card or wallet paying (the order's ``payment_instrument``): orders it paid for, claims
+    # and refunds on those orders, and the accounts it paid for, in 30 days.
+    "instrument_orders_1h": Type.NUMBER,
+    "instrument_orders_24h": Type.NUMBER,
+    "instrument_orders_30d": Type.NUMBER,
+    "instrument_claims_30d": Type.NUMBER,
+    "instrument_refunds_30d": Type.NUMBER,
+    "accounts_on_instrument": Type.NUMBER,
+    # The customer's phone number: the accounts registered with it (0 when none was given),
+    # and their claims in 30 days.
+    "accounts_on_phone": Type.NUMBER,
+    "phone_claims_30d": Type.NUMBER,
+    # The rider handing an order back (this hand-back included): hand-backs and orders taken
+    # in a day and 30 days, the share handed back, and how long ago they took this one.
+    "rider_handbacks_24h": Type.NUMBER,
+    "rider_handbacks_30d": Type.NUMBER,
+    "rider_assignments_24h": Type.NUMBER,
+    "rider_assignments_30d": Type.NUMBER,
+    "rider_handback_rate_30d": Type.NUMBER,
+    "minutes_since_assigned": Type.NUMBER,
 }
+RIDER_FEATURES = frozenset(
+    {
+        "rider_handbacks_24h",
+        "rider_handbacks_30d",
+        "rider_assignments_24h",
+        "rider_assignments_30d",
+        "rider_handback_rate_30d",
+        "minutes_since_assigned",
+    }
+)
 
 # What the hot checkpoints can read without a database aggregate: sliding-window counters, the
 # account's age (cached) and one keyed lookup of the device's accounts.
@@ -83,19 +115,47 @@ HOT_FEATURES = frozenset(
         "account_age_days",
         "new_account",
         "order_total_cents",
+        "instrument_orders_1h",
+        "instrument_orders_24h",
+        "accounts_on_instrument",
+        "accounts_on_phone",
     }
 )
 HOT = frozenset({Checkpoint.ORDER, Checkpoint.COUPON})
+# What each checkpoint can read: the hot ones their cheap set, a hand-back the rider's own
+# and the order's amount, the customer checkpoints everything but the rider's.
+READABLE: dict[Checkpoint, frozenset[str]] = {
+    Checkpoint.ORDER: HOT_FEATURES,
+    Checkpoint.COUPON: HOT_FEATURES,
+    Checkpoint.HANDBACK: RIDER_FEATURES | {"order_total_cents"},
+    Checkpoint.CLAIM: frozenset(FEATURES) - RIDER_FEATURES,
+    Checkpoint.GRANT: frozenset(FEATURES) - RIDER_FEATURES,
+}
 
 
 def check_features(expression: Expression, checkpoint: Checkpoint) -> None:
-    """A hot checkpoint's rule may name only the features that checkpoint reads."""
-    if checkpoint in HOT and not expression.features <= HOT_FEATURES:
-        missing = ", ".join(sorted(expression.features - HOT_FEATURES))
+    """A rule may name only the features its checkpoint reads."""
+    readable = READABLE[checkpoint]
+    if not expression.features <= readable:
+        missing = ", ".join(sorted(expression.features - readable))
         raise RuleInvalid(
             f"the {checkpoint.value} checkpoint cannot read {missing}; it reads "
-            + ", ".join(sorted(HOT_FEATURES))
+            + ", ".join(sorted(readable))
         )
+
+
+def order_checkpoints(*, coupon: bool) -> tuple[Checkpoint, ...]:
+    """The checkpoints an order passes: ORDER, and COUPON when one is spent."""
+    return (Checkpoint.ORDER, Checkpoint.COUPON) if coupon else (Checkpoint.ORDER,)
+
+
+def named(rules: Iterable[Rule], checkpoints: Iterable[Checkpoint]) -> frozenset[str]:
+    """The features rules at ``checkpoints`` name, active or not (what a cache of rules that
+    may outlive a snooze reads: one feature too many is harmless, one too few is not)."""
+    at = frozenset(checkpoints)
+    return frozenset(
+        name for rule in rules if rule.checkpoint in at for name in rule.expression.features
+    )
 
 
 @dataclass(frozen=True)
@@ -163,96 +223,3 @@ def shadow_set(live: list[Rule], shadow: list[Rule]) -> list[Rule]:
 def reason_code(scored: Scored) -> str:
     """The machine reason a customer and an operator see: the rule that weighed most."""
     return f"risk:{scored.hits[0].split('@')[0]}" if scored.hits else "risk:none"
-
-
-@dataclass(frozen=True)
-class DefaultRule:
-    rule_id: str
-    description: str
-    expression: str
-    score: int
-    checkpoint: Checkpoint = Checkpoint.CLAIM
-
-
-# What a tenant runs until its operators save rules of their own (version 0).
-DEFAULT_RULES: tuple[DefaultRule, ...] = (
-    DefaultRule(
-        "claim_rate",
-        "More than a third of the delivered orders in 30 days had a problem claimed",
-        "claims_per_delivered_30d > 0.34 and claims_30d >= 3",
-        60,
-    ),
-    DefaultRule("claim_burst", "Four or more claims in a day", "claims_24h >= 4", 60),
-    DefaultRule(
-        "shared_device",
-        "Several accounts on one device, claiming between them",
-        "accounts_on_device >= 2 and device_claims_30d >= 2",
-        50,
-    ),
-    DefaultRule(
-        "crowded_device",
-        "A claim from a phone that four or more accounts use",
-        "accounts_on_device >= 4",
-        50,
-    ),
-    DefaultRule(
-        "shared_address",
-        "Four or more accounts at one address, this one claiming again",
-        "accounts_on_address >= 4 and claims_30d >= 2",
-        40,
-    ),
-    DefaultRule(
-        "new_account_claims",
-        "A week-old account claiming again",
-        "new_account and claims_30d >= 2",
-        30,
-    ),
-    DefaultRule(
-        "rider_pair",
-        "The same rider and customer, problems again and again",
-        "rider_pair_claims_30d >= 4",
-        30,
-    ),
-    DefaultRule(
-        "order_burst",
-        "Twenty orders in an hour from one account: a script, not a person",
-        "orders_1h >= 20",
-        100,
-        Checkpoint.ORDER,
-    ),
-    DefaultRule(
-        "device_farm",
-        "Five or more accounts ordering from one device",
-        "accounts_on_device >= 5",
-        50,
-        Checkpoint.ORDER,
-    ),
-    DefaultRule(
-        "coupon_burst",
-        "Coupons spent on four orders in a day from an account on a shared device",
-        "coupon_uses_24h >= 3 and accounts_on_device >= 3",
-        60,
-        Checkpoint.COUPON,
-    ),
-    DefaultRule(
-        "big_grant_new_account",
-        "A large grant to a new account",
-        "new_account and claim_cents >= 5000",
-        50,
-        Checkpoint.GRANT,
-    ),
-)
-
-
-def default_rules() -> list[Rule]:
-    return [
-        Rule(
-            d.rule_id,
-            0,
-            d.description,
-            compile_rule(d.expression, FEATURES),
-            d.score,
-            d.checkpoint,
-        )
-        for d in DEFAULT_RULES
-    ]

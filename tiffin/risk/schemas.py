@@ -66,6 +66,7 @@ class CaseRead(BaseModel):
     id: str
     customer_id: str
     order_id: str | None
+    rider_id: str | None = None  # a hand-back case is about this rider
     grant_id: str | None
     reason_code: str
     status: str

@@ -7,18 +7,22 @@ live rules (and the shadow ones beside them), records the decision and, on revie
 
 from __future__ import annotations
 
+import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from tiffin.domain.events import DecisionRecorded, OperatorActed
+from tiffin.domain.events import OperatorActed
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
 from tiffin.errors import Invalid, NotFound
 from tiffin.risk import features as feature_store
+from tiffin.risk import hot_reads
+from tiffin.risk.decisions import Assessment, decide
+from tiffin.risk.defaults import default_rules
 from tiffin.risk.expr import Expression, compile_rule
 from tiffin.risk.model import (
     FEATURES,
@@ -26,12 +30,9 @@ from tiffin.risk.model import (
     Mode,
     Rule,
     Thresholds,
-    Verdict,
     check_features,
-    default_rules,
-    reason_code,
-    score,
-    shadow_set,
+    named,
+    order_checkpoints,
 )
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -40,14 +41,51 @@ r = tables.risk_rules.c
 s = tables.risk_settings.c
 MAX_RULES = 200  # per tenant and checkpoint
 _compiled: dict[str, Expression] = {}  # rule rows never change: compile each version once
-_in_force: dict[str, tuple[tuple[object, ...], list[Rule], list[Rule]]] = {}
+
+
+@dataclass
+class _RuleSet:
+    """A tenant's rules in force as built at ``stamp``, and the features each checkpoint's
+    rules name (snoozed and disabled ones too: a snooze may end while this is cached, and one
+    feature read too many is harmless where one too few is not)."""
+
+    stamp: tuple[object, ...]
+    live: list[Rule]
+    shadow: list[Rule]
+    wanted: dict[Checkpoint, frozenset[str]] = field(default_factory=dict)
+
+    def wanted_at(self, checkpoint: Checkpoint) -> frozenset[str]:
+        found = self.wanted.get(checkpoint)
+        if found is None:
+            found = self.wanted[checkpoint] = named((*self.live, *self.shadow), (checkpoint,))
+        return found
+
+
+_in_force: dict[str, _RuleSet] = {}
 
 
 _THRESHOLDS = select(s.review_score, s.block_score, s.grant_threshold_cents, s.hold_hours).where(
     s.tenant_id == bindparam("tenant")
 )
 _STAMP = select(func.count(), func.max(r.created_at)).where(r.tenant_id == bindparam("tenant"))
-_RECORD = insert(tables.risk_decisions)
+# The stamp and the thresholds in one round trip: what every decision reads first.
+_STAMP_AND_THRESHOLDS = select(
+    func.count(),
+    func.max(r.created_at),
+    *(
+        select(column).where(s.tenant_id == bindparam("tenant")).scalar_subquery()
+        for column in (s.review_score, s.block_score, s.grant_threshold_cents, s.hold_hours)
+    ),
+).where(r.tenant_id == bindparam("tenant"))
+__all__ = [
+    "Assessment",
+    "assess",
+    "decide",
+    "in_force",
+    "rules_in_force",
+    "thresholds_for",
+    "warm",
+]
 
 
 def acted(uow: UnitOfWork, who: Principal, kind: str, subject: str, **facts: Any) -> None:
@@ -122,19 +160,36 @@ def rule_versions(uow: UnitOfWork, tenant_id: str) -> list[Any]:
     return list(uow.conn.execute(query))
 
 
+def in_force(uow: UnitOfWork, tenant_id: str) -> tuple[list[Rule], list[Rule], Thresholds]:
+    """``rules_in_force`` and the tenant's thresholds, read together."""
+    row = uow.conn.execute(_STAMP_AND_THRESHOLDS, {"tenant": tenant_id}).one()
+    live, shadow = _from_stamp(uow, tenant_id, (row[0], row[1]))
+    return live, shadow, _thresholds(row[2:6])
+
+
+def _thresholds(row: Any) -> Thresholds:
+    return Thresholds(*row) if row[0] is not None else Thresholds()
+
+
 def rules_in_force(uow: UnitOfWork, tenant_id: str) -> tuple[list[Rule], list[Rule]]:
     """(live, shadow): the newest live version of each rule, and the newest shadow version
     where it is newer than the live one. A tenant that never saved a rule runs the defaults.
     Rule rows are only ever added, so (count, newest) stamps a tenant's rules: while it holds,
     the rules built last time are still the rules."""
     stamp = tuple(uow.conn.execute(_STAMP, {"tenant": tenant_id}).one())
+    return _from_stamp(uow, tenant_id, stamp)
+
+
+def _from_stamp(
+    uow: UnitOfWork, tenant_id: str, stamp: tuple[object, ...]
+) -> tuple[list[Rule], list[Rule]]:
     cached = _in_force.get(tenant_id)
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
+    if cached is not None and cached.stamp == stamp:
+        return cached.live, cached.shadow
     live, shadow = _build_in_force(uow, tenant_id)
     if len(_in_force) > 10_000:
         _in_force.clear()
-    _in_force[tenant_id] = (stamp, live, shadow)
+    _in_force[tenant_id] = _RuleSet(stamp, live, shadow)
     return live, shadow
 
 
@@ -196,6 +251,7 @@ def save_rule(uow: UnitOfWork, operator: Principal, draft: RuleDraft) -> int:
         mode=draft.mode.value,
         enabled=draft.enabled,
     )
+    warm(uow, tenant, saving=True)
     return version
 
 
@@ -253,115 +309,71 @@ def promote(uow: UnitOfWork, operator: Principal, rule_id: str) -> int:
     )
     _insert(uow, operator, draft, row.version + 1)
     acted(uow, operator, "risk.rule_promoted", rule_id, version=int(row.version) + 1)
+    warm(uow, operator.tenant_id, saving=True)
     return int(row.version) + 1
 
 
-@dataclass(frozen=True)
-class Assessment:
-    decision_id: str
-    verdict: Verdict
-    score: int
-    reason_code: str
-    hits: tuple[str, ...]
-    case_id: str | None
-    due_at: datetime | None
-    elapsed_ms: float
-
-
-def assess(uow: UnitOfWork, checkpoint: Checkpoint, subject: feature_store.Subject) -> Assessment:
-    """Decide approve / review / block for ``subject`` at ``checkpoint`` from the database's
-    features, recorded; a review opens a case due within the tenant's hold hours."""
-    started = time.perf_counter()
-    live, shadow = rules_in_force(uow, subject.tenant_id)
-    thresholds = thresholds_for(uow, subject.tenant_id)
-    features = feature_store.read(uow, subject)
-    return decide(uow, checkpoint, subject, live, shadow, thresholds, features, started=started)
-
-
-def decide(
+def assess(
     uow: UnitOfWork,
     checkpoint: Checkpoint,
     subject: feature_store.Subject,
-    live: list[Rule],
-    shadow: list[Rule],
-    thresholds: Thresholds,
-    features: dict[str, float | bool],
     *,
-    started: float,
-    record_quiet: bool = True,
+    blocking: bool = False,
 ) -> Assessment:
-    """Score the rules in force at ``checkpoint`` (and the shadow set beside them), record the
-    decision and open a case on review. ``record_quiet=False`` skips recording a decision no
-    rule fired in and the shadow agrees with (the hot checkpoints' approvals)."""
+    """Decide approve / review / block for ``subject`` at ``checkpoint`` from the database's
+    features (those the rules in force name), recorded; a review opens a case due within the
+    tenant's hold hours. ``blocking``: a block raises ``RiskBlocked`` and is kept in a
+    transaction of its own (see ``decisions.decide``).
+
+    One round trip reads it all: the features the rules built last time name, with the rules'
+    stamp and the thresholds. Only when the stamp moved (a rule was saved since) are the rules
+    rebuilt and, if they name other features, those read again."""
+    started = time.perf_counter()
+    tenant_id = subject.tenant_id
+    rules = _in_force.get(tenant_id)
+    if rules is None:  # the tenant's first decision in this process
+        in_force(uow, tenant_id)
+        rules = _in_force[tenant_id]
+    wanted = rules.wanted_at(checkpoint)
+    features, seen = feature_store.read_stamped(uow, subject, wanted)
+    if seen.rules != rules.stamp:
+        _from_stamp(uow, tenant_id, seen.rules)
+        rules = _in_force[tenant_id]
+        if rules.wanted_at(checkpoint) != wanted:
+            features = feature_store.read(uow, subject, rules.wanted_at(checkpoint))
+    live, shadow = rules.live, rules.shadow
+    thresholds = Thresholds(*seen.thresholds) if seen.thresholds else Thresholds()
+    return decide(
+        uow,
+        checkpoint,
+        subject,
+        live,
+        shadow,
+        thresholds,
+        features,
+        started=started,
+        blocking=blocking,
+    )
+
+
+def warm(uow: UnitOfWork, tenant_id: str, *, saving: bool = False) -> None:
+    """Run once, for nobody, every feature read the tenant's rules in force will make, so
+    that compiling them (about 10 ms each, once per process and rule set) is paid here (at
+    start, on a rule's save) and not by the first customer's decision. At start the rules
+    are built into the cache decisions use; on a save (``saving``) they are built aside: they
+    are the operator's, not yet committed."""
+    if saving:
+        live, shadow = _build_in_force(uow, tenant_id)
+    else:
+        live, shadow, _ = in_force(uow, tenant_id)
     now = uow.clock.now()
-    here = [x for x in live if x.checkpoint is checkpoint and x.active(now)]
-    scored = score(here, features, thresholds)
-    shadowed = None
-    if shadow:
-        ahead = [x for x in shadow if x.checkpoint is checkpoint and x.active(now)]
-        if ahead:
-            shadowed = score(shadow_set(here, ahead), features, thresholds)
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    decision_id = new_id("rsk")
-    code = reason_code(scored)
-    quiet = not scored.hits and (shadowed is None or not shadowed.hits)
-    if quiet and not record_quiet:
-        return Assessment(decision_id, scored.verdict, 0, code, (), None, None, elapsed_ms)
-    uow.conn.execute(
-        _RECORD,
-        {
-            "id": decision_id,
-            "tenant_id": subject.tenant_id,
-            "checkpoint": checkpoint.value,
-            "customer_id": subject.customer_id,
-            "order_id": subject.order_id,
-            "verdict": scored.verdict.value,
-            "score": scored.score,
-            "hits": list(scored.hits),
-            "reason_code": code,
-            "shadow_verdict": shadowed.verdict.value if shadowed else None,
-            "shadow_score": shadowed.score if shadowed else None,
-            "shadow_hits": list(shadowed.hits) if shadowed else None,
-            "features": features,
-            "elapsed_ms": elapsed_ms,
-            "at": now,
-        },
-    )
-    case_id = due_at = None
-    if scored.verdict is Verdict.REVIEW:
-        case_id = new_id("rcs")
-        due_at = now + timedelta(hours=thresholds.hold_hours)
-        uow.conn.execute(
-            insert(tables.risk_cases).values(
-                id=case_id,
-                tenant_id=subject.tenant_id,
-                decision_id=decision_id,
-                customer_id=subject.customer_id,
-                order_id=subject.order_id,
-                reason_code=code,
-                status="open",
-                due_at=due_at,
-                opened_at=now,
-            )
-        )
-    uow.emit(
-        DecisionRecorded(
-            aggregate_id=decision_id,
-            tenant_id=subject.tenant_id,
-            at=now,
-            reason=code,
-            kind="risk",
-            facts={
-                "checkpoint": checkpoint.value,
-                "customer_id": subject.customer_id,
-                "order_id": subject.order_id,
-                "verdict": scored.verdict.value,
-                "score": scored.score,
-                "hits": list(scored.hits),
-                "case_id": case_id,
-            },
-        )
-    )
-    return Assessment(
-        decision_id, scored.verdict, scored.score, code, scored.hits, case_id, due_at, elapsed_ms
-    )
+    nobody = feature_store.Subject(tenant_id, "")
+    rules = _RuleSet((), live, shadow)
+    for checkpoint in (Checkpoint.CLAIM, Checkpoint.GRANT, Checkpoint.HANDBACK):
+        feature_store.read_stamped(uow, nobody, rules.wanted_at(checkpoint))
+    month = now - timedelta(days=30)
+    at_checkout = [named((*live, *shadow), order_checkpoints(coupon=c)) for c in (False, True)]
+    for device, card in itertools.product((None, "-"), repeat=2):  # with and without each
+        order = feature_store.Subject(tenant_id, "", device_id=device, instrument=card)
+        for wanted in at_checkout:
+            hot_reads.read(uow, order, wanted, month=month)

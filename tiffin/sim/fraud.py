@@ -5,8 +5,9 @@ The day is played on a throw-away SQLite database seeded with the demo campus: c
 through ``place_order`` (the order checkpoint), orders move through the real state machine,
 claims go through ``report_problem`` (the claim checkpoint, the playbook, care's grants and the
 grant checkpoint), and an operator settles each day's review cases through ``holds.settle``
-with the ground truth a careful reviewer would find. The ring shares two doors and two phones,
-claims on almost every delivered order, prefers one rider, and spends the coupons it farms.
+with the ground truth a careful reviewer would find. The ring shares two doors, two devices,
+two cards and three phone numbers, claims on almost every delivered order, prefers one rider,
+and spends the coupons it farms.
 
 ``attempted_abuse_cents`` is what the ring's claims are paid with risk control off (the same
 seed and day with every rule disabled); ``paid_to_abuse_cents`` what it is paid with it on.
@@ -40,7 +41,7 @@ from tiffin.risk.cases import Outcome, list_cases
 from tiffin.risk.counters import MemoryCounters
 from tiffin.risk.gate import RiskGate
 from tiffin.risk.model import Verdict
-from tiffin.risk.service import RuleDraft, rules_in_force, save_rule
+from tiffin.risk.service import RuleDraft, rules_in_force, save_rule, warm
 from tiffin.seed import seed_demo
 from tiffin.store import tables
 from tiffin.store.db import Database
@@ -58,6 +59,7 @@ class Person:
     principal: Principal
     honest: bool
     device: str
+    card: str  # the payment instrument's fingerprint
 
 
 @dataclass
@@ -111,7 +113,15 @@ class FraudDay:
                     if honest
                     else RING_DOORS[n % 2]
                 )
-                customer = Customer(new_id("cus"), tenant_id, f"c{n}", where, f"door {n}", "en")
+                # The ring registers its ten accounts on three SIM cards, written two ways.
+                phone = (
+                    f"138{n:08d}"
+                    if honest
+                    else (f"+86 139 0000 000{n % 3}" if n % 2 else f"139000000{n % 3:02d}")
+                )
+                customer = Customer(
+                    new_id("cus"), tenant_id, f"c{n}", where, f"door {n}", "en", phone
+                )
                 uow.customers.add(customer)
                 user = create_user(
                     uow,
@@ -125,7 +135,8 @@ class FraudDay:
                 )
                 principal = Principal(user.id, tenant_id, Role.CUSTOMER, customer.id)
                 device = f"phone-{n}" if honest else f"ring-phone-{n % 2}"
-                self.people.append(Person(principal, honest, device))
+                card = f"card-{n}" if honest else f"ring-card-{n % 2}"
+                self.people.append(Person(principal, honest, device, card))
             if not risk:
                 live, _ = rules_in_force(uow, tenant_id)
                 for rule in live:
@@ -140,6 +151,8 @@ class FraudDay:
                     save_rule(uow, self.ops, draft)
             uow.commit()
         self.clock.set(START)
+        with self.uow() as uow:  # as the platform does at start (``Platform.warm_risk``)
+            warm(uow, tenant_id)
 
     def run(self) -> None:
         for day in range(self.days):
@@ -180,6 +193,7 @@ class FraudDay:
                     coupon_id=coupon,
                     risk=self.gate,
                     device_id=person.device,
+                    payment_instrument=person.card,
                 )
                 self.tally.coupons_spent += coupon is not None
                 uow.commit()

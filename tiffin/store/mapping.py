@@ -19,6 +19,7 @@ from tiffin.domain.people import (
     Tenant,
     VehicleType,
     Zone,
+    phone_key,
 )
 from tiffin.domain.zones import RiskLevel, RiskZone
 
@@ -102,6 +103,7 @@ def customer_row(c: Customer) -> Row:
         "address_note": c.address_note,
         "language": c.language,
         "phone": c.phone,
+        "phone_key": phone_key(c.phone),
         "contact_channel": c.contact_channel,
     }
 

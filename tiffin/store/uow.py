@@ -7,6 +7,7 @@ same transaction.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,9 @@ from tiffin.store.repositories import (
 )
 from tiffin.store.safety import SafetyRuleRows
 from tiffin.store.staging import PENDING, CatalogGuard, Row, Staged, Written
+
+log = logging.getLogger(__name__)
+AFTERWARDS_FAILED = [0]  # work after a failed unit of work that failed in turn (logged)
 
 
 class UnitOfWorkFactory(Protocol):
@@ -71,6 +75,7 @@ class UnitOfWork:
         self._on_stale: Callable[[str], None] | None = None
         self._open = False
         self._holds_write_lock = False
+        self._afterwards: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         if self.db.is_sqlite and not self.read_only:
@@ -90,6 +95,7 @@ class UnitOfWork:
         self._open = True
         self._events = []
         self._staged = []
+        self._afterwards = []
         self._guard = self._on_stale = None
         c = self.conn
         c.info[PENDING] = self._staged
@@ -141,6 +147,12 @@ class UnitOfWork:
     def emit(self, event: DomainEvent) -> None:
         """Record an event that is not owned by an order (a shift started, an offer rejected)."""
         self._events.append(event)
+
+    def afterwards(self, work: Callable[[], None]) -> None:
+        """Run ``work`` once this unit of work has ended, committed or not, after its
+        connection (and SQLite's write lock) is let go: how a fact that must outlive a
+        rolled-back transaction (a blocked order's risk decision) is written in its own."""
+        self._afterwards.append(work)
 
     def flush(self) -> None:
         """Write changed orders now (their events still wait for commit), so queries later in
@@ -232,6 +244,16 @@ class UnitOfWork:
             self.conn.info.pop(PENDING, None)
             self.conn.close()
             self._release()
+        work, self._afterwards = self._afterwards, []
+        for step in work:
+            if exc_type is None:
+                step()
+                continue
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - keep the error the block is already raising
+                AFTERWARDS_FAILED[0] += 1
+                log.exception("work after a failed unit of work failed too; the first error wins")
 
     def _release(self) -> None:
         if self._holds_write_lock:

@@ -25,6 +25,15 @@ def insert_all_ignoring(conn: Connection, table: Table, rows: Sequence[dict[str,
         conn.execute(_insert_ignoring_silently(conn.dialect.name == "postgresql", table), rows)
 
 
+def insert_all_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[Any]:
+    """As ``insert_all_ignoring``, and tell which went in: the primary keys of the rows
+    inserted (those colliding with a unique key are skipped and not named)."""
+    if not rows:
+        return set()
+    statement = _insert_ignoring(conn.dialect.name == "postgresql", table)
+    return set(conn.execute(statement, rows).scalars())
+
+
 @functools.cache
 def _insert_ignoring_silently(postgres: bool, table: Table) -> Executable:
     dialect = postgresql if postgres else sqlite

@@ -13,6 +13,7 @@ from tiffin.domain.events import (
     EVENT_TYPES,
     ORDER_EVENTS,
     Actor,
+    CustomerMessaged,
     DecisionRecorded,
     DispatchModeChanged,
     DomainEvent,
@@ -80,6 +81,16 @@ def examples() -> list[DomainEvent]:
         ),
         OperatorActed(
             aggregate_id="rcs_1", **COMMON, kind="risk.case_resolved", facts={"outcome": "x"}
+        ),
+        CustomerMessaged(
+            aggregate_id="msg_1",
+            **COMMON,
+            recipient="customer:cus_1",
+            order_id="ord_1",
+            channels=("push", "sms", "inbox"),
+            dedupe_key="anomaly:anm_1",
+            title="出餐延迟",
+            body="抱歉，商家出餐较慢。",
         ),
         DispatchModeChanged(aggregate_id="ten_1", **COMMON, previous="normal", mode="crisis"),
         SafetyRulesChanged(

@@ -95,7 +95,7 @@ def test_well_typed_arithmetic_never_raises_at_evaluation(
 
 
 def test_the_default_rules_compile_against_the_feature_catalogue() -> None:
-    from tiffin.risk.model import default_rules
+    from tiffin.risk.defaults import default_rules
 
     assert {r.rule_id for r in default_rules()} >= {"claim_rate", "shared_device"}
     assert all(r.expression.features <= set(FEATURES) for r in default_rules())

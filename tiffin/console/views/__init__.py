@@ -14,10 +14,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import operator, roles, session
+from tiffin.console.views import operator, risk, roles, session
 
 STATIC = Path(__file__).parent.parent / "static"
-ROUTERS = (session.router, operator.router, roles.router)
+ROUTERS = (session.router, operator.router, risk.router, roles.router)
 
 
 def install(app: FastAPI) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 from tiffin.store.tables.base import ID, metadata
@@ -47,6 +48,8 @@ orders = Table(
     Column("finished_at", UTCDateTime, nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_orders_tenant_status", "tenant_id", "status"),
+    # Risk counts the accounts ordering to one door: a band of latitude, not the whole tenant.
+    Index("ix_orders_tenant_dropoff", "tenant_id", "dropoff_lat"),
 )
 
 order_lines = Table(
@@ -72,6 +75,15 @@ order_transitions = Table(
     Column("actor_id", ID, nullable=True),
     Column("reason", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
+    # Risk counts a rider's assignments and hand-backs; only those rows are indexed.
+    Index(
+        "ix_order_transitions_rider_steps",
+        "actor_id",
+        "action",
+        "at",
+        sqlite_where=text("action IN ('assign', 'unassign')"),
+        postgresql_where=text("action IN ('assign', 'unassign')"),
+    ),
 )
 
 offers = Table(

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -50,6 +51,9 @@ customers = Table(
     Column("phone", String(40), nullable=False),
     # How the customer wants to hear about trouble: push, sms, phone (an operator calls) or inbox.
     Column("contact_channel", String(10), nullable=False, server_default="push"),
+    # The phone's last ten digits (``people.phone_key``): risk counts the accounts behind one.
+    Column("phone_key", String(20), nullable=True),
+    Index("ix_customers_phone_key", "tenant_id", "phone_key"),
 )
 
 riders = Table(

@@ -63,6 +63,7 @@ risk_decisions = Table(
     Column("checkpoint", String(20), nullable=False),
     Column("customer_id", ID, nullable=False, index=True),
     Column("order_id", ID, nullable=True),
+    Column("rider_id", ID, nullable=True),  # the rider handing an order back
     Column("verdict", String(10), nullable=False),
     Column("score", Integer, nullable=False),
     Column("hits", JSON, nullable=False),  # ["rule@version", ...]
@@ -84,6 +85,7 @@ risk_cases = Table(
     Column("decision_id", ID, ForeignKey("risk_decisions.id"), nullable=False, unique=True),
     Column("customer_id", ID, nullable=False),
     Column("order_id", ID, nullable=True),
+    Column("rider_id", ID, nullable=True),  # a hand-back case is about the rider
     Column("grant_id", ID, nullable=True),
     Column("reason_code", String(80), nullable=False),
     Column("status", String(10), nullable=False),  # open, resolved
@@ -116,6 +118,20 @@ risk_devices = Table(
     Column("device_id", String(128), primary_key=True),
     Column("customer_id", ID, primary_key=True),
     Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+# Which payment instrument paid for an order: the payment provider's fingerprint of the card or
+# wallet (never its number), given at checkout. Orders, claims and refunds per instrument, and
+# the accounts behind one, are read through it.
+order_payments = Table(
+    "order_payments",
+    metadata,
+    Column("order_id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("customer_id", ID, nullable=False),
+    Column("instrument", String(128), nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Index("ix_order_payments_instrument", "tenant_id", "instrument", "placed_at"),
 )
 
 # Risk reads an account's age by the customer it belongs to.

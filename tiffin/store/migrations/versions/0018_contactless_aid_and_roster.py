@@ -2,7 +2,7 @@
 claims, support requests and their steps; the emergency roster (issue 18)
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import tiffin.store.types
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
