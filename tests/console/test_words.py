@@ -8,13 +8,16 @@ from datetime import UTC, datetime
 from tiffin.anomalies.playbook import Step
 from tiffin.console import i18n
 from tiffin.console.csrf import matches, safe_next
+from tiffin.console.desk_regions import POLICY_FIELDS
 from tiffin.console.map import HEIGHT, MARGIN, WIDTH, canvas_for, label_rows
 from tiffin.console.queries import DRILL_FIGURES
 from tiffin.console.render import TEMPLATES
-from tiffin.domain.anomalies import AnomalyType
+from tiffin.domain.anomalies import AnomalyType, Liability
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import OrderStatus
 from tiffin.domain.people import OfferStatus
+from tiffin.domain.principals import ActorRole
+from tiffin.domain.zones import RiskLevel
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.resilience.drill_model import DrillKind, RunStatus
 
@@ -33,6 +36,9 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {f"offer {x.value}" for x in OfferStatus}
     used |= {f"drill {x.value}" for enum in (DrillKind, RunStatus) for x in enum}
     used |= {label for shown in DRILL_FIGURES.values() for _, label in shown}
+    used |= {label for _, label in POLICY_FIELDS} | {x.value for x in Liability} | {"incident"}
+    used |= {f"risk {x.value}" for x in RiskLevel} | {a.value for a in ActorRole}
+    used |= {f"grant {s}" for s in ("granted", "held", "refused", "reversed")}
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"
