@@ -143,6 +143,9 @@ def test_the_ledger_filters_and_totals_and_the_policy_forms_version(world: World
     assert saved["daily_budget_cents"] == 12345 and saved["version"] == 2
     again = ops.get("/console/care/policies/compensation").text
     assert 'id="versions"' in again and "<td>2 · " in again and 'value="12345"' in again
+    older = ops.get("/console/care/policies/compensation?version=2").text
+    assert 'id="loaded-version"' in older and 'value="12345"' in older
+    assert 'id="p-version" name="version" type="number" min="1" value="3"' in older
     play = ops.get("/console/care/policies/playbook")
     assert play.status_code == 200 and 'name="document"' in play.text
     world.seed("city")

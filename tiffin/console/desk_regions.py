@@ -128,17 +128,21 @@ class PolicyDraft:
 
 
 def current_draft(uow: UnitOfWork, tenant_id: str, kind: str) -> PolicyDraft:
-    """The document in force as a form: thresholds as fields, the rest as indented JSON."""
+    """The document in force as a form."""
     current = (
         policy_for(uow, tenant_id)
         if kind == "compensation"
         else anomaly_queries.playbook_for(uow, tenant_id)
     )
-    doc = current.model_dump(mode="json")
+    return draft_of(kind, current.model_dump(mode="json"))
+
+
+def draft_of(kind: str, doc: dict[str, Any]) -> PolicyDraft:
+    """A stored document as a form: thresholds as fields, the rest as indented JSON."""
     if kind != "compensation":
         return PolicyDraft(kind, {"version": str(doc["version"])}, json.dumps(doc, indent=2))
-    fields = {k: str(doc[k]) for k, _ in POLICY_FIELDS} | {"version": str(doc["version"])}
-    nested = {k: doc[k] for k in NESTED}
+    fields = {k: str(doc.get(k, "")) for k, _ in POLICY_FIELDS} | {"version": str(doc["version"])}
+    nested = {k: doc[k] for k in NESTED if k in doc}
     return PolicyDraft(kind, fields, json.dumps(nested, indent=2, ensure_ascii=False))
 
 
@@ -163,17 +167,30 @@ def document_of(draft: PolicyDraft) -> dict[str, Any]:
     return body
 
 
-def policies(uow: UnitOfWork, visitor: Visitor, kind: str, draft: PolicyDraft | None) -> str:
-    """The playbook or the compensation policy as a form, with its saved versions."""
+def policies(
+    uow: UnitOfWork,
+    visitor: Visitor,
+    kind: str,
+    draft: PolicyDraft | None,
+    *,
+    from_version: int | None = None,
+) -> str:
+    """The playbook or the compensation policy as a form (the one in force, or an older saved
+    version loaded to be saved again), with its saved versions."""
     principal = operator_only(visitor)
-    shown = draft or current_draft(uow, principal.tenant_id, kind)
-    if draft is None:
-        shown.fields["version"] = str(int(shown.fields["version"]) + 1)
+    saved = desk_queries.versions(uow, principal.tenant_id, kind)
+    shown = draft
+    older = [v for v in saved if v["version"] == from_version] if draft is None else []
+    if shown is None:
+        in_force = current_draft(uow, principal.tenant_id, kind)
+        shown = draft_of(kind, older[0]["document"]) if older else in_force
+        shown.fields["version"] = str(int(in_force.fields["version"]) + 1)
     return render(
         "_policies.html",
         visitor,
         kind=kind,
         draft=shown,
+        loaded=older[0]["version"] if older else None,
         policy_fields=POLICY_FIELDS if kind == "compensation" else (),
-        versions=desk_queries.versions(uow, principal.tenant_id, kind),
+        versions=saved,
     )

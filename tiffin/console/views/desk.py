@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
@@ -205,13 +205,19 @@ async def ledger_page(
 
 
 @router.get("/console/care/policies/{kind}", response_class=HTMLResponse)
-async def policy_page(kind: Kind, request: Request, platform: PlatformDep) -> Response:
+async def policy_page(
+    kind: Kind,
+    request: Request,
+    platform: PlatformDep,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> Response:
+    """The document in force as a form, or an older ``version`` loaded into it."""
     title = "Compensation policy" if kind == "compensation" else "Playbook"
     return await page(
         request,
         platform,
         title,
-        lambda uow, v: desk_regions.policies(uow, v, kind, None),
+        lambda uow, v: desk_regions.policies(uow, v, kind, None, from_version=version),
         live=None,
         body_class="wide",
     )
