@@ -23,7 +23,8 @@ _n = tables.notifications.c
 _g = tables.grants.c
 _x = tables.outbox.c
 _p = tables.tenant_policies.c
-LEDGER_ROWS = 200  # a screen's worth; the totals cover every matching grant
+LEDGER_ROWS = 200  # a screen's worth; the totals cover more
+LEDGER_SUMMED = 20_000  # grants summed into the totals: a month of a large tenant
 CAPS_LOG_ROWS = 20
 VERSION_ROWS = 30
 
@@ -180,6 +181,10 @@ def ledger(uow: UnitOfWork, tenant_id: str, wanted: LedgerFilter, tz: tzinfo) ->
         .where(_g.tenant_id == tenant_id)
         .order_by(_g.created_at.desc())
     )
+    if wanted.reason == "incident":
+        query = query.where(_g.cause.startswith("incident:"))
+    elif wanted.reason:
+        query = query.where(a.type == wanted.reason)
     if wanted.liable:
         query = query.where(_g.liable == wanted.liable)
     if wanted.day is not None:
@@ -190,10 +195,8 @@ def ledger(uow: UnitOfWork, tenant_id: str, wanted: LedgerFilter, tz: tzinfo) ->
     by_day: dict[str, int] = defaultdict(int)
     shown: list[dict[str, Any]] = []
     count = total = 0
-    for row in uow.conn.execute(query.limit(5000)).mappings():
+    for row in uow.conn.execute(query.limit(LEDGER_SUMMED)).mappings():
         reason = _reason_of(row["cause"], row["type"])
-        if wanted.reason and reason != wanted.reason:
-            continue
         amount = int(row["amount_cents"]) if row["status"] == "granted" else 0  # paid out
         count += 1
         total += amount
