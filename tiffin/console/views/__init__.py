@@ -3,8 +3,9 @@ services as the API, signed in with an HttpOnly session cookie, every form CSRF-
 live parts pushed as server-sent events (docs/console.md).
 
 One module per audience: ``session`` (log in and out, language), ``operator`` (/console),
-``roles`` (/app); ``base`` holds what they share. A capability's pages go in a module of their
-own here, with a router added to ``ROUTERS``.
+``desk`` (an order's timeline, risk zones drawn on the map, the care ledger and policies),
+``roles`` (/app); ``base`` holds what they share. A capability's pages go in a module of
+their own here, with a router added to ``ROUTERS``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import operator, risk, roles, session
+from tiffin.console.views import desk, operator, risk, roles, session
 
 STATIC = Path(__file__).parent.parent / "static"
-ROUTERS = (session.router, operator.router, risk.router, roles.router)
+ROUTERS = (session.router, operator.router, desk.router, risk.router, roles.router)
 
 
 def install(app: FastAPI) -> None:
