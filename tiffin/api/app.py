@@ -36,6 +36,7 @@ from tiffin.safety.partners.views import partner_router
 from tiffin.safety.partners.views import router as partners_router
 from tiffin.safety.views import health_router as safety_health_router
 from tiffin.safety.views import router as safety_router
+from tiffin.safety.warning.views import router as early_warning_router
 from tiffin.settings import Settings
 from tiffin.trust.views import router as trust_router
 
@@ -123,6 +124,7 @@ def create_app(
         aid_router,
         partners_router,
         partner_router,
+        early_warning_router,
         dispatch_router,
         switches_router,
         home.router,
