@@ -119,3 +119,26 @@ def test_only_the_tenants_operators_see_and_apply(world: World) -> None:
     assert world.client.get(f"{WARN}?horizon_hours=7", headers=world.auth("ops")).status_code == 422
     long = "x" * 121
     assert world.client.post(f"{WARN}/{long}/apply", headers=world.auth("ops")).status_code == 422
+
+
+def test_pausing_a_zone_closes_it_handing_over_next_door(world: World) -> None:
+    recs = [r for w in busy_campus(world) for r in w["recommendations"]]
+    pause = next(r for r in recs if r["action"] == "pause_zone")
+    alone = world.client.post(f"{WARN}/{pause['id']}/apply", headers=world.auth("ops"))
+    assert alone.status_code == 409 and alone.json()["code"] == "no_handoff_zone"
+    assert world.client.get("/v1/risk-zones", headers=world.auth("ops")).json() == []
+    with world.platform.uow() as uow:
+        tenant = uow.conn.execute(select(tables.zones.c.tenant_id)).scalars().first()
+        square = [[31.05, 121.46], [31.05, 121.47], [31.06, 121.47], [31.06, 121.46]]
+        uow.conn.execute(
+            tables.zones.insert().values(
+                id="zn_next_door", tenant_id=tenant, name="Next door", polygon=square
+            )
+        )
+        uow.commit()
+    r = world.client.post(f"{WARN}/{pause['id']}/apply", headers=world.auth("ops"))
+    assert r.status_code == 200, r.json()
+    closed = world.client.get("/v1/risk-zones", headers=world.auth("ops")).json()
+    assert [z["level"] for z in closed] == ["high"] and "(paused)" in closed[0]["name"]
+    handoff = closed[0]["handoff"]  # the neighbour's centre
+    assert abs(handoff["lat"] - 31.055) < 1e-9 and abs(handoff["lon"] - 121.465) < 1e-9
