@@ -32,8 +32,11 @@ from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.risk.views import router as risk_router
 from tiffin.safety.aid.views import router as aid_router
+from tiffin.safety.partners.views import partner_router
+from tiffin.safety.partners.views import router as partners_router
 from tiffin.safety.views import health_router as safety_health_router
 from tiffin.safety.views import router as safety_router
+from tiffin.safety.warning.views import router as early_warning_router
 from tiffin.settings import Settings
 from tiffin.trust.views import router as trust_router
 
@@ -51,6 +54,7 @@ OPENAPI_TAGS = [
     {"name": "comms", "description": "Public statements, the sentiment watch, closing the loop."},
     {"name": "trust", "description": "Trust scores and their reasons."},
     {"name": "safety", "description": "High-risk zones and rider safety."},
+    {"name": "partners", "description": "Health authorities' and campus offices' keyed access."},
     {"name": "dispatch", "description": "Demand forecast and dispatch state."},
     {"name": "drills", "description": "Crash, failover and overload drills on a staging database."},
 ]
@@ -119,6 +123,9 @@ def create_app(
         safety_router,
         safety_health_router,
         aid_router,
+        partners_router,
+        partner_router,
+        early_warning_router,
         dispatch_router,
         switches_router,
         home.router,

@@ -94,7 +94,11 @@ def run_trace(uow: UnitOfWork, principal: Principal, request: TraceRequest) -> T
             asked_at=uow.clock.now(),
         )
     )
-    orders = _orders(uow, principal.tenant_id, request)
+    return _gather(uow, principal.tenant_id, trace_id, request)
+
+
+def _gather(uow: UnitOfWork, tenant_id: str, trace_id: str, request: TraceRequest) -> Trace:
+    orders = _orders(uow, tenant_id, request)
     handovers = [
         h
         for o in orders
@@ -114,9 +118,33 @@ def run_trace(uow: UnitOfWork, principal: Principal, request: TraceRequest) -> T
         )
         if h["at"] is not None and h["to"] is not None and h["from"] is not None
     ]
-    return Trace(
-        trace_id, request, orders, handovers, _co_located(uow, principal.tenant_id, request, orders)
+    return Trace(trace_id, request, orders, handovers, _co_located(uow, tenant_id, request, orders))
+
+
+def replay(uow: UnitOfWork, tenant_id: str, trace_id: str) -> Trace:
+    """A recorded trace gathered again from its recorded question (to release it to a partner:
+    the query is already on record, so nothing new is asked)."""
+    q = tables.trace_queries.c
+    row = (
+        uow.conn.execute(
+            select(tables.trace_queries).where(q.id == trace_id, q.tenant_id == tenant_id)
+        )
+        .mappings()
+        .first()
     )
+    if row is None:
+        raise NotFound(f"no trace {trace_id!r}", resource="trace")
+    place = None if row["lat"] is None else LatLon(row["lat"], row["lon"])
+    request = TraceRequest(
+        Subject(row["subject"]),
+        row["subject_id"],
+        place,
+        row["since"],
+        row["until"],
+        row["radius_m"],
+        row["why"],
+    )
+    return _gather(uow, tenant_id, trace_id, request)
 
 
 def _orders(uow: UnitOfWork, tenant_id: str, r: TraceRequest) -> list[dict[str, Any]]:

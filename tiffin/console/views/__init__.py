@@ -15,10 +15,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import desk, operator, risk, roles, session
+from tiffin.console.views import desk, operator, risk, roles, session, warning
 
 STATIC = Path(__file__).parent.parent / "static"
-ROUTERS = (session.router, operator.router, desk.router, risk.router, roles.router)
+ROUTERS = (
+    session.router,
+    operator.router,
+    desk.router,
+    risk.router,
+    warning.router,
+    roles.router,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -55,6 +55,13 @@ from tiffin.store.tables.incidents import (
 from tiffin.store.tables.leases import leases
 from tiffin.store.tables.messaging import consumer_offsets, idempotency_keys, inbox_messages, outbox
 from tiffin.store.tables.orders import offers, order_lines, order_transitions, orders
+from tiffin.store.tables.partners import (
+    partner_calls,
+    partner_keys,
+    partner_releases,
+    partners,
+    warning_actions,
+)
 from tiffin.store.tables.people import customers, menu_items, merchants, rider_shifts, riders
 from tiffin.store.tables.risk import (
     audit_checkpoints,
@@ -84,6 +91,11 @@ from tiffin.store.tables.tenancy import (
 )
 
 __all__ = [
+    "partner_calls",
+    "partner_keys",
+    "partner_releases",
+    "partners",
+    "warning_actions",
     "dispatch_declarations",
     "dispatch_mode_changes",
     "dispatch_modes",
