@@ -160,3 +160,21 @@ def test_a_route_that_forgot_its_class_is_named() -> None:
     app = FastAPI()
     app.include_router(router)
     assert undeclared(app) == ["GET /v1/new"]
+
+
+def test_every_answered_request_leaves_the_in_flight_count(world: World) -> None:
+    """Admitted requests are released once answered, whatever the answer: served, refused by
+    the route, or failed validation (the count feeds the shedding rule)."""
+    admission = world.platform.admission
+    before = admission.in_flight
+    assert world.client.get("/v1/orders", headers=world.auth("student1")).status_code == 200
+    assert (
+        world.client.get("/v1/orders/ord_nope", headers=world.auth("student1")).status_code == 404
+    )
+    bad = world.client.post(
+        "/v1/orders", json={}, headers={**world.auth("student1"), "Idempotency-Key": "k"}
+    )
+    assert bad.status_code == 422
+    assert world.client.get("/v1/orders").status_code == 401
+    assert admission.in_flight == before
+    assert sum(admission.by_tenant.values()) == 0

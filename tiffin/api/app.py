@@ -100,7 +100,7 @@ def create_app(
     app.add_middleware(
         Edge,
         max_bytes=platform.settings.max_body_bytes,
-        answered=[answer_counter(platform), log_request],
+        answered=[admission.releaser(platform), answer_counter(platform), log_request],
     )
 
     # Routes are tried in order and the first match wins. No two routers' paths overlap, so
