@@ -17,6 +17,7 @@ from tiffin.domain.order_status import OrderStatus
 from tiffin.domain.people import OfferStatus
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.resilience.drill_model import DrillKind, RunStatus
+from tiffin.safety.aid.model import ClaimKind, ClaimStatus, SupportKind, SupportStatus
 
 LITERAL = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')\)""")
 
@@ -33,6 +34,8 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {f"offer {x.value}" for x in OfferStatus}
     used |= {f"drill {x.value}" for enum in (DrillKind, RunStatus) for x in enum}
     used |= {label for shown in DRILL_FIGURES.values() for _, label in shown}
+    used |= {x.value for enum in (ClaimKind, ClaimStatus, SupportKind, SupportStatus) for x in enum}
+    used |= {"Menu editor", "Today", "Insurance and support"}  # page titles
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"

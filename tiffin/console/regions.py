@@ -194,6 +194,8 @@ def order(uow: UnitOfWork, visitor: Visitor, order_id: str, now: datetime) -> st
         order=found,
         merchant=merchant,
         reason=reasons[-1].reason if reasons else "",
+        # the drop-off code is the customer's to give; the kitchen and the rider never see it
+        code=found.dropoff_code if principal.role is Role.CUSTOMER else "",
         finished=found.status in TERMINAL,
         late=found.status not in TERMINAL and now > found.promised_at,
     )
@@ -250,6 +252,12 @@ def rider(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         offers=offers[:5],
         offered=offered,
         carrying=carrying,
+        contactless={
+            o.id
+            for o in carrying
+            if o.status is OrderStatus.PICKED_UP
+            and (o.contactless or ordering.in_closed_zone(uow, o))
+        },
         pickups=pickups,
         delivered_today=queries.delivered_today(
             uow, me.id, queries.local_midnight(now, visitor.tz)

@@ -14,10 +14,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import operator, risk, roles, session
+from tiffin.console.views import operator, risk, roles, session, tools
 
 STATIC = Path(__file__).parent.parent / "static"
-ROUTERS = (session.router, operator.router, risk.router, roles.router)
+# tools before roles: its /app/menu/{item_id} must not fall to roles' catch-all steps
+ROUTERS = (session.router, operator.router, risk.router, tools.router, roles.router)
 
 
 def install(app: FastAPI) -> None:

@@ -31,11 +31,12 @@ from tiffin.console.views.base import (
     to_login,
     visitor_of,
 )
+from tiffin.domain.handover import DropoffProof
 from tiffin.domain.order import Action
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Invalid, TiffinError
 from tiffin.ordering import service as ordering
-from tiffin.ordering.schemas import LineIn, OrderCreate, OrderRead
+from tiffin.ordering.schemas import DeliveryIn, LineIn, OrderCreate, OrderRead
 from tiffin.riders import service as riders
 from tiffin.store.uow import UnitOfWork
 
@@ -164,6 +165,7 @@ async def place_order(request: Request, platform: PlatformDep) -> Response:
                 dropoff=None,
                 dropoff_note=body.dropoff_note,
                 coupon_id=None,
+                contactless=body.contactless,
                 catalog=platform.catalog,
             )
             return OrderRead.of(order)
@@ -199,6 +201,7 @@ def _order_body(values: dict[str, str]) -> OrderCreate:
         merchant_id=values.get("merchant_id", ""),
         items=lines,
         dropoff_note=values.get("dropoff_note") or None,
+        contactless=values.get("contactless") == "on",
     )
 
 
@@ -291,10 +294,32 @@ async def order_step(order_id: str, step: str, request: Request, platform: Platf
     def work(principal: Principal, values: dict[str, str]) -> None:
         reason = ReasonIn(reason=values.get("reason", "")).reason if action is Action.REJECT else ""
         with platform.uow() as uow:
-            ordering.act(uow, principal, order_id[:40], action, reason=reason)
+            if action is Action.DELIVER:
+                ordering.deliver(uow, principal, order_id[:40], _proof(values))
+            else:
+                ordering.act(uow, principal, order_id[:40], action, reason=reason)
             uow.commit()
 
+    if action is Action.DELIVER:
+        # code tries are limited per rider and order, as on POST /v1/orders/{id}/deliver
+        visitor, _ = await visitor_of(request, platform)
+        if visitor.principal is not None:
+            key = f"{visitor.principal.user_id}:{order_id[:40]}"
+            try:
+                await platform.limits.ahit("dropoff_code", key)
+            except TiffinError as error:
+                return problem_redirect("/app", error.code)
     return await submit(request, platform, "/app", work, write_slot=True)
+
+
+def _proof(values: dict[str, str]) -> DropoffProof:
+    """The deliver form's proof of a contactless drop: the customer's code or a photo id
+    (blank fields are none; a hand-over in person needs neither)."""
+    body = DeliveryIn(
+        dropoff_code=values.get("dropoff_code", "").strip() or None,
+        photo_ref=values.get("photo_ref", "").strip() or None,
+    )
+    return body.to_domain()
 
 
 @router.post("/app/shift/{change}")
