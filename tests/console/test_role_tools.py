@@ -231,3 +231,49 @@ def test_a_rider_files_claims_and_asks_for_support_and_sees_only_their_own(world
         follow_redirects=False,
     )
     assert r.headers["location"] == "/app/aid?problem=rider_only"
+
+
+def test_a_kitchen_reports_a_delay_and_the_late_food_case_opens(world: World) -> None:
+    order = place(world, key="delay-page").json()
+    kitchen_login = merchant_of(world, order)
+    world.client.post(f"/v1/orders/{order['id']}/accept", headers=world.auth(kitchen_login))
+    kitchen = log_in(fresh(world), f"{kitchen_login}@campus.test")
+    page = kitchen.get("/app").text
+    url = f"/app/kitchen/orders/{order['id']}/delay"
+    assert url in page
+    token = csrf_of(page)
+    r = kitchen.post(url, data={"csrf": token, "minutes": "500"}, follow_redirects=False)
+    assert r.headers["location"] == "/app?problem=bad_minutes"
+    other_login = "canteen2" if kitchen_login != "canteen2" else "canteen1"
+    other = log_in(fresh(world), f"{other_login}@campus.test")
+    r = other.post(
+        url,
+        data={"csrf": csrf_of(other.get("/app").text), "minutes": "10"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/app?problem=not_found"  # not their order
+    r = kitchen.post(
+        url, data={"csrf": token, "minutes": "20", "note": "gas went out"}, follow_redirects=False
+    )
+    assert r.headers["location"] == "/app"
+    found = world.client.get("/v1/anomalies", headers=world.auth("ops")).json()
+    late = [a for a in found if a["order_id"] == order["id"]]
+    assert [(a["type"], a["liable"]) for a in late] == [("food_late", "merchant")]
+    r = kitchen.post(url, data={"csrf": token, "minutes": "5"}, follow_redirects=False)
+    assert r.headers["location"] == "/app"  # a second report merges into the open case
+    found = world.client.get("/v1/anomalies", headers=world.auth("ops")).json()
+    assert len([a for a in found if a["order_id"] == order["id"]]) == 1
+
+
+def test_a_rider_reports_an_order_they_cannot_deliver(world: World) -> None:
+    order = picked_up(world, "fail-page")
+    rider = log_in(fresh(world), "rider1@campus.test")
+    page = rider.get("/app").text
+    url = f"/app/orders/{order['id']}/fail"
+    assert url in page
+    r = rider.post(url, data={"csrf": csrf_of(page), "reason": " "}, follow_redirects=False)
+    assert r.headers["location"] == "/app?problem=invalid_input"
+    r = rider.post(
+        url, data={"csrf": csrf_of(page), "reason": "bike chain snapped"}, follow_redirects=False
+    )
+    assert r.headers["location"] == "/app" and status_of(world, order["id"]) == "failed"

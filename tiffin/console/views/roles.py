@@ -282,6 +282,7 @@ ORDER_STEPS = {
     "ready": Action.MARK_READY,
     "pickup": Action.PICK_UP,
     "deliver": Action.DELIVER,
+    "fail": Action.FAIL,  # the rider cannot deliver it: the reason opens the operators' case
 }
 
 
@@ -289,10 +290,13 @@ ORDER_STEPS = {
 async def order_step(order_id: str, step: str, request: Request, platform: PlatformDep) -> Response:
     action = ORDER_STEPS.get(step)
     if action is None:
-        raise Invalid("the step is accept, reject, ready, pickup or deliver", code="unknown_step")
+        raise Invalid(
+            "the step is accept, reject, ready, pickup, deliver or fail", code="unknown_step"
+        )
 
     def work(principal: Principal, values: dict[str, str]) -> None:
-        reason = ReasonIn(reason=values.get("reason", "")).reason if action is Action.REJECT else ""
+        needs_reason = action in (Action.REJECT, Action.FAIL)
+        reason = ReasonIn(reason=values.get("reason", "")).reason if needs_reason else ""
         with platform.uow() as uow:
             if action is Action.DELIVER:
                 ordering.deliver(uow, principal, order_id[:40], _proof(values))

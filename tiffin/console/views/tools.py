@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from tiffin.anomalies import kitchen_delay
 from tiffin.api.deps import PlatformDep
 from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.catalog import service as catalog
@@ -102,6 +103,29 @@ async def prep_time(request: Request, platform: PlatformDep) -> Response:
             uow.commit()
 
     return await submit(request, platform, "/app/menu", work)
+
+
+@router.post("/app/kitchen/orders/{order_id}/delay")
+async def report_delay(order_id: str, request: Request, platform: PlatformDep) -> Response:
+    """A kitchen says an order will be late, by how much and why: the late-food anomaly opens
+    now and the playbook tells the customer (``tiffin.anomalies.kitchen_delay``)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        raw = values.get("minutes", "").strip()
+        if not raw.isdigit() or len(raw) > 4:
+            raise Invalid("minutes are a whole number", code="bad_minutes")
+        with platform.uow() as uow:
+            kitchen_delay.report_delay(
+                uow,
+                platform.anomaly_engine,
+                principal,
+                order_id[:40],
+                minutes=int(raw),
+                note=values.get("note", "")[:500],
+            )
+            uow.commit()
+
+    return await submit(request, platform, "/app", work)
 
 
 # --- rider -----------------------------------------------------------------------------------
