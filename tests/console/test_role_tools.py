@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.api.helpers import ON_CAMPUS, merchant_of, place
+from tests.api.helpers import ON_CAMPUS, delivered, merchant_of, place
 from tests.api.test_rider_aid import insure
 from tests.conftest import World
 from tests.console.test_pages import csrf_of, fresh, log_in
@@ -277,3 +277,43 @@ def test_a_rider_reports_an_order_they_cannot_deliver(world: World) -> None:
         url, data={"csrf": csrf_of(page), "reason": "bike chain snapped"}, follow_redirects=False
     )
     assert r.headers["location"] == "/app" and status_of(world, order["id"]) == "failed"
+
+
+def test_a_customer_sees_their_wallet_and_spends_a_coupon_from_the_menu(world: World) -> None:
+    order = delivered(world, "wallet-page")
+    world.drain()
+    world.client.post(
+        f"/v1/orders/{order['id']}/problems",
+        json={"problem": "wrong", "note": "got tofu, ordered beef"},
+        headers=world.auth("student1"),
+    )
+    [coupon] = world.client.get("/v1/me/wallet", headers=world.auth("student1")).json()["coupons"]
+    customer = log_in(fresh(world), "student1@campus.test")
+    assert 'href="/app/wallet"' in customer.get("/app").text
+    wallet = customer.get("/app/wallet").text
+    assert f'data-coupon="{coupon["id"]}"' in wallet and order["id"][-6:] in wallet
+    other = log_in(fresh(world), "student2@campus.test")
+    assert coupon["id"] not in other.get("/app/wallet").text
+    assert coupon["id"] not in other.get(f"/app/merchants/{order['merchant_id']}").text
+    kitchen = log_in(fresh(world), "canteen1@campus.test")
+    assert kitchen.get("/app/wallet").status_code == 403
+    menu = customer.get(f"/app/merchants/{order['merchant_id']}").text
+    assert f'<option value="{coupon["id"]}">' in menu
+    item = re.search(r'name="qty_([^"]+)"', menu)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', menu)
+    assert item and key
+    r = customer.post(
+        "/app/orders",
+        data={
+            "csrf": csrf_of(menu),
+            "merchant_id": order["merchant_id"],
+            "idempotency_key": key.group(1),
+            f"qty_{item.group(1)}": "3",
+            "coupon_id": coupon["id"],
+        },
+        follow_redirects=False,
+    )
+    placed = r.headers["location"].removeprefix("/app/orders/")
+    body = world.client.get(f"/v1/orders/{placed}", headers=world.auth("student1")).json()
+    assert body["discount_cents"] == coupon["amount_cents"]
+    assert f'data-coupon="{coupon["id"]}"' not in customer.get("/app/wallet").text  # spent

@@ -35,7 +35,8 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {f"drill {x.value}" for enum in (DrillKind, RunStatus) for x in enum}
     used |= {label for shown in DRILL_FIGURES.values() for _, label in shown}
     used |= {x.value for enum in (ClaimKind, ClaimStatus, SupportKind, SupportStatus) for x in enum}
-    used |= {"Menu editor", "Today", "Insurance and support"}  # page titles
+    used |= {"Menu editor", "Today", "Insurance and support", "Wallet"}  # page titles
+    used |= {"granted", "held", "reversed"}  # a grant's status on the wallet page
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"

@@ -177,8 +177,14 @@ def menu(uow: UnitOfWork, visitor: Visitor, merchant_id: str, *, idempotency_key
         raise Forbidden("this page is for customers", code="customer_only")
     merchant = catalog.merchant_in_tenant(uow, principal, merchant_id)
     items = catalog.menu_of(uow, merchant.id, only_available=True)
+    coupons = ledger.wallet(uow, principal.subject_id).coupons if principal.subject_id else []
     return render(
-        "_menu.html", visitor, merchant=merchant, items=items, idempotency_key=idempotency_key
+        "_menu.html",
+        visitor,
+        merchant=merchant,
+        items=items,
+        coupons=coupons,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -8,10 +8,11 @@ menu is the merchant's own, the claims and requests the rider's own (``own_merch
 
 from __future__ import annotations
 
+from tiffin.care import ledger
 from tiffin.catalog import service as catalog
 from tiffin.console.render import Visitor, render
 from tiffin.dispatch.fairness import RiderLoad, loads_today
-from tiffin.domain.principals import Principal
+from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden
 from tiffin.riders import service as riders
 from tiffin.safety.aid import claims, support
@@ -61,3 +62,12 @@ def rider_aid(uow: UnitOfWork, visitor: Visitor, *, claim_key: str) -> str:
         support_kinds=[k.value for k in SupportKind],
         claim_key=claim_key,
     )
+
+
+def wallet(uow: UnitOfWork, visitor: Visitor) -> str:
+    """The customer's own wallet, as GET /v1/me/wallet reads it: credit, refunds, the live
+    coupons (spent from the menu's order form) and every grant with its reason."""
+    principal = _principal(visitor)
+    if principal.role is not Role.CUSTOMER or principal.subject_id is None:
+        raise Forbidden("only customers have a wallet", code="customer_only")
+    return render("_wallet.html", visitor, wallet=ledger.wallet(uow, principal.subject_id))

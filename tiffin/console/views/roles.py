@@ -164,7 +164,7 @@ async def place_order(request: Request, platform: PlatformDep) -> Response:
                 lines=[ordering.LineRequest(x.item_id, x.quantity) for x in body.items],
                 dropoff=None,
                 dropoff_note=body.dropoff_note,
-                coupon_id=None,
+                coupon_id=body.coupon_id,
                 contactless=body.contactless,
                 catalog=platform.catalog,
             )
@@ -202,6 +202,7 @@ def _order_body(values: dict[str, str]) -> OrderCreate:
         items=lines,
         dropoff_note=values.get("dropoff_note") or None,
         contactless=values.get("contactless") == "on",
+        coupon_id=values.get("coupon_id") or None,
     )
 
 

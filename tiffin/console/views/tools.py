@@ -47,6 +47,15 @@ def cents(text: str) -> int:
         raise Invalid("a price is a number", code="bad_price") from None
 
 
+# --- customer --------------------------------------------------------------------------------
+
+
+@router.get("/app/wallet", response_class=HTMLResponse)
+async def wallet(request: Request, platform: PlatformDep) -> Response:
+    """The customer's credit, refunds, coupons and grants (their own only)."""
+    return await page(request, platform, "Wallet", role_pages.wallet, live=None)
+
+
 # --- kitchen ---------------------------------------------------------------------------------
 
 
