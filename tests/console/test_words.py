@@ -18,6 +18,7 @@ from tiffin.domain.people import OfferStatus
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.resilience.drill_model import DrillKind, RunStatus
 from tiffin.safety.aid.model import ClaimKind, ClaimStatus, SupportKind, SupportStatus
+from tiffin.trust.policy import EVENTS, ROLES
 
 LITERAL = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')\)""")
 
@@ -37,6 +38,7 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {x.value for enum in (ClaimKind, ClaimStatus, SupportKind, SupportStatus) for x in enum}
     used |= {"Menu editor", "Today", "Insurance and support", "Wallet"}  # page titles
     used |= {"granted", "held", "reversed"}  # a grant's status on the wallet page
+    used |= {"Trust", *ROLES} | {e for events in EVENTS.values() for e in events}
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"

@@ -14,11 +14,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import operator, risk, roles, session, tools
+from tiffin.console.views import operator, risk, roles, session, tools, trust
 
 STATIC = Path(__file__).parent.parent / "static"
 # tools before roles: its /app/menu/{item_id} must not fall to roles' catch-all steps
-ROUTERS = (session.router, operator.router, risk.router, tools.router, roles.router)
+ROUTERS = (
+    session.router,
+    operator.router,
+    risk.router,
+    trust.router,
+    tools.router,
+    roles.router,
+)
 
 
 def install(app: FastAPI) -> None:
