@@ -38,7 +38,9 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {x.value for enum in (ClaimKind, ClaimStatus, SupportKind, SupportStatus) for x in enum}
     used |= {"Menu editor", "Today", "Insurance and support", "Wallet"}  # page titles
     used |= {"granted", "held", "reversed"}  # a grant's status on the wallet page
-    used |= {"Trust", *ROLES} | {e for events in EVENTS.values() for e in events}
+    used |= {"Trust", "Statement", "Statements", *ROLES} | {
+        e for events in EVENTS.values() for e in events
+    }
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import operator, risk, roles, session, tools, trust
+from tiffin.console.views import operator, risk, roles, session, statements, tools, trust
 
 STATIC = Path(__file__).parent.parent / "static"
 # tools before roles: its /app/menu/{item_id} must not fall to roles' catch-all steps
@@ -23,6 +23,7 @@ ROUTERS = (
     operator.router,
     risk.router,
     trust.router,
+    statements.router,
     tools.router,
     roles.router,
 )
