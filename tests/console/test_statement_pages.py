@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.api.test_statements import _incident
+from tests.api.test_wave_statements import _complaints, _draft_body
 from tests.conftest import World
 from tests.console.test_pages import csrf_of, fresh, log_in
 
@@ -67,3 +68,22 @@ def test_an_operator_drafts_edits_and_publishes_a_statement(world: World) -> Non
         follow_redirects=False,
     )
     assert r.headers["location"] == f"{where}?problem=operator_only"
+
+
+def test_a_statement_is_drafted_from_an_anomaly_wave_on_the_desk(world: World) -> None:
+    _complaints(world, 3)  # more in an hour and risk control blocks the fourth claim
+    waves = world.client.get("/v1/anomaly-waves?min_anomalies=3", headers=world.auth("ops")).json()
+    [wave] = [w for w in waves if w["dimension"] == "merchant"]
+    ops = log_in(fresh(world), "ops@campus.test")
+    assert f'value="{wave["key"]}"' not in ops.get("/console/statements").text  # 5 by default
+    page = ops.get("/console/statements?min_anomalies=3").text
+    assert f'name="key" value="{wave["key"]}"' in page
+    form = {"csrf": csrf_of(page)} | _draft_body(wave)
+    bad = ops.post(
+        "/console/statements/wave", data=form | {"dimension": "moon"}, follow_redirects=False
+    )
+    assert bad.headers["location"] == "/console/statements?problem=invalid_input"
+    r = ops.post("/console/statements/wave", data=form, follow_redirects=False)
+    assert r.headers["location"].startswith("/console/statements/stm")
+    shown = ops.get(r.headers["location"]).text
+    assert 'data-version="1"' in shown and "异常潮" in shown

@@ -19,7 +19,8 @@ from tiffin.incidents import queries as incident_queries
 from tiffin.store.uow import UnitOfWork
 
 WAVE_HOURS = 24  # the API's defaults for GET /v1/anomaly-waves
-WAVE_RULES = WaveRules(min_anomalies=5, gap=timedelta(minutes=15))
+WAVE_GAP = timedelta(minutes=15)
+WAVE_SIZE = 5
 ROWS = 50
 
 
@@ -29,16 +30,19 @@ def _operator(visitor: Visitor) -> Principal:
     return visitor.principal
 
 
-def desk(uow: UnitOfWork, visitor: Visitor) -> str:
+def desk(uow: UnitOfWork, visitor: Visitor, *, min_anomalies: int = WAVE_SIZE) -> str:
+    """Statements, incidents, and the waves of at least ``min_anomalies`` in the last day."""
     principal = _operator(visitor)
     tenant = principal.tenant_id
-    waves = wave_statements.detect(uow, tenant, hours=WAVE_HOURS, rules=WAVE_RULES)
+    rules = WaveRules(min_anomalies=min_anomalies, gap=WAVE_GAP)
+    waves = wave_statements.detect(uow, tenant, hours=WAVE_HOURS, rules=rules)
     return render(
         "_statements.html",
         visitor,
         statements=statements.of_tenant(uow, tenant, limit=ROWS),
         incidents=incident_queries.incidents_seen_by(uow, tenant, limit=ROWS),
         waves=waves[:ROWS],
+        min_anomalies=min_anomalies,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as FastPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
@@ -34,8 +34,19 @@ DESK = "/console/statements"
 
 
 @router.get(DESK, response_class=HTMLResponse)
-async def desk(request: Request, platform: PlatformDep) -> Response:
-    return await page(request, platform, "Statements", statement_pages.desk, live=None)
+async def desk(
+    request: Request,
+    platform: PlatformDep,
+    min_anomalies: int = Query(default=statement_pages.WAVE_SIZE, ge=2, le=1000),
+) -> Response:
+    """Statements, incidents and anomaly waves (``min_anomalies``: a wave's least size)."""
+    return await page(
+        request,
+        platform,
+        "Statements",
+        lambda uow, v: statement_pages.desk(uow, v, min_anomalies=min_anomalies),
+        live=None,
+    )
 
 
 @router.get(DESK + "/{statement_id}", response_class=HTMLResponse)
