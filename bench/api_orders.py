@@ -5,6 +5,7 @@ are driven by the same load generator (a separate process, N keep-alive clients)
 Ratios, not absolute numbers, are the result: the machines are shared and noisy.
 
     python bench/api_orders.py [--clients 8] [--seconds 5] [--rounds 4] [--skip-postgres]
+                               [--skip-sqlite]
 
 Writes bench/results/api_orders.md.
 """
@@ -311,18 +312,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=4, help="measurements of each system")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        results.append(
-            compare(
-                "SQLite",
-                lambda system: f"sqlite:///{tmp}/{system}.db",
-                args.clients,
-                args.seconds,
-                args.rounds,
+        if not args.skip_sqlite:
+            results.append(
+                compare(
+                    "SQLite",
+                    lambda system: f"sqlite:///{tmp}/{system}.db",
+                    args.clients,
+                    args.seconds,
+                    args.rounds,
+                )
             )
-        )
     if not args.skip_postgres:
         with postgres_database() as ref_url, postgres_database() as tiffin_url:
             urls = {"reference": ref_url, "tiffin": tiffin_url}

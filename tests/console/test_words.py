@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 from tiffin.anomalies.playbook import Step
 from tiffin.console import i18n
 from tiffin.console.csrf import matches, safe_next
+from tiffin.console.desk_queries import percentile, sparkline
+from tiffin.console.desk_regions import POLICY_FIELDS
 from tiffin.console.map import HEIGHT, MARGIN, WIDTH, canvas_for, label_rows
 from tiffin.console.queries import DRILL_FIGURES
 from tiffin.console.render import TEMPLATES
-from tiffin.domain.anomalies import AnomalyType
+from tiffin.domain.anomalies import AnomalyType, Liability
 from tiffin.domain.geo import LatLon
 from tiffin.domain.order_status import OrderStatus
 from tiffin.domain.people import OfferStatus
+from tiffin.domain.principals import ActorRole
+from tiffin.domain.zones import RiskLevel
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.resilience.drill_model import DrillKind, RunStatus
 from tiffin.safety.aid.model import ClaimKind, ClaimStatus, SupportKind, SupportStatus
@@ -41,6 +45,9 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {"Trust", "Statement", "Statements", *ROLES} | {
         e for events in EVENTS.values() for e in events
     }
+    used |= {label for _, label in POLICY_FIELDS} | {x.value for x in Liability} | {"incident"}
+    used |= {f"risk {x.value}" for x in RiskLevel} | {a.value for a in ActorRole}
+    used |= {f"grant {s}" for s in ("granted", "held", "refused", "reversed")}
     missing = sorted(w for w in used if w not in i18n.catalogue("zh-CN"))
     assert not missing, f"add these to console.po: {missing}"
     assert i18n.translate("zh-CN", "Live map") == "实时地图"
@@ -84,3 +91,13 @@ def test_tokens_and_redirects_are_checked() -> None:
 
 def test_names_of_riders_in_one_place_do_not_overlap() -> None:
     assert label_rows([(10.0, 10.0), (12.0, 11.0), (100.0, 10.0), (11.0, 9.0)]) == [0, 1, 0, 2]
+
+
+def test_the_kpi_strip_percentile_and_sparkline_are_exact() -> None:
+    assert percentile([], 0.99) is None
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+    delays = [float(s) for s in range(1, 101)]
+    assert percentile(delays, 0.99) == 99.0 and percentile(delays, 1.0) == 100.0
+    assert sparkline([None, None]) == ""
+    # the highest value touches the top (y=2), zero the bottom (y=26); a gap is skipped
+    assert sparkline([0.0, 4.0, None, 2.0], width=30, height=28) == "0.0,26.0 10.0,2.0 30.0,14.0"

@@ -207,7 +207,7 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
 
     after = ops.evaluate("performance.memory.usedJSHeapSize")  # type: ignore[attr-defined]
     ops.click("#riders tr:has-text('Zhang Min') a")  # type: ignore[attr-defined]
-    ops.wait_for_selector(f"a[href='/app/orders/{placed['id']}']")  # type: ignore[attr-defined]
+    ops.wait_for_selector(f"a[href='/console/orders/{placed['id']}']")  # type: ignore[attr-defined]
     check(ops, "rider-timeline")
     # The role pages' working forms and the trust and statements desks pass axe too.
     for who, path, name in (
@@ -220,6 +220,13 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
     ):
         who.goto(served.url + path)  # type: ignore[attr-defined]
         check(who, name)
+    ops.goto(f"{served.url}/console/care/ledger")  # type: ignore[attr-defined]
+    ops.wait_for_selector("#ledger")  # type: ignore[attr-defined]
+    check(ops, "ledger")
+    ops.goto(f"{served.url}/console/care/policies/compensation")  # type: ignore[attr-defined]
+    ops.wait_for_selector("#policy-form")  # type: ignore[attr-defined]
+    check(ops, "policy")
+    draw_a_risk_zone(ops, served)
     TIMINGS["console_heap"] = {"start_bytes": before, "after_the_day_bytes": after}
     report = ROOT / "tests" / "e2e" / "screenshots" / "timings.json"
     report.write_text(json.dumps(TIMINGS, indent=2))
@@ -249,6 +256,29 @@ def test_the_live_map_does_not_grow_the_heap(served: Served, browser: object) ->
     (SHOTS / "heap.json").write_text(json.dumps(figures))
     print(f"heap after {seconds:.0f} s: {start} -> {end} bytes")
     assert end < start * 3 + 2_000_000
+
+
+def draw_a_risk_zone(ops: object, served: Served) -> None:
+    """Corners clicked on the map (in its empty top-left margin, so the day goes on), the
+    hand-off point clicked on a canteen; the zone is closed and drawn on the live map."""
+    ops.goto(f"{served.url}/console/zones/new")  # type: ignore[attr-defined]
+    ops.wait_for_selector("#zone-form")  # type: ignore[attr-defined]
+    box = ops.locator("#draw-map").bounding_box()  # type: ignore[attr-defined]
+    px = box["width"] / 800  # the SVG's viewBox is 800 wide
+    for x, y in ((4, 4), (18, 4), (18, 18), (4, 18)):
+        ops.click("#draw-map", position={"x": x * px, "y": y * px})  # type: ignore[attr-defined]
+    corners = ops.input_value("#zone-points").splitlines()  # type: ignore[attr-defined]
+    assert len(corners) == 4 and all("," in c for c in corners), corners
+    assert len(ops.get_attribute("#draft-zone", "points").split()) == 4  # type: ignore[attr-defined]
+    ops.check("input[name=clicks][value=handoff]")  # type: ignore[attr-defined]
+    ops.click("#draw-map .merchant rect >> nth=0")  # type: ignore[attr-defined]
+    assert "," in ops.input_value("#zone-handoff")  # type: ignore[attr-defined]
+    ops.fill("#zone-name", "Corner test")  # type: ignore[attr-defined]
+    ops.fill("#zone-reason", "drawn in the e2e run")  # type: ignore[attr-defined]
+    check(ops, "zone-draw")
+    ops.click("#zone-form button.primary")  # type: ignore[attr-defined]
+    ops.wait_for_url(f"{served.url}/console")  # type: ignore[attr-defined]
+    ops.wait_for_selector("svg.map polygon.risk.closed", state="attached")  # type: ignore[attr-defined]
 
 
 def _publish(shot: Path, name: str) -> None:

@@ -13,8 +13,8 @@ from tiffin.accounts.views import reviews_router as vetting_router
 from tiffin.accounts.views import router as accounts_router
 from tiffin.anomalies.views import router as anomalies_router
 from tiffin.api import admission, home, openapi, problems
-from tiffin.api.guards import BodyLimit, SecurityHeaders
-from tiffin.api.request_log import LogRequests
+from tiffin.api.guards import Edge
+from tiffin.api.request_log import log_request
 from tiffin.care.views import router as care_router
 from tiffin.catalog.views import router as catalog_router
 from tiffin.clock import Clock
@@ -27,7 +27,7 @@ from tiffin.incidents.views import public as status_router
 from tiffin.incidents.views import router as incidents_router
 from tiffin.ordering.views import router as orders_router
 from tiffin.platform import Platform
-from tiffin.resilience.views import CountAnswers, switches_router
+from tiffin.resilience.views import answer_counter, switches_router
 from tiffin.resilience.views import router as health_router
 from tiffin.riders.views import router as riders_router
 from tiffin.risk.views import router as risk_router
@@ -91,12 +91,13 @@ def create_app(
     problems.install(app)
     openapi.install(app)
 
-    app.add_middleware(CountAnswers, platform=platform)
-    app.add_middleware(LogRequests)
-    # Added last, so outermost: an oversized body is refused before anything reads it, and
-    # every answer (a 413 too) carries the security headers.
-    app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)
+    # Outermost: an oversized body is refused before anything reads it, every answer (a 413
+    # too) carries the security headers, and every answer is counted and logged.
+    app.add_middleware(
+        Edge,
+        max_bytes=platform.settings.max_body_bytes,
+        answered=[answer_counter(platform), log_request],
+    )
 
     # Routes are tried in order and the first match wins. No two routers' paths overlap, so
     # the order only decides how many routes a request is matched against: orders, the

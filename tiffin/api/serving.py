@@ -46,6 +46,12 @@ class DroppingQueueHandler(logging.handlers.QueueHandler):
         super().__init__(lines)
         self.dropped = 0
 
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        """The record as it is: the writer thread is in this process, so there is nothing to
+        pickle, and formatting (the base class's copy and format) is the writer's job, off
+        the event loop."""
+        return record
+
     def enqueue(self, record: logging.LogRecord) -> None:
         try:
             self.queue.put_nowait(record)

@@ -52,9 +52,11 @@ class ZoneNoticeConsumer:
 
     def handle_batch(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
         now = uow.clock.now()
+        closed: dict[str, list[RiskZone]] = {}  # tenant -> zones closed to riders now
         for env in envelopes:
             event = env.event
             if isinstance(event, RiskZoneClosed):
+                closed.clear()  # a closure later in the batch counts for the orders after it
                 zone = uow.risk_zones.get(event.aggregate_id)
                 if zone is None or not zone.closes_to_riders or zone.closed_until <= now:
                     continue
@@ -66,11 +68,13 @@ class ZoneNoticeConsumer:
                     if zone.covers(order.dropoff):
                         tell_zone_customer(uow, zone, order)
             elif isinstance(event, OrderPlaced):
-                zones = [
-                    z
-                    for z in closures(uow, event.tenant_id, now=now)
-                    if z.closes_to_riders and z.active(now)
-                ]
+                if event.tenant_id not in closed:  # read once per tenant and batch
+                    closed[event.tenant_id] = [
+                        z
+                        for z in closures(uow, event.tenant_id, now=now)
+                        if z.closes_to_riders and z.active(now)
+                    ]
+                zones = closed[event.tenant_id]
                 if not zones:
                     continue
                 placed = uow.orders.get(event.aggregate_id)

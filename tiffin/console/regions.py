@@ -16,9 +16,10 @@ from tiffin.care import ledger
 from tiffin.care.inbox import messages_for
 from tiffin.care.queries import open_calls, policy_for
 from tiffin.catalog import service as catalog
-from tiffin.console import queries
+from tiffin.console import desk_queries, queries
 from tiffin.console.map import HEIGHT, WIDTH, canvas_for, label_rows
 from tiffin.console.render import Visitor, render
+from tiffin.dispatch.fairness import loads_today
 from tiffin.dispatch.suggest import forecast_and_suggest
 from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import LatLon
@@ -61,6 +62,7 @@ def operator(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
     canvas = canvas_for(drawn)
     rider_rows = label_rows([canvas.xy(r.at) for r in state.riders])
     queue = anomalies.queue(uow, principal, status=None)
+    curves = desk_queries.day_curves(uow, tenant, day_start, now)
     queue += anomalies.queue(uow, principal, status="handled")[:QUEUE_ROWS]
     return render(
         "_operator.html",
@@ -73,6 +75,10 @@ def operator(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         height=HEIGHT,
         board=queries.board(uow, tenant, now, day_start),
         kpis=queries.kpis(uow, tenant, day_start),
+        notify_p99=desk_queries.notification_delay_p99(uow, tenant, day_start),
+        curves=curves,
+        spark_orders=desk_queries.sparkline([float(n) for n in curves.orders]),
+        spark_on_time=desk_queries.sparkline(curves.on_time),
         budget_used=ledger.budget_used(uow, tenant, now),
         queue=queue[:QUEUE_ROWS],
         queue_total=len(queue),
@@ -135,7 +141,8 @@ def care_desk(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
 
 
 def dispatch(uow: UnitOfWork, visitor: Visitor) -> str:
-    """What the dispatcher expects (orders per merchant, riders worth moving) and the caps."""
+    """What the dispatcher expects (orders per merchant, riders worth moving), each rider's
+    load today with the fairness figures, and the caps with their change log."""
     principal = _operator_only(visitor)
     tenant = principal.tenant_id
     sites, moves = forecast_and_suggest(uow, tenant, 30)
@@ -147,6 +154,8 @@ def dispatch(uow: UnitOfWork, visitor: Visitor) -> str:
         riders={r.id: r.name for r in uow.riders.of_tenant(tenant, limit=200, offset=0)},
         merchants={m.id: m.name for m in catalog.list_merchants(uow, principal, limit=200)},
         caps=caps_of(uow, tenant),
+        fairness=loads_today(uow, tenant),
+        caps_log=desk_queries.caps_log(uow, tenant),
     )
 
 

@@ -4,14 +4,14 @@ middleware that counts every HTTP answer toward the metrics and the health watch
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
 from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from tiffin.api.deps import OperatorPrincipal, PlatformDep
 from tiffin.api.guards import metrics_access
@@ -79,7 +79,7 @@ class _Answers(Protocol):
 
 
 class Observed(Protocol):
-    """What ``CountAnswers`` feeds (the platform): the health watch's answer counts, the metrics,
+    """What ``answer_counter`` feeds (the platform): the health watch's answer counts, the metrics,
     and the clock they are timed by."""
 
     @property
@@ -92,44 +92,20 @@ class Observed(Protocol):
     def clock(self) -> Clock: ...
 
 
-class CountAnswers:
-    """Every answer counts toward the error-rate signal and the latency metrics.
+def answer_counter(platform: Observed) -> Callable[[Scope, int, float], None]:
+    """An ``Edge`` hook: every answer counts toward the error-rate signal (with the tenant, once
+    the caller is known) and the latency metrics, by the route's template
+    (``/v1/orders/{order_id}``), never the raw path: ids would make a series per order."""
 
-    A plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's
-    BaseHTTPMiddleware wraps each request in a task group and memory streams, CPU that every
-    request would pay for a counter."""
-
-    def __init__(self, app: ASGIApp, platform: Observed) -> None:
-        self.app = app
-        self.platform = platform
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        began = time.perf_counter()
-        status = 500
-
-        async def send_counting(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_counting)
-        finally:
-            tenant_id = scope.get("state", {}).get("tenant_id")  # set once the caller is known
-            self.platform.http.record(self.platform.clock.now(), status, tenant_id)
-            self._observe(scope, status, time.perf_counter() - began)
-
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        """Count by the route's template (``/v1/orders/{order_id}``), never the raw path: ids
-        would make a series per order."""
+    def count(scope: Scope, status: int, seconds: float) -> None:
+        tenant_id = scope.get("state", {}).get("tenant_id")
+        platform.http.record(platform.clock.now(), status, tenant_id)
         route = getattr(scope.get("route"), "path", "unmatched")
-        metrics = self.platform.metrics
+        metrics = platform.metrics
         metrics.http_requests.labels(scope["method"], route, str(status)).inc()
         metrics.http_seconds.labels(route).observe(seconds)
+
+    return count
 
 
 # /v1/degraded-features: operators switch deferrable features off for their tenant (browse lists,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -61,7 +62,12 @@ class OutboxEvent:
         return Position(self.txid or 0, self.id)
 
     def decoded(self) -> Envelope:
-        """The typed event this row stores; ``UnknownEvent`` if its topic has no class."""
+        """The typed event this row stores; ``UnknownEvent`` if its topic has no class. Decoded
+        once however many consumers want it (events are frozen: sharing one is safe)."""
+        return self._envelope
+
+    @cached_property
+    def _envelope(self) -> Envelope:
         return Envelope(self.id, decode(self.topic, self.payload))
 
 

@@ -76,11 +76,16 @@ class OutboxRunner:
         share the consumers through ``SKIP LOCKED``.
         """
         self.behind = False
+        # One read of the outbox per offset and round, shared by the consumers at that offset
+        # (most of them, most of the time): events below the horizon never change.
+        reads: dict[Position, list[OutboxEvent]] = {}
         if not self.db.is_sqlite:
-            return sum(self._guarded(consumer, self._drain) for consumer in self.consumers)
+            return sum(
+                self._guarded(consumer, lambda c: self._drain(c, reads))
+                for consumer in self.consumers
+            )
         if self._caught_up():
             return 0
-        reads: dict[Position, list[OutboxEvent]] = {}
 
         def in_savepoint(consumer: Consumer) -> int:
             with uow.savepoint():
@@ -167,9 +172,9 @@ class OutboxRunner:
             seen = oldest.scalar()
             return seen is not None and int(seen) >= int(newest)
 
-    def _drain(self, consumer: Consumer) -> int:
+    def _drain(self, consumer: Consumer, reads: dict[Position, list[OutboxEvent]]) -> int:
         with UnitOfWork(self.db, self.clock) as uow:
-            handled = self._advance(uow, consumer, {})
+            handled = self._advance(uow, consumer, reads)
             if handled:
                 uow.commit()
             return handled

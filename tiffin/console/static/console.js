@@ -75,6 +75,56 @@
       if (on) { chime(); }
     });
   }
+  function drawing(svg) {
+    // A risk zone drawn on the campus: each click on the map writes "lat,lon" into the form's
+    // textarea (the inverse of tiffin/console/map.py's projection), which stays the source of
+    // truth, so typing works too and the outline follows whatever is typed.
+    var d = function (name) { return parseFloat(svg.getAttribute("data-" + name)); };
+    var margin = d("margin"), maxLat = d("max-lat"), minLon = d("min-lon");
+    var scale = d("scale"), cosLat = d("cos-lat");
+    var points = document.getElementById("zone-points");
+    var handoff = document.getElementById("zone-handoff");
+    var outline = document.getElementById("draft-zone");
+    var dot = document.getElementById("draft-handoff");
+    function toXY(text) {
+      var parts = text.split(",");
+      var lat = parseFloat(parts[0]), lon = parseFloat(parts[1]);
+      if (isNaN(lat) || isNaN(lon)) { return null; }
+      return [margin + (lon - minLon) * cosLat * scale, margin + (maxLat - lat) * scale];
+    }
+    function redraw() {
+      var xy = points.value.split("\n").map(toXY).filter(Boolean);
+      outline.setAttribute("points", xy.map(function (p) { return p[0] + "," + p[1]; }).join(" "));
+      var h = toXY(handoff.value);
+      dot.setAttribute("cx", h ? h[0] : -20);
+      dot.setAttribute("cy", h ? h[1] : -20);
+    }
+    svg.addEventListener("click", function (event) {
+      var m = svg.getScreenCTM();
+      if (!m) { return; }
+      var p = new DOMPoint(event.clientX, event.clientY).matrixTransform(m.inverse());
+      var lat = (maxLat - (p.y - margin) / scale).toFixed(6);
+      var lon = (minLon + (p.x - margin) / (cosLat * scale)).toFixed(6);
+      var mode = document.querySelector("input[name=clicks]:checked");
+      if (mode && mode.value === "handoff") {
+        handoff.value = lat + "," + lon;
+      } else {
+        points.value = (points.value.trim() ? points.value.trim() + "\n" : "") + lat + "," + lon;
+      }
+      redraw();
+    });
+    var undo = document.getElementById("zone-undo");
+    undo.hidden = false; // only useful with the clicks above
+    undo.addEventListener("click", function () {
+      var lines = points.value.trim().split("\n");
+      lines.pop();
+      points.value = lines.join("\n");
+      redraw();
+    });
+    points.addEventListener("input", redraw);
+    handoff.addEventListener("input", redraw);
+    redraw();
+  }
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.getAttribute("data-sent")) { event.preventDefault(); return; } // a double click
@@ -87,4 +137,6 @@
   });
   var region = document.querySelector("[data-live]");
   if (region) { live(region); }
+  var drawn = document.getElementById("draw-map");
+  if (drawn) { drawing(drawn); }
 })();

@@ -3,8 +3,9 @@ services as the API, signed in with an HttpOnly session cookie, every form CSRF-
 live parts pushed as server-sent events (docs/console.md).
 
 One module per audience: ``session`` (log in and out, language), ``operator`` (/console),
-``roles`` (/app); ``base`` holds what they share. A capability's pages go in a module of their
-own here, with a router added to ``ROUTERS``.
+``desk`` (an order's timeline, risk zones drawn on the map, the care ledger and policies),
+``roles`` (/app); ``base`` holds what they share. A capability's pages go in a module of
+their own here, with a router added to ``ROUTERS``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import operator, risk, roles, session, statements, tools, trust
+from tiffin.console.views import desk, operator, risk, roles, session, statements, tools, trust
 
 STATIC = Path(__file__).parent.parent / "static"
 # tools before roles: its /app/menu/{item_id} must not fall to roles' catch-all steps
 ROUTERS = (
     session.router,
     operator.router,
+    desk.router,
     risk.router,
     trust.router,
     statements.router,

@@ -34,6 +34,7 @@ from tiffin.store.uow import UnitOfWork
 LIVE_INTERVAL_SECONDS = 1.0  # a change shows within about a second (the brief: 2 s)
 STREAM_SECONDS = 60.0  # then the browser reconnects: no stream outlives a server restart long
 MAX_FIELD = 2000
+MAX_DOCUMENT = 20_000  # a policy's JSON or a drawn zone's corners, for the fields that ask
 CODE_CHARS = set("abcdefghijklmnopqrstuvwxyz_0123456789")
 
 
@@ -200,10 +201,15 @@ async def stream(
     )
 
 
-async def form_values(request: Request) -> dict[str, str]:
-    """The posted fields, refused (403 ``csrf_failed``) unless the token matches the cookie."""
+async def form_values(request: Request, long: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The posted fields, refused (403 ``csrf_failed``) unless the token matches the cookie;
+    the ``long`` ones may hold a document rather than a line."""
     form = await request.form(max_files=0, max_fields=120)
-    values = {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    values = {
+        k: v[: MAX_DOCUMENT if k in long else MAX_FIELD]
+        for k, v in form.items()
+        if isinstance(v, str)
+    }
     if not matches(request.cookies.get(CSRF_COOKIE), values.get(CSRF_FIELD)):
         raise Forbidden(
             "the form's security token is missing or out of date; reload the page and try again",
@@ -213,9 +219,9 @@ async def form_values(request: Request) -> dict[str, str]:
 
 
 async def signed_in(
-    request: Request, platform: PlatformDep
+    request: Request, platform: PlatformDep, long: frozenset[str] = frozenset()
 ) -> tuple[Principal | None, dict[str, str]]:
-    values = await form_values(request)
+    values = await form_values(request, long)
     principal, _, _ = await run_in_threadpool(
         identify, platform, request.cookies.get(SESSION_COOKIE)
     )
