@@ -21,6 +21,8 @@ from tiffin.domain.principals import ActorRole
 from tiffin.domain.zones import RiskLevel
 from tiffin.incidents.model import Component, Impact, State
 from tiffin.resilience.drill_model import DrillKind, RunStatus
+from tiffin.safety.aid.model import ClaimKind, ClaimStatus, SupportKind, SupportStatus
+from tiffin.trust.policy import EVENTS, ROLES
 
 LITERAL = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')\)""")
 
@@ -37,6 +39,12 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {f"offer {x.value}" for x in OfferStatus}
     used |= {f"drill {x.value}" for enum in (DrillKind, RunStatus) for x in enum}
     used |= {label for shown in DRILL_FIGURES.values() for _, label in shown}
+    used |= {x.value for enum in (ClaimKind, ClaimStatus, SupportKind, SupportStatus) for x in enum}
+    used |= {"Menu editor", "Today", "Insurance and support", "Wallet"}  # page titles
+    used |= {"granted", "held", "reversed"}  # a grant's status on the wallet page
+    used |= {"Trust", "Statement", "Statements", *ROLES} | {
+        e for events in EVENTS.values() for e in events
+    }
     used |= {label for _, label in POLICY_FIELDS} | {x.value for x in Liability} | {"incident"}
     used |= {f"risk {x.value}" for x in RiskLevel} | {a.value for a in ActorRole}
     used |= {f"grant {s}" for s in ("granted", "held", "refused", "reversed")}

@@ -209,6 +209,17 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
     ops.click("#riders tr:has-text('Zhang Min') a")  # type: ignore[attr-defined]
     ops.wait_for_selector(f"a[href='/console/orders/{placed['id']}']")  # type: ignore[attr-defined]
     check(ops, "rider-timeline")
+    # The role pages' working forms and the trust and statements desks pass axe too.
+    for who, path, name in (
+        (rider, "/app/today", "rider-today"),
+        (rider, "/app/aid", "rider-aid"),
+        (kitchen, "/app/menu", "menu-editor"),
+        (customer, "/app/wallet", "wallet"),
+        (ops, "/console/trust", "trust"),
+        (ops, "/console/statements", "statements"),
+    ):
+        who.goto(served.url + path)  # type: ignore[attr-defined]
+        check(who, name)
     ops.goto(f"{served.url}/console/care/ledger")  # type: ignore[attr-defined]
     ops.wait_for_selector("#ledger")  # type: ignore[attr-defined]
     check(ops, "ledger")

@@ -58,6 +58,18 @@ class ProblemIn(Strict):
     note: str = Field(default="", max_length=2000)
 
 
+class DelayIn(Strict):
+    """A kitchen's estimate of how late an order's food will be, and why."""
+
+    minutes: int = Field(ge=1, le=120, description="how many minutes later than promised")
+    note: str = Field(default="", max_length=500, description="why, for the customer's message")
+
+
+class DelayRead(BaseModel):
+    anomaly_id: str | None = Field(description="the late-food case opened; none when it merged")
+    outcome: Literal["reported", "merged"]
+
+
 class FeedbackIn(Strict):
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2000)

@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, status
 
-from tiffin.anomalies import service
+from tiffin.anomalies import kitchen_delay, service
 from tiffin.anomalies.schemas import (
     ActionIn,
     AnomalyDetail,
     AnomalyRead,
     CloseIn,
     CustomerAnomalyRead,
+    DelayIn,
+    DelayRead,
     Done,
     FeedbackIn,
     NoteIn,
@@ -129,6 +131,30 @@ def report_problem(
     reported.raise_if_blocked()
     held = reported.risk is not None and reported.risk.case_id is not None
     return Done(id=str(reported.anomaly_id), outcome="under_review" if held else "reported")
+
+
+@priority(Priority.IMPORTANT)
+@router.post(
+    "/orders/{order_id}/delays",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(409),
+)
+def report_delay(
+    order_id: str, body: DelayIn, platform: PlatformDep, principal: CurrentPrincipal
+) -> DelayRead:
+    """The order's kitchen says its food will be late (while it cooks): the late-food case
+    opens now and the playbook tells the customer; a second report merges into it."""
+    with platform.uow() as uow:
+        opened = kitchen_delay.report_delay(
+            uow,
+            platform.anomaly_engine,
+            principal,
+            order_id[:40],
+            minutes=body.minutes,
+            note=body.note,
+        )
+        uow.commit()
+    return DelayRead(anomaly_id=opened, outcome="reported" if opened else "merged")
 
 
 @priority(Priority.IMPORTANT)

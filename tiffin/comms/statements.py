@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from tiffin.comms import wave_statements
 from tiffin.comms.model import LANGUAGES, StatementFacts, draft_statement
@@ -283,5 +283,29 @@ def published_for(uow: UnitOfWork, incident_id: str) -> list[dict[str, Any]]:
         .join(tables.statements, st.id == sv.statement_id)
         .where(st.incident_id == incident_id, sv.published_at.is_not(None))
         .order_by(sv.published_at.desc(), sv.version.desc())
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def of_tenant(uow: UnitOfWork, tenant_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The tenant's statements, newest first, each with how many versions it has and its
+    latest published version (None while only drafts exist)."""
+    versions = (
+        select(
+            sv.statement_id,
+            func.max(sv.version).label("versions"),
+            func.max(case((sv.published_at.is_not(None), sv.version))).label("published"),
+        )
+        .group_by(sv.statement_id)
+        .subquery()
+    )
+    rows = uow.conn.execute(
+        select(
+            st.id, st.incident_id, st.wave, st.created_at, versions.c.versions, versions.c.published
+        )
+        .join(versions, versions.c.statement_id == st.id)
+        .where(st.tenant_id == tenant_id)
+        .order_by(st.created_at.desc())
+        .limit(limit)
     ).mappings()
     return [dict(r) for r in rows]

@@ -186,8 +186,14 @@ def menu(uow: UnitOfWork, visitor: Visitor, merchant_id: str, *, idempotency_key
         raise Forbidden("this page is for customers", code="customer_only")
     merchant = catalog.merchant_in_tenant(uow, principal, merchant_id)
     items = catalog.menu_of(uow, merchant.id, only_available=True)
+    coupons = ledger.wallet(uow, principal.subject_id).coupons if principal.subject_id else []
     return render(
-        "_menu.html", visitor, merchant=merchant, items=items, idempotency_key=idempotency_key
+        "_menu.html",
+        visitor,
+        merchant=merchant,
+        items=items,
+        coupons=coupons,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -203,6 +209,8 @@ def order(uow: UnitOfWork, visitor: Visitor, order_id: str, now: datetime) -> st
         order=found,
         merchant=merchant,
         reason=reasons[-1].reason if reasons else "",
+        # the drop-off code is the customer's to give; the kitchen and the rider never see it
+        code=found.dropoff_code if principal.role is Role.CUSTOMER else "",
         finished=found.status in TERMINAL,
         late=found.status not in TERMINAL and now > found.promised_at,
     )
@@ -259,6 +267,12 @@ def rider(uow: UnitOfWork, visitor: Visitor, now: datetime) -> str:
         offers=offers[:5],
         offered=offered,
         carrying=carrying,
+        contactless={
+            o.id
+            for o in carrying
+            if o.status is OrderStatus.PICKED_UP
+            and (o.contactless or ordering.in_closed_zone(uow, o))
+        },
         pickups=pickups,
         delivered_today=queries.delivered_today(
             uow, me.id, queries.local_midnight(now, visitor.tz)

@@ -21,10 +21,12 @@
       // A kitchen's or a rider's new order or offer flashes, and the tab's title counts them.
       var now = newCards();
       var count = 0;
+      var fresh = 0;
       region.querySelectorAll(".card.new[data-order]").forEach(function (c) {
         count += 1;
-        if (!seen[c.getAttribute("data-order")]) { c.classList.add("arrived"); }
+        if (!seen[c.getAttribute("data-order")]) { c.classList.add("arrived"); fresh += 1; }
       });
+      if (fresh) { chime(); }
       seen = now;
       document.title = count ? "(" + count + ") " + title : title;
     }
@@ -45,6 +47,33 @@
       }, 0);
     });
     window.addEventListener("pagehide", function () { source.close(); });
+  }
+  // A short two-tone chime on new orders, made by the browser itself (no sound file), once
+  // the person has switched it on: browsers play sound only after a click on the page.
+  var audio = null;
+  function chime() {
+    if (!audio) { return; }
+    [880, 660].forEach(function (hz, i) {
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      var at = audio.currentTime + i * 0.18;
+      osc.frequency.value = hz;
+      gain.gain.setValueAtTime(0.2, at);
+      gain.gain.exponentialRampToValueAtTime(0.001, at + 0.16);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(at);
+      osc.stop(at + 0.17);
+    });
+  }
+  var sound = document.getElementById("sound");
+  if (sound) {
+    sound.addEventListener("click", function () {
+      var on = sound.getAttribute("aria-pressed") !== "true";
+      sound.setAttribute("aria-pressed", on ? "true" : "false");
+      if (on && !audio && window.AudioContext) { audio = new window.AudioContext(); }
+      if (!on && audio) { audio.close(); audio = null; }
+      if (on) { chime(); }
+    });
   }
   function drawing(svg) {
     // A risk zone drawn on the campus: each click on the map writes "lat,lon" into the form's

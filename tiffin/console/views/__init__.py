@@ -15,15 +15,29 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tiffin.console.views import desk, operator, risk, roles, session, warning
+from tiffin.console.views import (
+    desk,
+    operator,
+    risk,
+    roles,
+    session,
+    statements,
+    tools,
+    trust,
+    warning,
+)
 
 STATIC = Path(__file__).parent.parent / "static"
+# tools before roles: its /app/menu/{item_id} must not fall to roles' catch-all steps
 ROUTERS = (
     session.router,
     operator.router,
     desk.router,
     risk.router,
     warning.router,
+    trust.router,
+    statements.router,
+    tools.router,
     roles.router,
 )
 

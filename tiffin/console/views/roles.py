@@ -31,11 +31,12 @@ from tiffin.console.views.base import (
     to_login,
     visitor_of,
 )
+from tiffin.domain.handover import DropoffProof
 from tiffin.domain.order import Action
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Invalid, TiffinError
 from tiffin.ordering import service as ordering
-from tiffin.ordering.schemas import LineIn, OrderCreate, OrderRead
+from tiffin.ordering.schemas import DeliveryIn, LineIn, OrderCreate, OrderRead
 from tiffin.riders import service as riders
 from tiffin.store.uow import UnitOfWork
 
@@ -163,7 +164,8 @@ async def place_order(request: Request, platform: PlatformDep) -> Response:
                 lines=[ordering.LineRequest(x.item_id, x.quantity) for x in body.items],
                 dropoff=None,
                 dropoff_note=body.dropoff_note,
-                coupon_id=None,
+                coupon_id=body.coupon_id,
+                contactless=body.contactless,
                 catalog=platform.catalog,
             )
             return OrderRead.of(order)
@@ -199,6 +201,8 @@ def _order_body(values: dict[str, str]) -> OrderCreate:
         merchant_id=values.get("merchant_id", ""),
         items=lines,
         dropoff_note=values.get("dropoff_note") or None,
+        contactless=values.get("contactless") == "on",
+        coupon_id=values.get("coupon_id") or None,
     )
 
 
@@ -279,6 +283,7 @@ ORDER_STEPS = {
     "ready": Action.MARK_READY,
     "pickup": Action.PICK_UP,
     "deliver": Action.DELIVER,
+    "fail": Action.FAIL,  # the rider cannot deliver it: the reason opens the operators' case
 }
 
 
@@ -286,15 +291,40 @@ ORDER_STEPS = {
 async def order_step(order_id: str, step: str, request: Request, platform: PlatformDep) -> Response:
     action = ORDER_STEPS.get(step)
     if action is None:
-        raise Invalid("the step is accept, reject, ready, pickup or deliver", code="unknown_step")
+        raise Invalid(
+            "the step is accept, reject, ready, pickup, deliver or fail", code="unknown_step"
+        )
 
     def work(principal: Principal, values: dict[str, str]) -> None:
-        reason = ReasonIn(reason=values.get("reason", "")).reason if action is Action.REJECT else ""
+        needs_reason = action in (Action.REJECT, Action.FAIL)
+        reason = ReasonIn(reason=values.get("reason", "")).reason if needs_reason else ""
         with platform.uow() as uow:
-            ordering.act(uow, principal, order_id[:40], action, reason=reason)
+            if action is Action.DELIVER:
+                ordering.deliver(uow, principal, order_id[:40], _proof(values))
+            else:
+                ordering.act(uow, principal, order_id[:40], action, reason=reason)
             uow.commit()
 
+    if action is Action.DELIVER:
+        # code tries are limited per rider and order, as on POST /v1/orders/{id}/deliver
+        visitor, _ = await visitor_of(request, platform)
+        if visitor.principal is not None:
+            key = f"{visitor.principal.user_id}:{order_id[:40]}"
+            try:
+                await platform.limits.ahit("dropoff_code", key)
+            except TiffinError as error:
+                return problem_redirect("/app", error.code)
     return await submit(request, platform, "/app", work, write_slot=True)
+
+
+def _proof(values: dict[str, str]) -> DropoffProof:
+    """The deliver form's proof of a contactless drop: the customer's code or a photo id
+    (blank fields are none; a hand-over in person needs neither)."""
+    body = DeliveryIn(
+        dropoff_code=values.get("dropoff_code", "").strip() or None,
+        photo_ref=values.get("photo_ref", "").strip() or None,
+    )
+    return body.to_domain()
 
 
 @router.post("/app/shift/{change}")
