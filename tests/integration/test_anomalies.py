@@ -225,3 +225,31 @@ def test_a_late_delivery_in_a_declared_storm_is_paid_by_the_force_majeure_fund(
     assert grant["liable"] == "force_majeure"
     assert grant["payer"].endswith(":force_majeure") and grant["tier"] == "credit-500"
     assert plain_words(Reason.WEATHER, "zh-CN") in anomaly_messages(world)[0]["body"]
+
+
+@pytest.mark.parametrize("stormy", [True, False], ids=["in-the-storm", "after-it"])
+def test_ten_minutes_late_in_a_declared_storm_is_not_late_and_after_it_is(
+    world: World, stormy: bool
+) -> None:
+    c = world.client
+    now = world.platform.clock.now()
+    storm = {
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(hours=2)).isoformat(),
+        "reason": "typhoon",
+    }
+    assert (
+        c.post("/v1/care/force-majeure", json=storm, headers=world.auth("ops")).status_code == 201
+    )
+    if not stormy:  # the window has ended by the time the order is placed and delivered
+        world.platform.clock.set(now + timedelta(hours=3))
+    order = assigned(world, "storm-late-1")
+    canteen = merchant_of(world, order)
+    c.post(f"/v1/orders/{order['id']}/ready", headers=world.auth(canteen))
+    c.post(f"/v1/orders/{order['id']}/pickup", headers=world.auth("rider1"))
+    world.platform.clock.set(datetime.fromisoformat(order["promised_at"]) + timedelta(minutes=10))
+    c.post(f"/v1/orders/{order['id']}/deliver", headers=world.auth("rider1"))
+    world.drain()
+    found = rows(world, tables.anomalies, order_id=order["id"])
+    late = [a for a in found if a["type"] == "delivered_late"]
+    assert (late == []) is stormy

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, load_playbook
 from tiffin.anomalies.thresholds import Thresholds
+from tiffin.anomalies.weather import WeatherWindow
 from tiffin.care.policy import CompensationPolicy, load_policy
 from tiffin.care.queries import latest_document, policy_for, store_version
 from tiffin.domain.anomalies import Detection
@@ -159,6 +160,15 @@ def in_force_majeure(uow: UnitOfWork, tenant_id: str, at: datetime) -> bool:
     f = tables.force_majeure.c
     query = select(f.id).where(f.tenant_id == tenant_id, f.starts_at <= at, f.ends_at > at)
     return uow.conn.execute(query.limit(1)).first() is not None
+
+
+def weather_windows(uow: UnitOfWork, tenant_id: str, at: datetime) -> list[WeatherWindow]:
+    """The tenant's declared force-majeure windows in force at ``at`` (tenant-wide: no zone)."""
+    f = tables.force_majeure.c
+    query = select(f.starts_at, f.ends_at).where(
+        f.tenant_id == tenant_id, f.starts_at <= at, f.ends_at > at
+    )
+    return [WeatherWindow(r.starts_at, r.ends_at) for r in uow.conn.execute(query)]
 
 
 def declare_force_majeure(

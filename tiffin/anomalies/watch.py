@@ -23,6 +23,7 @@ from tiffin.anomalies.detectors import handed_back, on_finished, scan
 from tiffin.anomalies.engine import Engine, handle
 from tiffin.anomalies.fact_queries import facts_for
 from tiffin.anomalies.playbook import ONE_SHOT, Step
+from tiffin.anomalies.weather import weathered
 from tiffin.domain.anomalies import Detection, Liability, Reason
 from tiffin.domain.events import (
     Actor,
@@ -77,9 +78,10 @@ def detect_from_event(uow: UnitOfWork, event: DomainEvent) -> Detection | None:
             order.is_terminal
         ):
             at = order.finished_at or now
-            weather = queries.in_force_majeure(uow, order.tenant_id, at)
-            facts = facts_for(uow, [order], weather=weather)[0]
+            windows = queries.weather_windows(uow, order.tenant_id, at)
+            facts = facts_for(uow, [order], weather=bool(windows))[0]
             thresholds = queries.playbook_for(uow, order.tenant_id).thresholds
+            thresholds = weathered(thresholds, windows, at)
             return on_finished(
                 facts, now, thresholds, actor_role=event.actor.role, reason_text=event.reason
             )
@@ -103,11 +105,12 @@ def look(uow: UnitOfWork, engine: Engine, tenant_id: str) -> ScanResult:
     # from making every one-second scan read them all.
     accept_due = now - timedelta(minutes=playbook.thresholds.accept_minutes)
     orders = uow.orders.in_flight(tenant_id, IN_FLIGHT, placed_since=accept_due)
-    weather = queries.in_force_majeure(uow, tenant_id, now)
+    windows = queries.weather_windows(uow, tenant_id, now)
+    thresholds = weathered(playbook.thresholds, windows, now)
     found = [
         d
-        for f in facts_for(uow, orders, weather=weather)
-        for d in scan(f, now, playbook.thresholds, engine.eta)
+        for f in facts_for(uow, orders, weather=bool(windows))
+        for d in scan(f, now, thresholds, engine.eta)
     ]
     a = tables.anomalies.c
     known = {

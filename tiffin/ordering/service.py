@@ -111,6 +111,7 @@ def place_order(
         device_id,
         order_total_cents=order.total_cents,
         instrument=payment_instrument,
+        dropoff=where,
     )
     if risk is not None:  # a block raises RiskBlocked: nothing is placed, the coupon unspent
         risk.check_order(uow, subject, coupon=coupon_id is not None)

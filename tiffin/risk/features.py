@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from tiffin.domain.geo import LatLon
 from tiffin.risk import feature_sql
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -38,6 +39,7 @@ class Subject:
     instrument: str | None = None  # the card given at checkout (else the order's, if paid)
     rider_id: str | None = None  # the rider handing the order back
     counts_this_handback: bool = False  # at the hand-back checkpoint it is not yet recorded
+    dropoff: LatLon | None = None  # where the order placed goes (checkout only)
 
 
 # Which part of ``feature_sql.PARTS`` each feature comes from; those in none are the subject's

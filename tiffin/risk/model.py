@@ -91,7 +91,11 @@ FEATURES: dict[str, Type] = {
     "rider_assignments_30d": Type.NUMBER,
     "rider_handback_rate_30d": Type.NUMBER,
     "minutes_since_assigned": Type.NUMBER,
+    # Checkout only: km from this order's drop-off to the nearest of the customer's delivered
+    # drop-offs in 90 days; 0 when there is none (a first order is new, not far).
+    "dropoff_km_from_usual": Type.NUMBER,
 }
+CHECKOUT_ONLY = frozenset({"dropoff_km_from_usual"})
 RIDER_FEATURES = frozenset(
     {
         "rider_handbacks_24h",
@@ -119,6 +123,7 @@ HOT_FEATURES = frozenset(
         "instrument_orders_24h",
         "accounts_on_instrument",
         "accounts_on_phone",
+        "dropoff_km_from_usual",
     }
 )
 HOT = frozenset({Checkpoint.ORDER, Checkpoint.COUPON})
@@ -128,8 +133,8 @@ READABLE: dict[Checkpoint, frozenset[str]] = {
     Checkpoint.ORDER: HOT_FEATURES,
     Checkpoint.COUPON: HOT_FEATURES,
     Checkpoint.HANDBACK: RIDER_FEATURES | {"order_total_cents"},
-    Checkpoint.CLAIM: frozenset(FEATURES) - RIDER_FEATURES,
-    Checkpoint.GRANT: frozenset(FEATURES) - RIDER_FEATURES,
+    Checkpoint.CLAIM: frozenset(FEATURES) - RIDER_FEATURES - CHECKOUT_ONLY,
+    Checkpoint.GRANT: frozenset(FEATURES) - RIDER_FEATURES - CHECKOUT_ONLY,
 }
 
 

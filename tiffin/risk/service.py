@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 
 from tiffin.domain.events import OperatorActed
+from tiffin.domain.geo import LatLon
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
 from tiffin.errors import Invalid, NotFound
@@ -39,6 +40,7 @@ from tiffin.store.uow import UnitOfWork
 
 r = tables.risk_rules.c
 s = tables.risk_settings.c
+_NOWHERE = LatLon(0.0, 0.0)  # a drop-off for ``warm``'s reads with one
 MAX_RULES = 200  # per tenant and checkpoint
 _compiled: dict[str, Expression] = {}  # rule rows never change: compile each version once
 
@@ -373,7 +375,9 @@ def warm(uow: UnitOfWork, tenant_id: str, *, saving: bool = False) -> None:
         feature_store.read_stamped(uow, nobody, rules.wanted_at(checkpoint))
     month = now - timedelta(days=30)
     at_checkout = [named((*live, *shadow), order_checkpoints(coupon=c)) for c in (False, True)]
-    for device, card in itertools.product((None, "-"), repeat=2):  # with and without each
-        order = feature_store.Subject(tenant_id, "", device_id=device, instrument=card)
+    for device, card, door in itertools.product((None, "-"), (None, "-"), (None, _NOWHERE)):
+        order = feature_store.Subject(
+            tenant_id, "", device_id=device, instrument=card, dropoff=door
+        )
         for wanted in at_checkout:
             hot_reads.read(uow, order, wanted, month=month)

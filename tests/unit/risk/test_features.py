@@ -19,7 +19,8 @@ from tiffin.risk.model import (
     check_features,
 )
 
-GIVEN = {"order_total_cents", "claim_cents", "device_orders_24h"}  # the subject's, or a counter
+# the subject's, a counter, or (checkout only) read from the subject's drop-off
+GIVEN = {"order_total_cents", "claim_cents", "device_orders_24h", "dropoff_km_from_usual"}
 
 
 def test_every_feature_is_read_from_a_part_or_given() -> None:
