@@ -48,6 +48,7 @@ from tiffin.risk.counters import counters_from
 from tiffin.risk.gate import RiskGate
 from tiffin.safety.aid.roster import RosterAlerts
 from tiffin.safety.health import purge_expired
+from tiffin.safety.ingest import TelemetryWriter
 from tiffin.settings import Settings
 from tiffin.sim.demo_day import DemoDay
 from tiffin.store import tables
@@ -96,6 +97,7 @@ class Platform:
     health: HealthWatch = field(default_factory=HealthWatch)
     _metrics: Metrics | None = None
     _risk_gate: RiskGate | None = None
+    _telemetry: TelemetryWriter | None = None
     identity: str = field(default_factory=process_identity)  # as a lease holder
     admission: Admission = field(init=False)  # who is served under overload (api.admission)
     degraded: Degraded = field(init=False)  # deferrable features switched off
@@ -132,6 +134,14 @@ class Platform:
                 enabled=self.settings.risk_on_orders,
             )
         return self._risk_gate
+
+    @property
+    def telemetry(self) -> TelemetryWriter:
+        """Rider telemetry's group-committing writer (one per process, ``safety.ingest``); its
+        queueing feeds admission control like a write slot's."""
+        if self._telemetry is None:
+            self._telemetry = TelemetryWriter(self.uow, on_wait=self.admission.observe_wait)
+        return self._telemetry
 
     @property
     def anomaly_engine(self) -> Engine:
@@ -464,4 +474,6 @@ class Platform:
         for sender in (self.sender, self.webhooks):
             if sender is not None:
                 sender.close()
+        if self._telemetry is not None:
+            self._telemetry.close()
         self.db.dispose()

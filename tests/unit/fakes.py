@@ -86,6 +86,10 @@ class FakeRecords(Generic[T]):
             raise AssertionError(f"saving a {self.noun} that was never added: {obj.id!r}")
         self._rows[obj.id] = copy.deepcopy(obj)
 
+    def save_many(self, objs: Iterable[T]) -> None:
+        for obj in objs:
+            self.save(obj)
+
     def _all(self) -> list[T]:
         return [copy.deepcopy(o) for o in self._rows.values()]
 
@@ -238,6 +242,15 @@ class FakeOrders:
     def carried_by(self, rider_id: str) -> list[Order]:
         carrying = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
         return self._matching(lambda o: o.rider_id == rider_id and o.status in carrying)
+
+    def carriers_among(self, rider_ids: Iterable[str]) -> set[str]:
+        wanted = set(rider_ids)
+        carrying = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
+        return {
+            o.rider_id
+            for o in self._matching(lambda o: o.rider_id in wanted and o.status in carrying)
+            if o.rider_id is not None
+        }
 
     def newest(
         self,

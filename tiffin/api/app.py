@@ -106,9 +106,12 @@ def create_app(
     # Routes are tried in order and the first match wins. No two routers' paths overlap, so
     # the order only decides how many routes a request is matched against: orders, the
     # hottest, go first (behind eleven routers, POST /v1/orders was matched against 17 routes
-    # first). The docs keep their reading order through ``OPENAPI_TAGS``.
+    # first) and then rider telemetry, 400 posts a second on a 2,000-rider day (behind
+    # thirteen routers, 0.45 ms of matching a post). The docs keep their reading order through
+    # ``OPENAPI_TAGS``.
     for router in (
         orders_router,
+        safety_health_router,
         health_router,
         accounts_router,
         vetting_router,
@@ -121,7 +124,6 @@ def create_app(
         trust_router,
         status_router,
         safety_router,
-        safety_health_router,
         aid_router,
         partners_router,
         partner_router,

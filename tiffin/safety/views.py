@@ -4,6 +4,8 @@ training, insurance and equipment; a rider checks in and sees only their own rec
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, status
 
 from tiffin.anomalies import panic
@@ -301,13 +303,13 @@ def issue_equipment(
 
 @priority(Priority.IMPORTANT)
 @health_router.post("/riders/me/telemetry", status_code=status.HTTP_202_ACCEPTED)
-def post_telemetry(
+async def post_telemetry(
     body: TelemetryBatch, platform: PlatformDep, principal: CurrentPrincipal
 ) -> TelemetryRead:
-    """A batch of the rider app's samples; answers the alerts it raised (each raised once)."""
-    with platform.uow() as uow:
-        raised = telemetry.ingest(uow, principal, [s.to_domain() for s in body.samples])
-        uow.commit()
+    """A batch of the rider app's samples; answers the alerts it raised (each raised once),
+    after it is committed. Concurrent riders' posts share one transaction (group commit)."""
+    post = telemetry.Post(principal, [s.to_domain() for s in body.samples])
+    raised = await asyncio.wrap_future(platform.telemetry.submit(post))
     return TelemetryRead(accepted=len(body.samples), alerts=[AlertRead.of(a) for a in raised])
 
 

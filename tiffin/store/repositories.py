@@ -12,6 +12,8 @@ from sqlalchemy import (
     Connection,
     Insert,
     Table,
+    Update,
+    bindparam,
     exists,
     func,
     insert,
@@ -82,8 +84,19 @@ class Records(Generic[T]):
         return obj
 
     def save(self, obj: T) -> None:
-        row = self.to_row(obj)
-        self.conn.execute(update(self.table).where(self.table.c.id == row["id"]).values(row))
+        self.save_many([obj])
+
+    def save_many(self, objs: Iterable[T]) -> None:
+        """Write back changed objects: one statement (executemany) for all of them. The
+        statement is built once per table and the SET clause comes from the rows' keys, so
+        SQLAlchemy compiles it once, not per save (building ``update().values(row)`` per call
+        cost more than the UPDATE itself on a telemetry post)."""
+        rows = [self.to_row(obj) for obj in objs]
+        if rows:
+            self.conn.execute(
+                _by_id_update(self.table),
+                [{"_id": r["id"], **{k: v for k, v in r.items() if k != "id"}} for r in rows],
+            )
 
     def find(
         self,
@@ -102,6 +115,12 @@ class Records(Generic[T]):
         if offset:
             query = query.offset(offset)
         return [self.from_row(dict(r)) for r in self.conn.execute(query).mappings()]
+
+
+@functools.cache
+def _by_id_update(table: Table) -> Update:
+    """``UPDATE table SET <the parameters' columns> WHERE id = :_id``."""
+    return update(table).where(table.c.id == bindparam("_id"))
 
 
 class Tenants(Records[Tenant]):
@@ -272,6 +291,17 @@ class Orders:
         o = tables.orders.c
         carrying = [OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value]
         return self.find(o.rider_id == rider_id, o.status.in_(carrying))
+
+    def carriers_among(self, rider_ids: Iterable[str]) -> set[str]:
+        """Which of these riders have an order assigned or in their bag (one query for a
+        batch of telemetry posts)."""
+        wanted = list(rider_ids)
+        if not wanted:
+            return set()
+        o = tables.orders.c
+        carrying = [OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value]
+        query = select(o.rider_id).where(o.rider_id.in_(wanted), o.status.in_(carrying)).distinct()
+        return set(self.conn.execute(query).scalars())
 
     def newest(
         self,
