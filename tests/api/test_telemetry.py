@@ -3,14 +3,24 @@ button alerts operators and hands the rider's orders to re-dispatch."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from tests.api.helpers import assigned
 from tests.conftest import World
+from tiffin.domain.geo import LatLon
+from tiffin.domain.principals import Principal, Role
+from tiffin.errors import Forbidden, Invalid
+from tiffin.safety.alerts import Sample
+from tiffin.safety.ingest import TelemetryWriter
+from tiffin.safety.telemetry import Post, ingest_posts
 from tiffin.store import tables
+from tiffin.store.uow import UnitOfWork
 
 SPOT = {"lat": 31.03, "lon": 121.44}
 
@@ -98,3 +108,85 @@ def test_panic_alerts_operators_and_redispatches_the_riders_orders(world: World)
         ).status_code
         == 403
     )
+
+
+# --- group commit (tiffin.safety.ingest) ---
+
+
+def _tenant(world: World) -> str:
+    with world.platform.uow(read_only=True) as uow:
+        return uow.riders.require(str(world.subjects["rider1"])).tenant_id
+
+
+def _post(world: World, who: str, speeds: list[float]) -> Post:
+    """A post as the route builds it, for the rider account ``who``."""
+    principal = Principal("usr_test", _tenant(world), Role.RIDER, world.subjects[who])
+    samples = [
+        Sample(
+            world.platform.clock.now() - timedelta(seconds=30 - 5 * i),
+            LatLon(31.03, 121.44),
+            v,
+        )
+        for i, v in enumerate(speeds)
+    ]
+    return Post(principal, samples)
+
+
+def _stored(world: World) -> int:
+    with world.platform.uow(read_only=True) as uow:
+        count = select(func.count()).select_from(tables.rider_telemetry)
+        return int(uow.conn.execute(count).scalar_one())
+
+
+def test_several_posts_share_one_transaction_and_each_gets_its_own_answer(world: World) -> None:
+    not_a_rider = Principal("usr_test", _tenant(world), Role.CUSTOMER, "cus_x")
+    customer = replace(_post(world, "rider1", [4.0]), principal=not_a_rider)
+    future = replace(
+        _post(world, "rider1", [4.0]),
+        samples=[
+            Sample(world.platform.clock.now() + timedelta(minutes=5), LatLon(31.03, 121.44), 4.0)
+        ],
+    )
+    posts = [_post(world, "rider1", [4.0, 12.0]), customer, future, _post(world, "rider1", [3.0])]
+    with world.platform.uow() as uow:
+        outcomes = ingest_posts(uow, posts)
+        uow.commit()
+    assert [a.kind.value for a in outcomes[0]] == ["speeding"]  # type: ignore[union-attr]
+    assert isinstance(outcomes[1], Forbidden) and outcomes[1].code == "rider_only"
+    assert isinstance(outcomes[2], Invalid) and outcomes[2].code == "bad_batch"
+    assert outcomes[3] == []
+    assert _stored(world) == 3  # the refused posts stored nothing, the others everything
+
+
+def test_a_failed_group_is_retried_post_by_post_and_nothing_is_stored_twice(
+    world: World,
+) -> None:
+    opened = [0]
+    release = threading.Event()
+
+    def failing_second_transaction() -> UnitOfWork:
+        opened[0] += 1
+        uow = world.platform.uow()
+        if opened[0] == 2:  # the group of three: it fails at commit, after its inserts
+
+            def broken_commit() -> None:
+                raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+            uow.commit = broken_commit  # type: ignore[method-assign]
+        return uow
+
+    waiting = threading.Event()
+
+    def hold(_: float) -> None:  # the writer holds its first group until the others queue
+        waiting.set()
+        release.wait(5)
+
+    writer = TelemetryWriter(failing_second_transaction, on_wait=hold)
+    first = writer.submit(_post(world, "rider1", [4.0]))
+    assert waiting.wait(5)
+    rest = [writer.submit(_post(world, "rider1", [4.0 + n])) for n in range(3)]
+    release.set()
+    assert first.result(5) == [] and [f.result(5) for f in rest] == [[], [], []]
+    writer.close()
+    assert (writer.groups, writer.posts) == (4, 4)  # one of one, then the three one by one
+    assert _stored(world) == 4
