@@ -104,6 +104,11 @@ def list_closures(
 health_router = APIRouter(
     prefix="/v1", tags=["safety"], responses=error_responses(400, 401, 403, 404, 409, 422)
 )
+# The rider app's live channel (telemetry every few seconds, the panic button): a router of its
+# own so the app matches it early (tiffin.api.app).
+live_router = APIRouter(
+    prefix="/v1", tags=["safety"], responses=error_responses(400, 401, 403, 404, 409, 422)
+)
 
 
 @priority(Priority.IMPORTANT)
@@ -302,7 +307,7 @@ def issue_equipment(
 
 
 @priority(Priority.IMPORTANT)
-@health_router.post("/riders/me/telemetry", status_code=status.HTTP_202_ACCEPTED)
+@live_router.post("/riders/me/telemetry", status_code=status.HTTP_202_ACCEPTED)
 async def post_telemetry(
     body: TelemetryBatch, platform: PlatformDep, principal: CurrentPrincipal
 ) -> TelemetryRead:
@@ -314,7 +319,7 @@ async def post_telemetry(
 
 
 @priority(Priority.CORE)
-@health_router.post("/riders/me/panic", status_code=status.HTTP_201_CREATED)
+@live_router.post("/riders/me/panic", status_code=status.HTTP_201_CREATED)
 def press_panic(body: PanicIn, platform: PlatformDep, principal: CurrentPrincipal) -> PanicRead:
     """Operators are alerted with the rider's location; the rider's orders go to re-dispatch."""
     with platform.uow() as uow:
