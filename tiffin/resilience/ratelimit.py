@@ -25,6 +25,29 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from tiffin.errors import TooManyRequests
 
 
+class MemoryCounters(MemoryStorage):
+    """``limits``' in-process storage with its expiry sweep run from a hit, at most once a
+    second, instead of on a thread.
+
+    ``MemoryStorage`` sweeps expired counters on a 10 ms ``threading.Timer`` that each counter
+    update starts again once the last one has run: under steady traffic that is a new thread
+    for nearly every hit (py-spy on order placement: thread starts and sweeps were about 4 % of
+    the server's CPU). Counters already expire when read (``MemoryStorage.get``); the sweep
+    only frees memory, and once a second is plenty for that."""
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next_sweep = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the base class's hook
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
 class RateLimits:
     """Named limits (``{"login": "10/minute"}``), each counted per key (an IP, an account)."""
 
@@ -35,7 +58,7 @@ class RateLimits:
         storage = storage_from_string(storage_url, key_prefix=prefix) if storage_url else None
         if storage is not None and not isinstance(storage, Storage):
             raise ValueError(f"{storage_url!r} is an async storage; give a synchronous one")
-        self.storage: Storage = storage or MemoryStorage()
+        self.storage: Storage = storage or MemoryCounters()
         self._limiter = SlidingWindowCounterRateLimiter(self.storage)
         self._rules: dict[str, RateLimitItem] = {name: parse(text) for name, text in rules.items()}
 
