@@ -16,14 +16,14 @@ from sqlalchemy import insert, select, update
 
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, load_playbook
 from tiffin.anomalies.thresholds import Thresholds
-from tiffin.anomalies.weather import WeatherWindow
 from tiffin.care.policy import CompensationPolicy, load_policy
 from tiffin.care.queries import latest_document, policy_for, store_version
 from tiffin.domain.anomalies import Detection
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
+from tiffin.domain.weather import WeatherWindow
 from tiffin.errors import Invalid
-from tiffin.store import tables
+from tiffin.store import tables, weather
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
 
@@ -163,12 +163,8 @@ def in_force_majeure(uow: UnitOfWork, tenant_id: str, at: datetime) -> bool:
 
 
 def weather_windows(uow: UnitOfWork, tenant_id: str, at: datetime) -> list[WeatherWindow]:
-    """The tenant's declared force-majeure windows in force at ``at`` (tenant-wide: no zone)."""
-    f = tables.force_majeure.c
-    query = select(f.starts_at, f.ends_at).where(
-        f.tenant_id == tenant_id, f.starts_at <= at, f.ends_at > at
-    )
-    return [WeatherWindow(r.starts_at, r.ends_at) for r in uow.conn.execute(query)]
+    """The tenant's force-majeure windows in force at ``at``, tenant-wide and zoned."""
+    return weather.in_force(uow.conn, tenant_id, at)
 
 
 def declare_force_majeure(
