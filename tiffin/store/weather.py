@@ -3,7 +3,6 @@ the one mapping the playbook, the dispatcher and checkout share."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,8 @@ from tiffin.store.staging import catalog_version_of
 MAX_OPEN_WINDOWS = 50
 
 
-def window_from(row: Mapping[str, Any]) -> WeatherWindow:
+def window_from(row: Any) -> WeatherWindow:
+    """A force-majeure row (a mapping) as a window."""
     areas = tuple(WeatherArea.from_json(a) for a in row["areas"] or ())
     return WeatherWindow(row["starts_at"], row["ends_at"], areas)
 

@@ -79,7 +79,7 @@ def parse_xml(document: bytes) -> Element:
     parser = expat.ParserCreate(namespace_separator="}")
     elements = 0
 
-    def refuse_dtd(*_: Any) -> None:
+    def refuse_dtd(*_: Any) -> int:
         raise bad("a CAP document carries no DOCTYPE (entities are refused)", "cap_dtd_refused")
 
     def start(name: str, attrs: dict[str, str]) -> None:
