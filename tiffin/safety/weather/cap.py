@@ -30,7 +30,7 @@ from tiffin.domain.weather import WeatherArea
 from tiffin.errors import Invalid
 
 NS = "{urn:oasis:names:tc:emergency:cap:1.2}"
-MAX_BYTES = 256 * 1024
+MAX_BYTES = 64 * 1024  # the app's default body limit; national CAP alerts are a few KiB
 MAX_ELEMENTS = 5_000
 MAX_POINTS = 2_000  # per polygon
 MAX_RADIUS_KM = 500.0
