@@ -108,7 +108,8 @@ class CreatedRead(BaseModel):
 
 ZoneId = Annotated[str, Field(min_length=1, max_length=40)]
 # A ring of [lat, lon] corners, closed or not; at most 500 of them.
-Ring = Annotated[list[tuple[float, float]], Field(min_length=3, max_length=500)]
+Corner = Annotated[list[float], Field(min_length=2, max_length=2)]
+Ring = Annotated[list[Corner], Field(min_length=3, max_length=500)]
 
 
 class ForceMajeureIn(Strict):

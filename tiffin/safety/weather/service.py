@@ -41,7 +41,7 @@ def declare(
     ends_at: datetime,
     reason: str,
     zone_ids: Sequence[str] = (),
-    polygons: Sequence[Sequence[tuple[float, float]]] = (),
+    polygons: Sequence[Sequence[Sequence[float]]] = (),
 ) -> str:
     """An operator's warning over the named zones and polygons (none: the whole tenant)."""
     if ends_at <= starts_at:
