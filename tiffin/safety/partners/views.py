@@ -275,7 +275,7 @@ def tracing_exports(
 
 @priority(Priority.IMPORTANT)
 @partner_router.post(
-    "/weather-alerts", responses=error_responses(413, 415), openapi_extra=_CAP_BODY
+    "/weather-alerts", responses=error_responses(400, 413, 415), openapi_extra=_CAP_BODY
 )
 def push_weather_alert(
     open_uow: UowFactoryDep, caller: WeatherCaller, document: CapDocument
