@@ -51,6 +51,15 @@ class Invalid(TiffinError):
     title = "Invalid request"
 
 
+class UnsupportedMediaType(TiffinError):
+    """A body sent as a type the route does not read (JSON routes answer this from the
+    validation handler; routes taking another format raise it)."""
+
+    code = "unsupported_media_type"
+    status = 415
+    title = "Unsupported media type"
+
+
 class Unauthorized(TiffinError):
     code = "unauthorized"
     status = 401

@@ -3,14 +3,19 @@ version, placement reuses copies, and a stale copy never gets an order written."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, text
 
 from tests.integration.helpers import DemoIds, place_from, seeded, warm_catalog
 from tests.integration.test_staging import count, statements
+from tiffin.domain.principals import Principal, Role
+from tiffin.domain.weather import STORM_BUFFER_MINUTES
 from tiffin.errors import CatalogChanged
 from tiffin.ordering.checkout_cache import CheckoutCatalog
 from tiffin.platform import Platform
+from tiffin.safety.weather.service import declare
 from tiffin.seed import seed_demo
 from tiffin.store import tables
 
@@ -37,6 +42,11 @@ CHANGES = {
         "SELECT 'zon_new', tenant_id, 'Annex', polygon FROM zones LIMIT 1"
     ),
     "customer": "UPDATE customers SET address_note = 'gate 2'",
+    "storm declared": (
+        "INSERT INTO force_majeure (id, tenant_id, starts_at, ends_at, reason, created_by,"
+        " created_at) SELECT 'fmj_new', id, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'storm', 'ops',"
+        " CURRENT_TIMESTAMP FROM tenants"
+    ),
 }
 
 
@@ -162,3 +172,40 @@ def test_reads_at_two_versions_in_one_transaction_are_stale(platform: Platform) 
         with pytest.raises(RuntimeError):
             uow.guard_catalog("ten_other", 5)
     assert dropped == [ids.tenant_id]
+
+
+def test_a_warm_checkout_in_a_storm_reads_no_windows_and_is_promised_the_buffer(
+    platform: Platform,
+) -> None:
+    """Weather rides in checkout's copies: with a storm declared, the second order sends exactly
+    the statements an order sends with no storm at all, none of them about windows."""
+    ids, catalog = warm_catalog(platform)
+    with platform.uow() as uow, statements(platform) as calm:
+        calm_id = place_from(uow, ids, catalog)
+        uow.commit()
+    now = platform.clock.now()
+    with platform.uow() as uow:
+        declare(
+            uow,
+            Principal("usr_ops", ids.tenant_id, Role.OPERATOR, None),
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+            reason="typhoon",
+        )
+        uow.commit()
+    with platform.uow() as uow:  # the version moved: the copies are caught stale, dropped
+        place_from(uow, ids, catalog)
+        with pytest.raises(CatalogChanged):
+            uow.commit()
+    with platform.uow() as uow, statements(platform) as cold:  # fresh reads, windows among them
+        place_from(uow, ids, catalog)
+        uow.commit()
+    assert len([s for s in cold if "force_majeure" in s]) == 1
+    with platform.uow() as uow, statements(platform) as stormy:
+        stormy_id = place_from(uow, ids, catalog)
+        uow.commit()
+    assert len(stormy) == len(calm)
+    assert not any("force_majeure" in s for s in stormy)
+    with platform.uow(read_only=True) as uow:
+        promised = {i: uow.orders.get(i).promised_at for i in (calm_id, stormy_id)}
+    assert promised[stormy_id] - promised[calm_id] == timedelta(minutes=STORM_BUFFER_MINUTES)

@@ -142,7 +142,7 @@ def redispatch(uow: UnitOfWork, engine: Engine, order: Order, d: Detection) -> t
 
 def eta_of(uow: UnitOfWork, engine: Engine, order: Order) -> datetime | None:
     """When the order will now reach the door, from the facts as they stand after re-dispatch."""
-    facts = facts_for(uow, [order], weather=False)[0]
+    facts = facts_for(uow, [order])[0]
     return engine.eta.predict(facts, uow.clock.now())
 
 

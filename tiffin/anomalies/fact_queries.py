@@ -7,11 +7,13 @@ of queries, whatever the number of orders.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tiffin.domain.anomalies import OrderFacts, RiderFacts
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import Merchant, Rider
+from tiffin.domain.weather import WeatherWindow, stormy
 from tiffin.store.uow import UnitOfWork
 
 S = OrderStatus
@@ -67,8 +69,15 @@ def order_facts(
     )
 
 
-def facts_for(uow: UnitOfWork, orders: list[Order], *, weather: bool) -> list[OrderFacts]:
-    """Facts for many orders of one tenant, in bulk."""
+def facts_for(
+    uow: UnitOfWork,
+    orders: list[Order],
+    *,
+    windows: Sequence[WeatherWindow] = (),
+    at: datetime | None = None,
+) -> list[OrderFacts]:
+    """Facts for many orders of one tenant, in bulk; an order is in bad weather when one of
+    ``windows`` covers its drop-off or pickup at ``at``."""
     if not orders:
         return []
     merchants = {m.id: m for m in uow.merchants.with_ids({o.merchant_id for o in orders})}
@@ -86,16 +95,18 @@ def facts_for(uow: UnitOfWork, orders: list[Order], *, weather: bool) -> list[Or
     result = []
     for order in orders:
         start = since.get(order.id)
+        merchant = merchants[order.merchant_id]
+        places = (order.dropoff, merchant.location)
         result.append(
             order_facts(
                 order,
-                merchants[order.merchant_id],
+                merchant,
                 rider=riders.get(order.rider_id) if order.rider_id else None,
                 offers_made=offers[(order.id, start)] if start else 0,
                 stops_before=carrying[order.rider_id]
                 if order.rider_id and order.status is S.ASSIGNED
                 else 0,
-                weather=weather,
+                weather=at is not None and stormy(windows, at, places),
             )
         )
     return result

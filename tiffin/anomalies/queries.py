@@ -16,14 +16,14 @@ from sqlalchemy import insert, select, update
 
 from tiffin.anomalies.playbook import DEFAULT_PLAYBOOK, Playbook, load_playbook
 from tiffin.anomalies.thresholds import Thresholds
-from tiffin.anomalies.weather import WeatherWindow
 from tiffin.care.policy import CompensationPolicy, load_policy
 from tiffin.care.queries import latest_document, policy_for, store_version
 from tiffin.domain.anomalies import Detection
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
+from tiffin.domain.weather import WeatherWindow
 from tiffin.errors import Invalid
-from tiffin.store import tables
+from tiffin.store import tables, weather
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
 
@@ -156,41 +156,9 @@ def save_document(uow: UnitOfWork, operator: Principal, kind: str, document: dic
     )
 
 
-def in_force_majeure(uow: UnitOfWork, tenant_id: str, at: datetime) -> bool:
-    f = tables.force_majeure.c
-    query = select(f.id).where(f.tenant_id == tenant_id, f.starts_at <= at, f.ends_at > at)
-    return uow.conn.execute(query.limit(1)).first() is not None
-
-
 def weather_windows(uow: UnitOfWork, tenant_id: str, at: datetime) -> list[WeatherWindow]:
-    """The tenant's declared force-majeure windows in force at ``at`` (tenant-wide: no zone)."""
-    f = tables.force_majeure.c
-    query = select(f.starts_at, f.ends_at).where(
-        f.tenant_id == tenant_id, f.starts_at <= at, f.ends_at > at
-    )
-    return [WeatherWindow(r.starts_at, r.ends_at) for r in uow.conn.execute(query)]
-
-
-def declare_force_majeure(
-    uow: UnitOfWork, operator: Principal, *, starts_at: datetime, ends_at: datetime, reason: str
-) -> str:
-    if ends_at <= starts_at:
-        raise Invalid("a force-majeure window must end after it starts", code="bad_window")
-    if not reason.strip():
-        raise Invalid("say what the force majeure is (a storm, a flood)", code="reason_required")
-    window_id = new_id("fmj")
-    uow.conn.execute(
-        insert(tables.force_majeure).values(
-            id=window_id,
-            tenant_id=operator.tenant_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            reason=reason,
-            created_by=operator.user_id,
-            created_at=uow.clock.now(),
-        )
-    )
-    return window_id
+    """The tenant's force-majeure windows in force at ``at``, tenant-wide and zoned."""
+    return weather.in_force(uow.conn, tenant_id, at)
 
 
 def _jsonable(value: Any) -> Any:

@@ -79,9 +79,9 @@ def detect_from_event(uow: UnitOfWork, event: DomainEvent) -> Detection | None:
         ):
             at = order.finished_at or now
             windows = queries.weather_windows(uow, order.tenant_id, at)
-            facts = facts_for(uow, [order], weather=bool(windows))[0]
+            facts = facts_for(uow, [order], windows=windows, at=at)[0]
             thresholds = queries.playbook_for(uow, order.tenant_id).thresholds
-            thresholds = weathered(thresholds, windows, at)
+            thresholds = weathered(thresholds, windows, at, (facts.dropoff, facts.merchant_at))
             return on_finished(
                 facts, now, thresholds, actor_role=event.actor.role, reason_text=event.reason
             )
@@ -106,11 +106,11 @@ def look(uow: UnitOfWork, engine: Engine, tenant_id: str) -> ScanResult:
     accept_due = now - timedelta(minutes=playbook.thresholds.accept_minutes)
     orders = uow.orders.in_flight(tenant_id, IN_FLIGHT, placed_since=accept_due)
     windows = queries.weather_windows(uow, tenant_id, now)
-    thresholds = weathered(playbook.thresholds, windows, now)
+    base = playbook.thresholds
     found = [
         d
-        for f in facts_for(uow, orders, weather=bool(windows))
-        for d in scan(f, now, thresholds, engine.eta)
+        for f in facts_for(uow, orders, windows=windows, at=now)
+        for d in scan(f, now, weathered(base, windows, now, (f.dropoff, f.merchant_at)), engine.eta)
     ]
     a = tables.anomalies.c
     known = {

@@ -4,7 +4,7 @@ operator's grants, call list, notices, care report and documents."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,10 +106,39 @@ class CreatedRead(BaseModel):
     id: str
 
 
+ZoneId = Annotated[str, Field(min_length=1, max_length=40)]
+# A ring of [lat, lon] corners, closed or not; at most 500 of them.
+Corner = Annotated[list[float], Field(min_length=2, max_length=2)]
+Ring = Annotated[list[Corner], Field(min_length=3, max_length=500)]
+
+
 class ForceMajeureIn(Strict):
+    """A storm warning. ``zone_ids`` (the tenant's delivery or risk zones) and ``polygons``
+    name the areas it covers; neither: the whole tenant."""
+
     starts_at: Instant
     ends_at: Instant
     reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    zone_ids: list[ZoneId] = Field(default_factory=list, max_length=20)
+    polygons: list[Ring] = Field(default_factory=list, max_length=10)
+
+
+class ForceMajeureRead(BaseModel):
+    """A weather window: when, where (``areas``: none is the whole tenant), and from whom
+    (``source`` operator or cap; a CAP alert's ``external_id`` is its sender,identifier)."""
+
+    id: str
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    source: str
+    zone_ids: list[str] | None
+    areas: list[dict[str, Any]] | None
+    event: str | None
+    severity: str | None
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime | None
 
 
 class CallDoneIn(Strict):

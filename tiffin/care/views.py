@@ -10,7 +10,7 @@ from fastapi import APIRouter, status
 from tiffin.anomalies import queries as anomaly_queries
 from tiffin.anomalies.service import care_report
 from tiffin.api.common import Instant, ReasonIn
-from tiffin.api.deps import CurrentPrincipal, OperatorPrincipal, UowFactoryDep
+from tiffin.api.deps import ClockDep, CurrentPrincipal, OperatorPrincipal, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.care import ledger, queries
@@ -26,6 +26,7 @@ from tiffin.care.schemas import (
     CareReportRead,
     CreatedRead,
     ForceMajeureIn,
+    ForceMajeureRead,
     GrantRead,
     MessageRead,
     NoticeRead,
@@ -36,6 +37,7 @@ from tiffin.care.schemas import (
 from tiffin.domain.principals import Principal, Role
 from tiffin.domain.priorities import Priority, priority
 from tiffin.errors import Forbidden
+from tiffin.safety.weather import service as weather
 
 router = APIRouter(
     prefix="/v1", tags=["care"], responses=error_responses(400, 401, 403, 404, 409, 422)
@@ -120,11 +122,43 @@ def force_majeure(
 ) -> CreatedRead:
     """Declare a storm or a flood: delays inside the window are nobody's fault."""
     with open_uow() as uow:
-        window_id = anomaly_queries.declare_force_majeure(
-            uow, principal, starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason
+        window_id = weather.declare(
+            uow,
+            principal,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            reason=body.reason,
+            zone_ids=body.zone_ids,
+            polygons=body.polygons,
         )
         uow.commit()
     return CreatedRead(id=window_id)
+
+
+@priority(Priority.IMPORTANT)
+@router.get("/care/force-majeure")
+def force_majeure_windows(
+    open_uow: UowFactoryDep, clock: ClockDep, principal: OperatorPrincipal, page: PageDep
+) -> list[ForceMajeureRead]:
+    """The tenant's weather windows in force or to come (an operator's or a weather feed's),
+    latest start first."""
+    with open_uow(read_only=True) as uow:
+        rows = weather.windows_of(
+            uow, principal.tenant_id, since=clock.now(), limit=page.rows, offset=page.offset
+        )
+    return [ForceMajeureRead.model_validate(r) for r in page.window(rows)]
+
+
+@priority(Priority.IMPORTANT)
+@router.post("/care/force-majeure/{window_id}/end", responses=error_responses(404))
+def end_force_majeure(
+    window_id: str, open_uow: UowFactoryDep, principal: OperatorPrincipal
+) -> ForceMajeureRead:
+    """The storm is over: the window ends now (promises and thresholds go back at once)."""
+    with open_uow() as uow:
+        row = weather.end(uow, principal, window_id)
+        uow.commit()
+    return ForceMajeureRead.model_validate(row)
 
 
 @priority(Priority.IMPORTANT)

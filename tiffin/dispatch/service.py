@@ -7,8 +7,10 @@ assignment into offers that record their score and the alternatives they beat. A
 refused an order, or let its offer lapse, is never offered it again; an order handed back by its
 rider returns with a priority boost. What the rows here do not say comes from the caller's
 ``priorities``: orders in trouble that go first, and riders barred from an order (the rider it
-lost). No rider is sent into a high-risk zone while it is closed: orders from merchants inside
-wait, and orders for addresses inside are offered with the zone's hand-off point. On
+lost). An order under a storm warning counts as late only past the storm's longer promise
+(``tiffin.domain.weather``). No rider is sent into a high-risk zone while it is closed: orders
+from merchants inside wait, and orders for addresses inside are offered with the zone's
+hand-off point. On
 PostgreSQL a transaction-scoped advisory lock per tenant keeps two processes from dispatching
 the same tenant at once.
 """
@@ -27,6 +29,7 @@ from tiffin.dispatch.workload_caps import caps_of
 from tiffin.domain.geo import EARTH_RADIUS_M, LatLon
 from tiffin.domain.order import Action, Order, OrderStatus
 from tiffin.domain.people import OfferStatus, Tenant
+from tiffin.domain.weather import storm_buffer_minutes
 from tiffin.optimiser.caps import WorkloadCaps, capacity
 from tiffin.optimiser.city import ZoneGrid
 from tiffin.optimiser.model import (
@@ -43,7 +46,7 @@ from tiffin.optimiser.zones import ClosedZone
 from tiffin.riders.service import NEEDS_RIDER, offer_order
 from tiffin.safety.eligibility import dispatchable
 from tiffin.safety.service import closures
-from tiffin.store import tables
+from tiffin.store import tables, weather
 from tiffin.store.locks import try_lock
 from tiffin.store.uow import UnitOfWork
 
@@ -199,6 +202,7 @@ def dispatch_tenant(
         if not orders:
             return 0
     t = minute(now)
+    windows = weather.in_force(uow.conn, tenant.id, now)  # a storm over an order: late later
     jobs = tuple(
         _job(
             o,
@@ -206,6 +210,9 @@ def dispatch_tenant(
             merchants[o.merchant_id].prep_minutes,
             plane,
             boosted=o.id in boosted,
+            storm_minutes=storm_buffer_minutes(
+                windows, now, (o.dropoff, merchants[o.merchant_id].location)
+            ),
         )
         for o in orders
     )
@@ -299,7 +306,13 @@ def _live_params(params: DispatchParams, tenant: Tenant) -> DispatchParams:
 
 
 def _job(
-    order: Order, merchant_at: LatLon, prep_minutes: int, plane: Plane, *, boosted: bool = False
+    order: Order,
+    merchant_at: LatLon,
+    prep_minutes: int,
+    plane: Plane,
+    *,
+    boosted: bool = False,
+    storm_minutes: int = 0,
 ) -> Job:
     placed = minute(order.placed_at)
     ready = minute(order.ready_at) if order.ready_at else placed + prep_minutes
@@ -312,6 +325,7 @@ def _job(
         placed,
         ready,
         REDISPATCH_PRIORITY if handed_back else 0.0,
+        storm_minutes,
     )
 
 

@@ -48,6 +48,10 @@ class Job:
     placed_at: int
     ready_at: int
     priority: float = 0.0  # raised on re-dispatch, so a returned order is served first
+    # Minutes the order's promise was lengthened for a storm over it: it counts as late only
+    # past ``target_minutes`` + this. The bonus for food left waiting is unchanged (food cools
+    # as fast in the rain, and that bonus is what keeps an old order from waiting for ever).
+    storm_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,8 @@ def cost_matrix(
     """Cost of every bundle x rider pair, vectorised (1,000 x 1,000 in well under a second).
 
     Cost = total click-to-door of the bundle's orders + ``late_weight`` x minutes past the
-    target + ``empty_weight`` x minutes riding empty to the merchant + ``wait_weight`` x
+    target (and its ``storm_minutes`` beyond) + ``empty_weight`` x minutes riding empty to the
+    merchant + ``wait_weight`` x
     minutes standing at the merchant - a bonus per minute an order's food has been waiting
     (``overdue_weight``) - the priority of re-dispatched orders.
 
@@ -141,6 +142,7 @@ def cost_matrix(
     pickup = np.maximum(arrive + p.pickup_service, ready[:, None])
     offsets = np.zeros((nb, width))
     placed = np.zeros((nb, width))
+    storm = np.zeros((nb, width))
     present = np.zeros((nb, width), dtype=bool)
     priority = np.zeros(nb)
     for b, bundle in enumerate(bundles):
@@ -148,12 +150,13 @@ def cost_matrix(
         for k, job in enumerate(bundle):
             at += ride_minutes(here, job.dropoff, p) + p.dropoff_service
             offsets[b, k], placed[b, k], present[b, k] = at, job.placed_at, True
+            storm[b, k] = job.storm_minutes
             here = job.dropoff
         priority[b] = sum(j.priority + p.overdue_weight * max(0, now - j.ready_at) for j in bundle)
     cost = np.zeros((nb, nc))
     for k in range(width):
         c2d = pickup + (offsets[:, k] - placed[:, k])[:, None]
-        late = np.maximum(0.0, c2d - p.target_minutes)
+        late = np.maximum(0.0, c2d - p.target_minutes - storm[:, k][:, None])
         cost += np.where(present[:, k][:, None], c2d + p.late_weight * late, 0.0)
     cost += p.empty_weight * ride
     cost += p.wait_weight * np.maximum(0.0, ready[:, None] - (arrive + p.pickup_service))

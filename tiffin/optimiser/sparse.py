@@ -130,6 +130,7 @@ def pair_costs(
     sizes = np.array([len(b) for b in bundles])
     offsets = np.zeros((nb, width))
     placed = np.zeros((nb, width))
+    storm = np.zeros((nb, width))
     present = np.zeros((nb, width), dtype=bool)
     priority = np.zeros(nb)
     for b, bundle in enumerate(bundles):
@@ -142,6 +143,7 @@ def pair_costs(
                 + p.dropoff_service
             )
             offsets[b, k], placed[b, k], present[b, k] = at, job.placed_at, True
+            storm[b, k] = job.storm_minutes
             here = job.dropoff
         priority[b] = sum(j.priority + p.overdue_weight * max(0, now - j.ready_at) for j in bundle)
     ride = np.ceil(np.hypot(mx[rows] - cx, my[rows] - cy) / p.metres_per_minute)
@@ -150,7 +152,7 @@ def pair_costs(
     cost = np.zeros(len(rows))
     for k in range(width):
         c2d = pickup + offsets[rows, k] - placed[rows, k]
-        late = np.maximum(0.0, c2d - p.target_minutes)
+        late = np.maximum(0.0, c2d - p.target_minutes - storm[rows, k])
         cost += np.where(present[rows, k], c2d + p.late_weight * late, 0.0)
     cost += p.empty_weight * ride
     cost += p.wait_weight * np.maximum(0.0, ready[rows] - (arrive + p.pickup_service))

@@ -10,20 +10,35 @@ at, and the unit of work commits the order only if the version is still that
 (``UnitOfWork.guard_catalog``; on PostgreSQL inside the commit's one statement). A copy made
 stale by any writer, in this process or another, is caught at commit: nothing is written, the
 tenant's copies are dropped, and placement runs again on fresh reads (``run_idempotent``).
+The tenant's weather windows (a storm lengthens the promise) are kept the same way: the
+triggers watch the force-majeure table too (migration 0020).
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import TypeVar
 
+from tiffin.domain.weather import WeatherWindow
 from tiffin.errors import CatalogChanged
 from tiffin.ordering import queries
 from tiffin.ordering.queries import Buyer, Storefront
+from tiffin.store import weather
 from tiffin.store.uow import UnitOfWork
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Weather:
+    """A tenant's weather windows not yet ended when read (a storm lengthens the promise).
+    Kept like the other copies: right as time passes, since each window says when it is in
+    force; stale once a window is declared, amended or ended (the version moves)."""
+
+    windows: tuple[WeatherWindow, ...] = ()
+    catalog_version: int = 0
 
 
 class CheckoutCatalog:
@@ -33,6 +48,7 @@ class CheckoutCatalog:
         self.capacity = capacity
         self._buyers: dict[str, Buyer] = {}
         self._storefronts: dict[tuple[str, str], Storefront] = {}
+        self._weather: dict[str, Weather] = {}
         self._lock = threading.Lock()
 
     def for_order(
@@ -60,13 +76,31 @@ class CheckoutCatalog:
         uow.guard_catalog(tenant_id, buyer.catalog_version, on_stale=self.forget)
         return buyer, front
 
+    def weather(self, uow: UnitOfWork, tenant_id: str, version: int) -> tuple[WeatherWindow, ...]:
+        """The tenant's weather windows, from the copy when it was read at ``version`` (the
+        buyer's: the commit is guarded at that version by ``for_order``), else read now (one
+        statement) and kept. A warm checkout reads nothing here."""
+        kept = self._weather.get(tenant_id)
+        if kept is None:
+            windows, read_at = weather.not_ended(uow.conn, tenant_id, uow.clock.now())
+            kept = Weather(tuple(windows), read_at)
+            if self.capacity > 0:
+                with self._lock:
+                    self._weather[tenant_id] = kept
+        if kept.catalog_version != version:
+            self.forget(tenant_id)
+            raise CatalogChanged("the catalog changed while it was read; please try again")
+        return kept.windows
+
     def forget(self, tenant_id: str) -> None:
         """Drop every copy of ``tenant_id``'s catalog (it changed)."""
         with self._lock:
             self._buyers = {k: b for k, b in self._buyers.items() if b.tenant.id != tenant_id}
             self._storefronts = {k: f for k, f in self._storefronts.items() if k[1] != tenant_id}
+            self._weather.pop(tenant_id, None)
 
     def __len__(self) -> int:
+        """Buyers and storefronts kept (each tenant's weather rides along, uncounted)."""
         return len(self._buyers) + len(self._storefronts)
 
     def _keep(self, copies: dict[K, V], key: K, value: V) -> None:

@@ -48,7 +48,8 @@ def place_order(
 
     ``catalog`` may hold copies of the buyer and the storefront from earlier orders; either way
     the commit is guarded by the catalog version they were read at (``CatalogChanged`` if it
-    moved: retry). ``payment_instrument`` is the payment provider's fingerprint of the card or
+    moved: retry); so may the tenant's weather windows, which lengthen the promise of an order
+    in a storm's area. ``payment_instrument`` is the payment provider's fingerprint of the card or
     wallet paying: risk control counts what each one pays for."""
     if principal.role is not Role.CUSTOMER or principal.subject_id is None:
         raise Forbidden("only customers place orders", code="customer_only")
@@ -63,6 +64,7 @@ def place_order(
     merchant, menu = front.merchant, front.menu
     if not merchant.is_open:
         raise Conflict(f"{merchant.name} is closed right now", code="merchant_closed")
+    weather = catalog.weather(uow, tenant.id, found.catalog_version)
     where = dropoff or customer.address
     if not served(found.zones, where):
         raise Invalid(
@@ -97,7 +99,9 @@ def place_order(
             dropoff_note=customer.address_note if dropoff_note is None else dropoff_note,
             delivery_fee_cents=tenant.delivery_fee_cents,
             placed_at=now,
-            promised_at=promised_at(tenant=tenant, merchant=merchant, dropoff=where, placed_at=now),
+            promised_at=promised_at(
+                tenant=tenant, merchant=merchant, dropoff=where, placed_at=now, weather=weather
+            ),
             discount_cents=discount,
             contactless=contactless,
             dropoff_code=new_dropoff_code(),

@@ -32,6 +32,7 @@ class Scope(StrEnum):
     HEALTH_STATS_READ = "health_stats:read"
     ZONES_WRITE = "zones:write"
     TRACING_RECEIVE = "tracing:receive"
+    WEATHER_WRITE = "weather:write"  # a weather service's CAP warnings (issue 16)
 
 
 @dataclass(frozen=True)

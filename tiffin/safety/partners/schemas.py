@@ -96,3 +96,12 @@ class HealthStatRead(BaseModel):
     zone: str
     passed: int
     failed: int
+
+
+class WeatherPushRead(BaseModel):
+    """What a pushed CAP alert did: ``declared``, ``amended`` or ``ended`` a weather window,
+    ``unchanged`` (this message was seen before) or ``ignored`` (a test, exercise, draft or
+    acknowledgement; a cancel of an alert never received)."""
+
+    outcome: str
+    window_id: str | None

@@ -16,7 +16,7 @@ from tiffin.api.deps import ClockDep, OperatorPrincipal, UowFactoryDep
 from tiffin.api.paging import PageDep
 from tiffin.api.problems import error_responses
 from tiffin.domain.priorities import Priority, priority
-from tiffin.errors import TiffinError
+from tiffin.errors import Invalid, TiffinError, UnsupportedMediaType
 from tiffin.safety.partners import data as partner_data
 from tiffin.safety.partners import keys as partners
 from tiffin.safety.partners.keys import Caller, Scope
@@ -32,8 +32,11 @@ from tiffin.safety.partners.schemas import (
     PartnerRead,
     ReleaseIn,
     ReleaseRead,
+    WeatherPushRead,
 )
 from tiffin.safety.schemas import RiskZoneRead, ZoneImport
+from tiffin.safety.weather import cap
+from tiffin.safety.weather import service as weather
 
 router = APIRouter(
     prefix="/v1/partners", tags=["partners"], responses=error_responses(400, 401, 403, 404, 422)
@@ -92,6 +95,30 @@ RiskMapCaller = Annotated[Caller, Depends(scoped(Scope.RISK_MAP_READ))]
 StatsCaller = Annotated[Caller, Depends(scoped(Scope.HEALTH_STATS_READ))]
 ZonesCaller = Annotated[Caller, Depends(scoped(Scope.ZONES_WRITE))]
 TracingCaller = Annotated[Caller, Depends(scoped(Scope.TRACING_RECEIVE))]
+WeatherCaller = Annotated[Caller, Depends(scoped(Scope.WEATHER_WRITE))]
+CAP_MEDIA_TYPES = ("application/cap+xml", "application/xml")
+
+
+async def cap_document(request: Request) -> bytes:
+    """The CAP document in the request body: XML by its content type, bounded in size (the
+    app's body limit holds first; this bound holds whatever that is set to)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in CAP_MEDIA_TYPES:
+        raise UnsupportedMediaType("send the CAP alert as application/cap+xml (or application/xml)")
+    body = await request.body()
+    if len(body) > cap.MAX_BYTES:
+        raise Invalid(f"a CAP document is at most {cap.MAX_BYTES} bytes", code="cap_too_large")
+    return body
+
+
+CapDocument = Annotated[bytes, Depends(cap_document)]
+_CAP_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "a CAP 1.2 <alert> (urn:oasis:names:tc:emergency:cap:1.2)",
+        "content": {t: {"schema": {"type": "string"}} for t in CAP_MEDIA_TYPES},
+    }
+}
 
 
 @priority(Priority.IMPORTANT)
@@ -244,3 +271,21 @@ def tracing_exports(
     with open_uow(read_only=True) as uow:
         rows = partner_data.releases(uow, caller, limit=page.rows, offset=page.offset)
     return [ExportRead.model_validate(r) for r in page.window(rows)]
+
+
+@priority(Priority.IMPORTANT)
+@partner_router.post(
+    "/weather-alerts", responses=error_responses(400, 413, 415), openapi_extra=_CAP_BODY
+)
+def push_weather_alert(
+    open_uow: UowFactoryDep, caller: WeatherCaller, document: CapDocument
+) -> WeatherPushRead:
+    """A weather service's CAP 1.2 warning (scope weather:write) becomes a storm window over
+    its polygons and circles: promises there lengthen, the dispatcher and the playbook wait
+    longer. Keyed by sender and identifier: a repeat changes nothing; an Update amends, a
+    Cancel ends. Bad XML or geometry is a 422 naming what is wrong; a DOCTYPE is refused."""
+    alert = cap.parse(document)
+    with open_uow() as uow:
+        applied = weather.apply_alert(uow, caller.principal, alert)
+        uow.commit()
+    return WeatherPushRead(outcome=applied.outcome, window_id=applied.window_id)

@@ -223,4 +223,16 @@ force_majeure = Table(
     Column("reason", Text, nullable=False),
     Column("created_by", ID, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # issue 16, zoned windows and the weather feed (migration 0020): the areas covered (JSON
+    # polygons and circles, see tiffin.domain.weather; null: the whole tenant), the zones an
+    # operator named, and for a feed's warning its source, CAP identifier, event and severity
+    Column("areas", JSON, nullable=True),
+    Column("zone_ids", JSON, nullable=True),
+    Column("source", String(20), nullable=False, server_default="operator"),
+    Column("external_id", String(200), nullable=True),
+    Column("external_refs", JSON, nullable=True),  # every CAP message applied to the window
+    Column("event", String(200), nullable=True),
+    Column("severity", String(20), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=True),
+    Index("ix_force_majeure_tenant_external", "tenant_id", "external_id", unique=True),
 )
