@@ -25,6 +25,29 @@ def test_the_epidemic_day_keeps_its_promises(seed: int) -> None:
     )
 
 
+@pytest.mark.parametrize("seed", [1, 7])
+def test_early_warning_runs_and_its_recommendations_are_carried_out(seed: int) -> None:
+    day = run_epidemic(seed)
+    ew = day["early_warning"]
+    # the model looked at the day and warned before the zones closed
+    assert ew["first_warning_at"] is not None and ew["first_warning_minutes_before_closure"] > 0
+    assert len(ew["outlook"]) >= 4 and ew["outlook"][0]["forecast"]["orders_expected"] > 0
+    applied = {a["id"].rsplit(":", 1)[1] for a in ew["actions_applied"]}
+    assert applied == {"call_standby", "extend_promise", "pause_zone"}
+    # each kind changed the simulated day: standby riders rode, promises grew, zones closed
+    assert ew["standby_riders_on_shift"] > 0 and ew["standby_deliveries"] > 0
+    assert ew["promise_buffer_minutes_final"] > 10
+    assert ew["zone_pauses"] and ew["deliveries_handed_over_in_paused_zones"] > 0
+    assert ew["with_early_warning"] != ew["without_early_warning"]
+    assert ew["without_early_warning"]["click_to_door_mean"] == day["click_to_door_mean"]
+    # the day's promises hold with early warning applied too
+    assert ew["closed_zone_entries"] == 0
+    assert ew["zone_customers_told_pct"] == 100.0
+    for run in ("with_early_warning", "with_early_warning_no_pause", "without_early_warning"):
+        assert ew[run]["stranded_orders"] == 0
+        assert ew[run]["delivered"] + ew[run]["cancelled"] == day["orders"]
+
+
 def test_the_same_seed_gives_the_same_day_through_the_cli() -> None:
     args = ["simulate", "campus", "--scenario", "epidemic", "--seed", "3", "--json"]
     first = CliRunner().invoke(app, args)
