@@ -5,7 +5,10 @@ It runs the real code on the simulator's clock: the tenant's rules judge every r
 (``safety.policy``), the real dispatcher plans every cycle with rides routed around the closed
 zones (``optimiser.detours``), and customers inside a zone get the real message
 (``care.notify.render_zone_handoff``). The same day without closures is played too, so the
-closures' click-to-door cost is measured against it.
+closures' click-to-door cost is measured against it. Early warning runs on the closures' day
+(``tiffin.sim.early_warning``: the real model every 15 simulated minutes, its recommendations
+applied as live ``apply`` does), played with and without its zone pauses and set against the
+same day without it.
 """
 
 from __future__ import annotations
