@@ -18,5 +18,5 @@ def promised_at(
     beat the promise, and the anomaly engine treats missing it as lateness.
     """
     ride = travel_minutes(merchant.location, dropoff, tenant.rider_speed_m_per_min)
-    minutes = merchant.prep_minutes + math.ceil(ride) + tenant.promise_buffer_minutes
+    minutes = merchant.prep_minutes + math.ceil(ride) + tenant.promise_buffer_at(placed_at)
     return placed_at + timedelta(minutes=minutes)

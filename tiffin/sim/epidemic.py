@@ -8,7 +8,9 @@ zones (``optimiser.detours``), and customers inside a zone get the real message
 closures' click-to-door cost is measured against it. Early warning runs on the closures' day
 (``tiffin.sim.early_warning``: the real model every 15 simulated minutes, its recommendations
 applied as live ``apply`` does), played with and without its zone pauses and set against the
-same day without it.
+same day without it. Its history is ``PAST_DAYS`` ordinary days of the same campus (other draws,
+every rider fit, no closures), simulated: their orders give the forecast its usual day, and
+what their riders carried in each day's busiest hour gives the model its orders per rider-hour.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from tiffin.optimiser.reposition import RepositionParams
 from tiffin.optimiser.solve import POLICIES
 from tiffin.optimiser.zones import ClosedZone, apply_zones
 from tiffin.safety.policy import SafetyRules, assess_checkin, shift_refusals
-from tiffin.safety.warning.model import ORDERS_PER_RIDER_HOUR, Action
+from tiffin.safety.warning.model import Action, carried_per_rider_hour
 from tiffin.sim.campus import DORMS, LUNCH_END, LUNCH_START, _day
 from tiffin.sim.care import PROMISE_BUFFER
 from tiffin.sim.crisis import CrisisPlan
@@ -44,6 +46,7 @@ from tiffin.sim.mdrp import MdrpCourier, MdrpInstance
 from tiffin.sim.simulator import SimResult, simulate
 
 FAIL_SHARE = 0.15
+PAST_DAYS = 7  # as live signals.HISTORY_DAYS
 DAY = datetime(2026, 11, 30, tzinfo=UTC)
 RULES = SafetyRules(public_health_mode=True, require_checkin=True)
 # The campus tenant's served zones for early warning: its west and east halves (2.4 x 1.8 km).
@@ -157,7 +160,7 @@ def _c2d(result: SimResult) -> float:
 
 
 def _stranded(result: SimResult, jobs: tuple[Job, ...]) -> int:
-    resolved = set(result.deliveries) | set(result.cancelled)
+    resolved = set(result.deliveries) | set(result.cancelled) | set(result.refused)
     return sum(1 for j in jobs if j.id not in resolved)
 
 
@@ -183,6 +186,7 @@ def _outcome(
     return {
         "delivered": len(result.deliveries),
         "cancelled": len(result.cancelled),
+        "refused_at_checkout": len(result.refused),
         "click_to_door_mean": _c2d(result),
         "stranded_orders": _stranded(result, jobs),
         "late_orders": _late(result, jobs, speed, buffer_at),
@@ -218,27 +222,28 @@ def _early_warning_figures(
                     "shortfall_riders": sum(w.shortfall_riders for w in ws),
                 },
                 "measured": measured_shortfall(
-                    window_jobs, _rider_minutes(riders, t, t + HORIZON_MINUTES), HORIZON_MINUTES
+                    window_jobs,
+                    _rider_minutes(riders, t, t + HORIZON_MINUTES),
+                    HORIZON_MINUTES,
+                    ew.orders_per_rider_hour,
                 ),
             }
         )
     hourly = [
         {"hour": _clock(h)}
         | measured_shortfall(
-            sum(1 for j in jobs if h <= j.placed_at < h + 60), _rider_minutes(riders, h, h + 60), 60
+            sum(1 for j in jobs if h <= j.placed_at < h + 60),
+            _rider_minutes(riders, h, h + 60),
+            60,
+            ew.orders_per_rider_hour,
         )
         for h in range(LUNCH_START, last_order + 1, 60)
     ]
     recommended = Counter(a.recommendation.action.value for a in ew.actions)
     applied = [a for a in ew.actions if not a.detail.startswith("not applied")]
-    zones_closed = [*closed, *ew.paused]
-    told_of, told = _told(with_ew, jobs, zones_closed)
+    told_of, told = _told(with_ew, jobs, list(closed))
     standby = {c.id for c in ew.standby}
-    paused_doors = sum(
-        1
-        for d in with_ew.deliveries.values()
-        if any(z.contains(d.job.dropoff) and z.active(d.dropoff_at) for z in ew.paused)
-    )
+    names = {z.id: z.name for z in ew.zones}
     rider_hours = _rider_minutes(fit, 0, 24 * 60) / 60
     return {
         "cadence_minutes": ew.cadence,
@@ -247,7 +252,8 @@ def _early_warning_figures(
         "first_warning_minutes_before_closure": closes - first if first is not None else None,
         "outlook": outlook,
         "hourly": hourly,
-        "orders_per_rider_hour_model": ORDERS_PER_RIDER_HOUR,
+        # the model's rate: what the riders carried in each past day's busiest hour
+        "orders_per_rider_hour_model": round(ew.orders_per_rider_hour, 2),
         # what the riders carried on the same day without early warning, per hour on shift
         "orders_per_rider_hour_measured": round(len(without.deliveries) / rider_hours, 2),
         "actions_recommended": dict(sorted(recommended.items())),
@@ -259,18 +265,27 @@ def _early_warning_figures(
         "standby_deliveries": sum(
             1 for d in with_ew.deliveries.values() if d.courier_id in standby
         ),
+        "promise_buffer_minutes_max": max(ew.buffer_at(m) for m in range(24 * 60)),
         "promise_buffer_minutes_final": ew.buffer_at(24 * 60),
         "zone_pauses": [
-            {"zone": z.id, "from": _clock(z.closed_from), "until": _clock(z.closed_until)}
-            for z in ew.paused
+            {"zone": names[z], "from": _clock(start), "until": _clock(until)}
+            for z, start, until in ew.pauses
         ],
-        "deliveries_handed_over_in_paused_zones": paused_doors,
-        "closed_zone_entries": _entries(with_ew, tuple(zones_closed)),
+        "orders_refused_in_paused_zones": len(with_ew.refused),
+        "closed_zone_entries": _entries(with_ew, closed),
         "zone_customers_told_pct": round(100 * told / told_of, 1) if told_of else 100.0,
         "with_early_warning": _outcome(with_ew, jobs, speed, ew.buffer_at),
         "with_early_warning_no_pause": _outcome(no_pause[1], jobs, speed, no_pause[0].buffer_at),
         "without_early_warning": _outcome(without, jobs, speed, lambda _m: PROMISE_BUFFER),
     }
+
+
+def _busiest_hour(day: MdrpInstance, result: SimResult) -> tuple[int, float]:
+    """As live ``signals.carried_rate``: the day's clock hour with the most deliveries, and the
+    rider-hours on shift in it."""
+    per_hour = Counter(d.dropoff_at // 60 for d in result.deliveries.values())
+    hour, n = per_hour.most_common(1)[0] if per_hour else (0, 0)
+    return n, _rider_minutes(list(day.couriers), hour * 60, hour * 60 + 60) / 60
 
 
 def _clock(minute: int) -> str:
@@ -286,6 +301,10 @@ def run_epidemic(seed: int) -> dict[str, Any]:
     closed = zones()
     plan = CrisisPlan(closed_zones=closed)
     policy = POLICIES["tiffin"]
+    past = [_day(np.random.default_rng((seed, 1000 + d))) for d in range(1, PAST_DAYS + 1)]
+    rate = carried_per_rider_hour(
+        [_busiest_hour(d, simulate(d, policy, reposition=RepositionParams())) for d in past]
+    )
     with_closures = simulate(day, policy, reposition=RepositionParams(), crisis=plan)
     without = simulate(day, policy, reposition=RepositionParams(), crisis=CrisisPlan())
 
@@ -302,6 +321,8 @@ def run_epidemic(seed: int) -> dict[str, Any]:
             shift_end=LUNCH_END + 45,
             base_buffer=PROMISE_BUFFER,
             fail_share=FAIL_SHARE,
+            history=tuple(d.jobs for d in past),
+            orders_per_rider_hour=rate,
             skip=skip,
         )
         return ew, simulate(day, policy, reposition=RepositionParams(), crisis=plan, controller=ew)

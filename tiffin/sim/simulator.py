@@ -66,6 +66,7 @@ class SimResult:
     decision_seconds: list[float] = field(default_factory=list)
     repositioned: int = 0
     cancelled: dict[str, str] = field(default_factory=dict)  # order -> reason
+    refused: list[str] = field(default_factory=list)  # orders checkout refused (a controller's)
     redispatched: int = 0
     dropped_riders: int = 0
     mode_changes: list[ModeChange] = field(default_factory=list)
@@ -123,7 +124,10 @@ def simulate(
     closed = list(crisis.closed_zones) if crisis is not None else []
     while now <= last_shift_end and (nxt < len(upcoming) or open_jobs):
         while nxt < len(upcoming) and upcoming[nxt].placed_at <= now:
-            open_jobs[upcoming[nxt].id] = upcoming[nxt]
+            if controller is None or controller.admits(upcoming[nxt], now):
+                open_jobs[upcoming[nxt].id] = upcoming[nxt]
+            else:
+                result.refused.append(upcoming[nxt].id)
             forecast.observe(upcoming[nxt].merchant_id, upcoming[nxt].placed_at)
             nxt += 1
         p = base
@@ -191,7 +195,10 @@ class Forecast(Protocol):
 
 class Controller(Protocol):
     """Acts on the day each minute before dispatch, seeing where the riders on duty are: returns
-    the riders it brings on (from their ``on_at``) and the zones it closes."""
+    the riders it brings on (from their ``on_at``) and the zones it closes; and, as checkout
+    would, may refuse an order as it is placed (``admits`` false: it never reaches dispatch)."""
+
+    def admits(self, job: Job, now: int) -> bool: ...
 
     def tick(
         self, now: int, on_duty: dict[str, Point]
