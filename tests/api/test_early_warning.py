@@ -188,6 +188,7 @@ def test_a_paused_zone_refuses_new_orders_and_takes_them_elsewhere(world: World)
     assert mine.status_code == 200 and mine.json()["status"] == "placed"
     # no second pause while one is in force, and the pause ends with its window
     outlook = world.client.get(WARN, headers=world.auth("ops")).json()
-    assert not [r for w in outlook for r in w["recommendations"] if r["action"] == "pause_zone"]
+    pauses = [r for w in outlook for r in w["recommendations"] if r["action"] == "pause_zone"]
+    assert [r["id"] for r in pauses] == [pause["id"]] and pauses[0]["applied"]  # the one applied
     world.platform.clock.advance(timedelta(hours=2, minutes=1))
     assert place(world, key="after-the-pause").status_code == 201

@@ -12,7 +12,7 @@ Applying is idempotent: a recommendation id is applied once, recorded with who a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,12 +61,23 @@ def outlook(uow: UnitOfWork, tenant_id: str, horizon: timedelta = HORIZON) -> li
     rate = carried_rate(uow, tenant_id, now)
     zones = zones_of(uow, tenant_id)
     warnings = [warn(s, hours, window(now), rate) for s in gather(uow, tenant_id, now, horizon)]
-    return bound_pauses(
+    bounded = bound_pauses(
         warnings,
         paused={z.id for z in zones if z.orders_paused(now)},
         promise_extra=_extra_in_force(uow, tenant_id, now),
         zones=len(zones),
     )
+    # What was applied this hour stays listed with its application (it is what is in force).
+    done = applied(uow, tenant_id, [r.id for w in warnings for r in w.recommendations])
+    return [
+        replace(
+            b,
+            recommendations=tuple(
+                r for r in w.recommendations if r in b.recommendations or r.id in done
+            ),
+        )
+        for w, b in zip(warnings, bounded, strict=True)
+    ]
 
 
 def _extra_in_force(uow: UnitOfWork, tenant_id: str, now: datetime) -> int:
