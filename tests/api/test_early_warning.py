@@ -1,10 +1,11 @@
 """/v1/safety/early-warning: a zone whose riders fail their checks while orders keep coming
 shows a shortfall and recommendations; applying one is one step, idempotent, recorded with who,
-and goes through the existing mechanism (roster messages, the promise buffer, a zone closure)."""
+and goes through the existing mechanism (roster messages, a bounded promise extension, new
+orders to a zone paused at checkout)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -94,11 +95,15 @@ def test_applying_is_one_step_idempotent_and_recorded(world: World) -> None:
     promise = c.post(f"{WARN}/{recs['extend_promise']['id']}/apply", headers=world.auth("ops"))
     c.post(f"{WARN}/{recs['extend_promise']['id']}/apply", headers=world.auth("ops"))
     with world.platform.uow(read_only=True) as uow:
-        n = tables.notifications.c
+        n, t = tables.notifications.c, tables.tenants.c
         sent = uow.conn.execute(select(n.body).where(n.recipient.like("roster:%"))).all()
-        after = uow.conn.execute(select(tables.tenants.c.promise_buffer_minutes)).scalar_one()
+        after, extra, until = uow.conn.execute(
+            select(t.promise_buffer_minutes, t.promise_extra_minutes, t.promise_extra_until)
+        ).one()
     assert len(sent) == 1 and "骑手" in sent[0].body
-    assert after == before + recs["extend_promise"]["extra_minutes"]  # once, not twice
+    # the extension is set once (not added twice), capped, and ends with the horizon
+    assert after == before and extra == min(30, recs["extend_promise"]["extra_minutes"]) > 0
+    assert until == world.platform.clock.now() + timedelta(hours=2)
     assert promise.json()["applied_by"] == standby.json()["applied_by"]
     listed = c.get(WARN, headers=world.auth("ops")).json()
     shown = {r["id"]: r for w in listed for r in w["recommendations"]}
@@ -121,12 +126,7 @@ def test_only_the_tenants_operators_see_and_apply(world: World) -> None:
     assert world.client.post(f"{WARN}/{long}/apply", headers=world.auth("ops")).status_code == 422
 
 
-def test_pausing_a_zone_closes_it_handing_over_next_door(world: World) -> None:
-    recs = [r for w in busy_campus(world) for r in w["recommendations"]]
-    pause = next(r for r in recs if r["action"] == "pause_zone")
-    alone = world.client.post(f"{WARN}/{pause['id']}/apply", headers=world.auth("ops"))
-    assert alone.status_code == 409 and alone.json()["code"] == "no_handoff_zone"
-    assert world.client.get("/v1/risk-zones", headers=world.auth("ops")).json() == []
+def _next_door(world: World) -> None:
     with world.platform.uow() as uow:
         tenant = uow.conn.execute(select(tables.zones.c.tenant_id)).scalars().first()
         square = [[31.05, 121.46], [31.05, 121.47], [31.06, 121.47], [31.06, 121.46]]
@@ -136,9 +136,59 @@ def test_pausing_a_zone_closes_it_handing_over_next_door(world: World) -> None:
             )
         )
         uow.commit()
+
+
+def test_a_longer_promise_reaches_checkout_and_falls_back(world: World) -> None:
+    recs = {r["action"]: r for w in busy_campus(world) for r in w["recommendations"]}
+    usual = place(world, key="before").json()
+    r = world.client.post(f"{WARN}/{recs['extend_promise']['id']}/apply", headers=world.auth("ops"))
+    assert r.status_code == 200, r.json()
+    longer = place(world, key="during").json()
+    world.platform.clock.advance(timedelta(hours=2, minutes=1))
+    after = place(world, key="after").json()
+
+    def minutes(o: dict[str, Any]) -> float:
+        return (
+            datetime.fromisoformat(o["promised_at"]) - datetime.fromisoformat(o["placed_at"])
+        ) / timedelta(minutes=1)
+
+    extra = min(30, recs["extend_promise"]["extra_minutes"])
+    assert minutes(longer) == minutes(usual) + extra
+    assert minutes(after) == minutes(usual)
+
+
+def test_a_lone_zone_is_never_paused(world: World) -> None:
+    recs = [r for w in busy_campus(world) for r in w["recommendations"]]
+    assert recs and not [r for r in recs if r["action"] == "pause_zone"]
+
+
+def test_a_paused_zone_refuses_new_orders_and_takes_them_elsewhere(world: World) -> None:
+    busy_campus(world)
+    _next_door(world)
+    outlook = world.client.get(WARN, headers=world.auth("ops")).json()
+    pause = next(r for w in outlook for r in w["recommendations"] if r["action"] == "pause_zone")
+    placed_before = place(world, key="placed-before")
+    assert placed_before.status_code == 201
     r = world.client.post(f"{WARN}/{pause['id']}/apply", headers=world.auth("ops"))
     assert r.status_code == 200, r.json()
-    closed = world.client.get("/v1/risk-zones", headers=world.auth("ops")).json()
-    assert [z["level"] for z in closed] == ["high"] and "(paused)" in closed[0]["name"]
-    handoff = closed[0]["handoff"]  # the neighbour's centre
-    assert abs(handoff["lat"] - 31.055) < 1e-9 and abs(handoff["lon"] - 121.465) < 1e-9
+    assert "paused until" in r.json()["detail"]
+    # riders are not shut out: nothing is closed to them
+    assert world.client.get("/v1/risk-zones", headers=world.auth("ops")).json() == []
+    refused = place(world, key="in-paused-zone")
+    assert refused.status_code == 409, refused.json()
+    body = refused.json()
+    assert body["code"] == "zone_paused"
+    assert "paused until" in body["detail"] and "already placed will be delivered" in body["detail"]
+    elsewhere = place(world, key="next-door", dropoff={"lat": 31.055, "lon": 121.465})
+    assert elsewhere.status_code == 201, elsewhere.json()
+    # the order placed before the pause is still the customer's, unchanged
+    mine = world.client.get(
+        f"/v1/orders/{placed_before.json()['id']}", headers=world.auth("student1")
+    )
+    assert mine.status_code == 200 and mine.json()["status"] == "placed"
+    # no second pause while one is in force, and the pause ends with its window
+    outlook = world.client.get(WARN, headers=world.auth("ops")).json()
+    pauses = [r for w in outlook for r in w["recommendations"] if r["action"] == "pause_zone"]
+    assert [r["id"] for r in pauses] == [pause["id"]] and pauses[0]["applied"]  # the one applied
+    world.platform.clock.advance(timedelta(hours=2, minutes=1))
+    assert place(world, key="after-the-pause").status_code == 201

@@ -25,7 +25,7 @@ def test_operators_apply_a_recommendation_from_the_page(world: World) -> None:
     )
     assert r.status_code == 303 and r.headers["location"] == "/console/early-warning"
     page = client.get("/console/early-warning")
-    assert "promise buffer" in page.text  # the applied detail replaces the button
+    assert "promise extension" in page.text  # the applied detail replaces the button
 
 
 def test_only_operators_see_the_page(world: World) -> None:

@@ -26,9 +26,19 @@ class Tenant:
     rider_speed_m_per_min: float = 250.0
     promise_buffer_minutes: int = 10
     time_zone: str = "UTC"  # an IANA name: the times a customer reads are the tenant's own
+    # Early warning's longer promise (issue 18): extra minutes on top of the buffer until a
+    # time, so a rush's extension falls back by itself when its window ends.
+    promise_extra_minutes: int = 0
+    promise_extra_until: datetime | None = None
 
     def __post_init__(self) -> None:
         local_zone(self.time_zone)  # an unknown zone is refused when the tenant is made
+
+    def promise_buffer_at(self, at: datetime) -> int:
+        """The buffer a promise made at ``at`` carries: the tenant's own, plus early warning's
+        extension while it is in force."""
+        extra = self.promise_extra_until is not None and at < self.promise_extra_until
+        return self.promise_buffer_minutes + (self.promise_extra_minutes if extra else 0)
 
 
 def local_zone(name: str) -> ZoneInfo:
@@ -54,6 +64,9 @@ class Zone:
     tenant_id: str
     name: str
     polygon: tuple[LatLon, ...]
+    # Early warning's pause (issue 18): checkout refuses new orders to an address in the zone
+    # until then; orders already placed are delivered and riders still ride here.
+    orders_paused_until: datetime | None = None
 
     def __post_init__(self) -> None:
         if len(self.polygon) < 3:
@@ -61,6 +74,9 @@ class Zone:
 
     def covers(self, point: LatLon) -> bool:
         return contains(self.polygon, point)
+
+    def orders_paused(self, at: datetime) -> bool:
+        return self.orders_paused_until is not None and at < self.orders_paused_until
 
 
 def served(zones: Sequence[Zone], point: LatLon) -> bool:

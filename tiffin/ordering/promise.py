@@ -27,6 +27,6 @@ def promised_at(
     are slower: a promise that ignored it would be broken for most orders in the zone.
     """
     ride = travel_minutes(merchant.location, dropoff, tenant.rider_speed_m_per_min)
-    minutes = merchant.prep_minutes + math.ceil(ride) + tenant.promise_buffer_minutes
+    minutes = merchant.prep_minutes + math.ceil(ride) + tenant.promise_buffer_at(placed_at)
     minutes += storm_buffer_minutes(weather, placed_at, (dropoff, merchant.location))
     return placed_at + timedelta(minutes=minutes)

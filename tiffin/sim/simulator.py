@@ -32,8 +32,9 @@ from tiffin.optimiser.modes import (
 )
 from tiffin.optimiser.reposition import RepositionParams, plan_moves
 from tiffin.optimiser.solve import Policy
+from tiffin.optimiser.zones import ClosedZone
 from tiffin.sim.crisis import CrisisPlan
-from tiffin.sim.mdrp import MdrpInstance
+from tiffin.sim.mdrp import MdrpCourier, MdrpInstance
 
 NO_RIDER_LEFT = "no rider available before the last shift ended"
 
@@ -65,6 +66,7 @@ class SimResult:
     decision_seconds: list[float] = field(default_factory=list)
     repositioned: int = 0
     cancelled: dict[str, str] = field(default_factory=dict)  # order -> reason
+    refused: list[str] = field(default_factory=list)  # orders checkout refused (a controller's)
     redispatched: int = 0
     dropped_riders: int = 0
     mode_changes: list[ModeChange] = field(default_factory=list)
@@ -96,13 +98,16 @@ def simulate(
     forecast: Forecast | None = None,
     modes: ModeSettings | None = None,
     switch: SwitchRule | None = None,
+    controller: Controller | None = None,
 ) -> SimResult:
     """Run one day: every ``cycle_minutes`` ask ``policy`` and carry out what it commits;
     with ``reposition``, idle riders are also moved toward demand as ``forecast`` (by default
     tiffin's own, fed only with orders already placed) expects it; with ``crisis``, riders drop
     out, customers cancel, storms slow riders and zones close on schedule; with ``observer``
     (the anomaly engine), every minute is also watched and acted on; with ``modes``, the weights
-    follow the situation (normal or crisis, switched by ``switch`` or a declared warning)."""
+    follow the situation (normal or crisis, switched by ``switch`` or a declared warning); with
+    ``controller`` (early warning), each minute before dispatch riders may be brought on and
+    zones closed, as an operator acting on the day would."""
     base = params or instance.params
     p = base
     result = SimResult(instance)
@@ -116,9 +121,13 @@ def simulate(
     nxt = 0
     state = ModeState()
     on_at = {c.id: c.on_at for c in instance.couriers}
+    closed = list(crisis.closed_zones) if crisis is not None else []
     while now <= last_shift_end and (nxt < len(upcoming) or open_jobs):
         while nxt < len(upcoming) and upcoming[nxt].placed_at <= now:
-            open_jobs[upcoming[nxt].id] = upcoming[nxt]
+            if controller is None or controller.admits(upcoming[nxt], now):
+                open_jobs[upcoming[nxt].id] = upcoming[nxt]
+            else:
+                result.refused.append(upcoming[nxt].id)
             forecast.observe(upcoming[nxt].merchant_id, upcoming[nxt].placed_at)
             nxt += 1
         p = base
@@ -134,6 +143,14 @@ def simulate(
         if crisis is not None:
             p = replace(p, metres_per_minute=p.metres_per_minute * crisis.speed_factor(now))
             _apply_crisis(crisis, now, riders, open_jobs, result)
+        if controller is not None:
+            on_duty = {r.id: r.position for r in riders.values() if on_at[r.id] <= now < r.off_at}
+            joining, closing = controller.tick(now, on_duty)
+            for c in joining:
+                riders[c.id] = _Rider(c.id, c.start, "0", c.on_at, c.off_at)
+                on_at[c.id] = c.on_at
+                last_shift_end = max(last_shift_end, c.off_at)
+            closed.extend(closing)
         if open_jobs:
             snapshot = Snapshot(
                 now,
@@ -143,7 +160,7 @@ def simulate(
                     for r in riders.values()
                     if r.off_at > now
                 ),
-                crisis.closed_zones if crisis else (),
+                tuple(closed),
             )
             began = time.perf_counter()
             decisions = policy(snapshot, p)
@@ -153,7 +170,7 @@ def simulate(
                 for job_id in decision.job_ids:
                     del open_jobs[job_id]
         if reposition is not None:
-            _reposition(instance, riders, forecast, now, p, reposition, result)
+            _reposition(riders, on_at, forecast, now, p, reposition, result, instance)
         if observer is not None:
             observer.tick(now, by_id, open_jobs, result)
         now += cycle_minutes
@@ -176,6 +193,18 @@ class Forecast(Protocol):
     def sites(self) -> list[str]: ...
 
 
+class Controller(Protocol):
+    """Acts on the day each minute before dispatch, seeing where the riders on duty are: returns
+    the riders it brings on (from their ``on_at``) and the zones it closes; and, as checkout
+    would, may refuse an order as it is placed (``admits`` false: it never reaches dispatch)."""
+
+    def admits(self, job: Job, now: int) -> bool: ...
+
+    def tick(
+        self, now: int, on_duty: dict[str, Point]
+    ) -> tuple[list[MdrpCourier], list[ClosedZone]]: ...
+
+
 class Observer(Protocol):
     """Watches each simulated minute after dispatch; may boost orders in ``open_jobs``."""
 
@@ -185,15 +214,15 @@ class Observer(Protocol):
 
 
 def _reposition(
-    instance: MdrpInstance,
     riders: dict[str, _Rider],
+    on_at: dict[str, int],
     forecast: Forecast,
     now: int,
     p: DispatchParams,
     rp: RepositionParams,
     result: SimResult,
+    instance: MdrpInstance,
 ) -> None:
-    on_at = {c.id: c.on_at for c in instance.couriers}
     idle = [
         Courier(r.id, r.position, r.free_at, r.off_at)
         for r in riders.values()

@@ -35,6 +35,8 @@ def tenant_row(t: Tenant) -> Row:
         "rider_speed_m_per_min": t.rider_speed_m_per_min,
         "promise_buffer_minutes": t.promise_buffer_minutes,
         "time_zone": t.time_zone,
+        "promise_extra_minutes": t.promise_extra_minutes,
+        "promise_extra_until": t.promise_extra_until,
     }
 
 
@@ -48,12 +50,19 @@ def zone_row(z: Zone) -> Row:
         "tenant_id": z.tenant_id,
         "name": z.name,
         "polygon": [[p.lat, p.lon] for p in z.polygon],
+        "orders_paused_until": z.orders_paused_until,
     }
 
 
 def zone_from(r: Row) -> Zone:
     polygon = tuple(LatLon(lat, lon) for lat, lon in r["polygon"])
-    return Zone(id=r["id"], tenant_id=r["tenant_id"], name=r["name"], polygon=polygon)
+    return Zone(
+        id=r["id"],
+        tenant_id=r["tenant_id"],
+        name=r["name"],
+        polygon=polygon,
+        orders_paused_until=r.get("orders_paused_until"),
+    )
 
 
 def merchant_row(m: Merchant) -> Row:

@@ -1,27 +1,36 @@
 """Early warning: each served zone's outlook, and applying a recommendation in one step through
 a mechanism tiffin already has:
 - ``call_standby``: a message to everyone on the emergency roster now (the roster's outbox);
-- ``extend_promise``: the tenant's promise buffer (the checkout promise) raised by the minutes;
-- ``pause_zone``: the zone closed as a high-risk zone for the horizon (riders stay out, its
-  orders are handed over at the nearest other served zone's centre).
+- ``extend_promise``: the tenant's promise extension set (not added) to the minutes, at most
+  ``MAX_EXTRA_MINUTES``, until the horizon ends, when the promise falls back by itself;
+- ``pause_zone``: new orders to addresses in the zone refused at checkout (409 ``zone_paused``)
+  until the horizon ends; orders already placed are delivered, riders still ride there and
+  its canteens still cook for the other zones. Never every zone of a tenant at once.
+Both are columns checkout already keeps copies of (the tenant's and the zone's rows), so the
+catalog version moves and every checkout sees them with no extra read.
 Applying is idempotent: a recommendation id is applied once, recorded with who applied it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from tiffin.domain.geo import distance_m
 from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal
 from tiffin.errors import Conflict, NotFound
-from tiffin.safety import service
 from tiffin.safety.aid import roster
-from tiffin.safety.warning.model import Action, Recommendation, Warning, warn
-from tiffin.safety.warning.signals import centroid, gather
+from tiffin.safety.warning.model import (
+    MAX_EXTRA_MINUTES,
+    Action,
+    Recommendation,
+    Warning,
+    bound_pauses,
+    warn,
+)
+from tiffin.safety.warning.signals import carried_rate, gather
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
 from tiffin.store.upsert import insert_ignore
@@ -45,9 +54,38 @@ def window(now: datetime) -> str:
 
 
 def outlook(uow: UnitOfWork, tenant_id: str, horizon: timedelta = HORIZON) -> list[Warning]:
+    """Each zone's warning at the tenant's own rider rate, less what is in force already and
+    any pause that would leave no zone open (``model.bound_pauses``)."""
     now = uow.clock.now()
     hours = horizon.total_seconds() / 3600
-    return [warn(s, hours, window(now)) for s in gather(uow, tenant_id, now, horizon)]
+    rate = carried_rate(uow, tenant_id, now)
+    zones = zones_of(uow, tenant_id)
+    warnings = [warn(s, hours, window(now), rate) for s in gather(uow, tenant_id, now, horizon)]
+    bounded = bound_pauses(
+        warnings,
+        paused={z.id for z in zones if z.orders_paused(now)},
+        promise_extra=_extra_in_force(uow, tenant_id, now),
+        zones=len(zones),
+    )
+    # What was applied this hour stays listed with its application (it is what is in force).
+    done = applied(uow, tenant_id, [r.id for w in warnings for r in w.recommendations])
+    return [
+        replace(
+            b,
+            recommendations=tuple(
+                r for r in w.recommendations if r in b.recommendations or r.id in done
+            ),
+        )
+        for w, b in zip(warnings, bounded, strict=True)
+    ]
+
+
+def _extra_in_force(uow: UnitOfWork, tenant_id: str, now: datetime) -> int:
+    t = tables.tenants.c
+    minutes, until = uow.conn.execute(
+        select(t.promise_extra_minutes, t.promise_extra_until).where(t.id == tenant_id)
+    ).one()
+    return int(minutes) if until is not None and now < until else 0
 
 
 def applied(uow: UnitOfWork, tenant_id: str, ids: list[str]) -> dict[str, Applied]:
@@ -97,16 +135,7 @@ def _do(uow: UnitOfWork, principal: Principal, rec: Recommendation) -> str:
     if rec.action is Action.CALL_STANDBY:
         return _call_standby(uow, principal.tenant_id, rec)
     if rec.action is Action.EXTEND_PROMISE:
-        t = tables.tenants.c
-        current = uow.conn.execute(
-            select(t.promise_buffer_minutes).where(t.id == principal.tenant_id)
-        ).scalar_one()
-        uow.conn.execute(
-            tables.tenants.update()
-            .where(t.id == principal.tenant_id)
-            .values(promise_buffer_minutes=current + rec.extra_minutes)
-        )
-        return f"promise buffer {current} -> {current + rec.extra_minutes} min"
+        return _extend(uow, principal.tenant_id, rec)
     return _pause(uow, principal, rec)
 
 
@@ -149,29 +178,39 @@ def _call_standby(uow: UnitOfWork, tenant_id: str, rec: Recommendation) -> str:
     return f"{len(people)} on call notified for {rec.riders_wanted} riders"
 
 
+def _extend(uow: UnitOfWork, tenant_id: str, rec: Recommendation) -> str:
+    """Set the extension to the recommendation's minutes (capped) until the horizon ends. One
+    at least as long still in force is kept: another zone needs it."""
+    now = uow.clock.now()
+    current = _extra_in_force(uow, tenant_id, now)
+    minutes = min(MAX_EXTRA_MINUTES, max(current, rec.extra_minutes))
+    until = now + HORIZON
+    t = tables.tenants.c
+    uow.conn.execute(
+        tables.tenants.update()
+        .where(t.id == tenant_id)
+        .values(promise_extra_minutes=minutes, promise_extra_until=until)
+    )
+    return f"promise extension {current} -> {minutes} min until {until.isoformat()}"
+
+
 def _pause(uow: UnitOfWork, principal: Principal, rec: Recommendation) -> str:
     zones = zones_of(uow, principal.tenant_id)
     zone = next((z for z in zones if z.id == rec.zone_id), None)
     if zone is None:
         raise NotFound(f"no zone {rec.zone_id!r}", resource="zone")
-    here = centroid(zone.polygon)
-    others = sorted(
-        (z for z in zones if z.id != zone.id), key=lambda z: distance_m(here, centroid(z.polygon))
-    )
-    if not others:
-        raise Conflict(
-            "the zone has no neighbour to hand its orders over in; extend the promise instead",
-            code="no_handoff_zone",
-        )
     now = uow.clock.now()
-    closed = service.close_zone(
-        uow,
-        principal,
-        name=f"{zone.name} (paused)",
-        polygon=zone.polygon,
-        handoff=centroid(others[0].polygon),
-        closed_from=now,
-        closed_until=now + HORIZON,
-        reason=f"early warning: {rec.why}",
+    if all(z.orders_paused(now) for z in zones if z.id != zone.id):
+        raise Conflict(
+            f"pausing {zone.name} would stop every zone; call standby riders or lengthen the"
+            " promise instead",
+            code="last_open_zone",
+        )
+    until = now + HORIZON
+    z = tables.zones.c
+    uow.conn.execute(
+        tables.zones.update()
+        .where(z.id == zone.id, z.tenant_id == principal.tenant_id)
+        .values(orders_paused_until=until)
     )
-    return f"risk zone {closed.id} closes {zone.name} until {closed.closed_until.isoformat()}"
+    return f"new orders to {zone.name} paused until {until.isoformat()}"

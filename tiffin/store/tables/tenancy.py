@@ -27,6 +27,9 @@ tenants = Table(
     Column("rider_speed_m_per_min", Float, nullable=False),
     Column("promise_buffer_minutes", Integer, nullable=False),
     Column("time_zone", String(64), nullable=False, server_default="UTC"),
+    # early warning's bounded, expiring promise extension (migration 0021)
+    Column("promise_extra_minutes", Integer, nullable=False, server_default="0"),
+    Column("promise_extra_until", UTCDateTime, nullable=True),
 )
 
 zones = Table(
@@ -36,6 +39,8 @@ zones = Table(
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
     Column("name", String(200), nullable=False),
     Column("polygon", JSON, nullable=False),
+    # early warning's pause of new orders to the zone, until then (migration 0021)
+    Column("orders_paused_until", UTCDateTime, nullable=True),
 )
 
 # One counter per tenant, bumped by database triggers (migration 0006) on every change to what
