@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -20,6 +21,7 @@ from tiffin.platform import Platform
 from tiffin.store import outbox, staging, tables
 from tiffin.store.outbox import Envelope
 from tiffin.store.uow import UnitOfWork
+from tiffin.workers import runner as runner_module
 from tiffin.workers.runner import OutboxRunner
 
 
@@ -317,3 +319,27 @@ def test_a_consumer_gets_typed_events_and_passes_over_unknown_topics(platform: P
     assert runner.run_until_idle() > 0
     assert every.kinds[-2:] == [OrderPlaced, OrderCancelled]
     assert runner.lag() == {"test.every_step": 0}
+
+
+def test_a_round_claims_only_the_consumers_that_are_behind(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not platform.db.is_sqlite:
+        pytest.skip("SQLite's runner shares one transaction per round among the consumers")
+    ids = seeded(platform)
+    place_demo_order(platform, ids)
+    old = Recorder(name="test.old")
+    OutboxRunner(platform.db, platform.clock, [old]).run_until_idle()
+    new = Recorder(name="test.new")  # registered now: behind by every event so far
+    claimed: list[str] = []
+    real_claim = runner_module._claim
+
+    def spy(conn: Any, name: str) -> Any:
+        claimed.append(name)
+        return real_claim(conn, name)
+
+    monkeypatch.setattr(runner_module, "_claim", spy)
+    runner = OutboxRunner(platform.db, platform.clock, [old, new])
+    assert runner.run_once() > 0
+    assert claimed == ["test.new"] and len(new.seen) == 1 and len(old.seen) == 1
+    assert runner.run_once() == 0 and claimed == ["test.new"]  # all caught up: no claims
