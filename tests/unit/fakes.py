@@ -63,6 +63,7 @@ class FakeStore:
 
 class FakeRecords(Generic[T]):
     def __init__(self, store: FakeStore, name: str, noun: str) -> None:
+        self._store = store
         self._rows: dict[str, T] = store.table(name)
         self.noun = noun
 
@@ -171,6 +172,18 @@ class FakeRiders(FakeRecords[Rider]):
     def with_ids(self, ids: Iterable[str]) -> list[Rider]:
         wanted = set(ids)
         return [r for r in self._all() if r.id in wanted]
+
+    def on_shift_count(self, tenant_id: str) -> int:
+        return sum(1 for r in self._all() if r.tenant_id == tenant_id and r.on_shift)
+
+    def carrying_of(self, ids: Iterable[str]) -> list[tuple[Rider, bool]]:
+        carrying = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
+        orders: dict[str, Order] = self._store.table("orders")
+        carriers = {o.rider_id for o in orders.values() if o.status in carrying}
+        return [(r, r.id in carriers) for r in self.with_ids(ids)]
+
+    def move_many(self, riders: Iterable[Rider]) -> None:
+        self.save_many(riders)
 
 
 class FakeShifts(FakeRecords[RiderShift]):

@@ -293,12 +293,7 @@ def _backlog(uow: UnitOfWork, tenant_id: str, waiting: Sequence[Order], now: dat
     ready = sum(
         1 for o in waiting if (o.ready_at or o.placed_at + timedelta(minutes=READY_GUESS)) <= now
     )
-    on_shift = len(
-        uow.riders.find(
-            tables.riders.c.tenant_id == tenant_id, tables.riders.c.shift_started_at.is_not(None)
-        )
-    )
-    return ready / max(1, on_shift)
+    return ready / max(1, uow.riders.on_shift_count(tenant_id))
 
 
 def _live_params(params: DispatchParams, tenant: Tenant) -> DispatchParams:

@@ -202,6 +202,50 @@ class Riders(Records[Rider]):
     def with_ids(self, ids: Iterable[str]) -> list[Rider]:
         return self.find(tables.riders.c.id.in_(list(ids)))
 
+    def carrying_of(self, ids: Iterable[str]) -> list[tuple[Rider, bool]]:
+        """These riders, each with whether an order is assigned to them or in their bag: one
+        statement for a group of telemetry posts."""
+        r, o = tables.riders.c, tables.orders.c
+        carrying = (
+            exists()
+            .where(
+                o.rider_id == r.id,
+                o.status.in_([OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value]),
+            )
+            .label("carrying")
+        )
+        query = select(tables.riders, carrying).where(r.id.in_(list(ids)))
+        return [
+            (mapping.rider_from(dict(row)), bool(row["carrying"]))
+            for row in self.conn.execute(query).mappings()
+        ]
+
+    def move_many(self, riders: Iterable[Rider]) -> None:
+        """Write back only where riders are and when they last moved (telemetry changes
+        nothing else): one statement for a group, and no index on other columns touched."""
+        rows = [
+            {
+                "_id": x.id,
+                "lat": x.location.lat if x.location else None,
+                "lon": x.location.lon if x.location else None,
+                "location_at": x.location_at,
+                "moved_at": x.moved_at,
+            }
+            for x in riders
+        ]
+        if rows:
+            self.conn.execute(_by_id_update(tables.riders), rows)
+
+    def on_shift_count(self, tenant_id: str) -> int:
+        """How many of the tenant's riders are on shift (counted, not loaded)."""
+        r = tables.riders.c
+        query = (
+            select(func.count())
+            .select_from(tables.riders)
+            .where(r.tenant_id == tenant_id, r.shift_started_at.is_not(None))
+        )
+        return int(self.conn.execute(query).scalar_one())
+
 
 class Shifts(Records[RiderShift]):
     def open_of(self, rider_id: str) -> RiderShift | None:
