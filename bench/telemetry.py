@@ -160,17 +160,26 @@ def open_loop(
     base: str, tokens: list[str], rate: float, seconds: float, threads: int = 48
 ) -> tuple[int, int, float, list[float]]:
     """Post k is due at ``start + k / rate`` from rider ``k mod riders``; thread i sends the posts
-    k = i (mod threads). Latency runs from the due moment to the answer."""
+    k = i (mod threads). Latency runs from the due moment to the answer. Every thread builds
+    its client (an SSL context each: tens of milliseconds) and connects before the start, so
+    the clock starts on a ready load generator."""
     total = int(rate * seconds)
     latencies: list[list[float]] = [[] for _ in range(threads)]
     errors = [0] * threads
     refused: dict[int, int] = {}
-    begin = time.perf_counter() + 0.5
+    begin = [0.0]
+
+    def start_clock() -> None:  # run once, before any thread passes the barrier
+        begin[0] = time.perf_counter() + 0.1
+
+    ready = threading.Barrier(threads + 1, action=start_clock)
 
     def worker(i: int) -> None:
         with httpx.Client(base_url=base, timeout=30) as client:
+            client.get("/healthz")  # the connection, opened before the clock starts
+            ready.wait()
             for k in range(i, total, threads):
-                due = begin + k / rate
+                due = begin[0] + k / rate
                 wait = due - time.perf_counter()
                 if wait > 0:
                     time.sleep(wait)
@@ -183,9 +192,10 @@ def open_loop(
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for th in pool:
         th.start()
+    ready.wait()
     for th in pool:
         th.join()
-    elapsed = time.perf_counter() - begin
+    elapsed = time.perf_counter() - begin[0]
     flat = [x for per in latencies for x in per]
     if refused:
         print(f"open loop: answers other than 202: {refused}", flush=True)
