@@ -30,6 +30,7 @@ from tiffin.resilience.drill_model import (
     next_slot,
 )
 from tiffin.store import tables
+from tiffin.store.repositories import tenant_owned
 from tiffin.store.uow import UnitOfWork
 
 _s = tables.drill_schedules.c
@@ -99,13 +100,7 @@ def schedule(
 
 def get(uow: UnitOfWork, tenant_id: str, drill_id: str) -> DrillSchedule:
     """One of the tenant's schedules (deleted ones too: their runs still name them)."""
-    row = (
-        uow.conn.execute(
-            select(tables.drill_schedules).where(_s.id == drill_id, _s.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
-    )
+    row = tenant_owned(uow.conn, tables.drill_schedules, drill_id, tenant_id)
     if row is None:
         raise NotFound(f"no drill schedule {drill_id}", code="drill_not_found")
     return DrillSchedule.of(row)

@@ -19,6 +19,7 @@ from tiffin.domain.people import Customer, Merchant, Rider
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden, Invalid, NotFound
 from tiffin.store import tables
+from tiffin.store.repositories import tenant_owned
 from tiffin.store.uow import UnitOfWork
 
 MAX_WINDOW = timedelta(days=14)
@@ -124,14 +125,7 @@ def _gather(uow: UnitOfWork, tenant_id: str, trace_id: str, request: TraceReques
 def replay(uow: UnitOfWork, tenant_id: str, trace_id: str) -> Trace:
     """A recorded trace gathered again from its recorded question (to release it to a partner:
     the query is already on record, so nothing new is asked)."""
-    q = tables.trace_queries.c
-    row = (
-        uow.conn.execute(
-            select(tables.trace_queries).where(q.id == trace_id, q.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
-    )
+    row = tenant_owned(uow.conn, tables.trace_queries, trace_id, tenant_id)
     if row is None:
         raise NotFound(f"no trace {trace_id!r}", resource="trace")
     place = None if row["lat"] is None else LatLon(row["lat"], row["lon"])

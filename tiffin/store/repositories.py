@@ -117,6 +117,17 @@ class Records(Generic[T]):
         return [self.from_row(dict(r)) for r in self.conn.execute(query).mappings()]
 
 
+def tenant_owned(
+    conn: Connection, table: Table, row_id: str, tenant_id: str
+) -> dict[str, Any] | None:
+    """The row of ``table`` with this id, if it is the tenant's: another tenant's row is as
+    missing as one that never was (callers raise their own ``NotFound``)."""
+    c = table.c
+    query = select(table).where(c.id == row_id, c.tenant_id == tenant_id)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else dict(row)
+
+
 @functools.cache
 def _by_id_update(table: Table) -> Update:
     """``UPDATE table SET <the parameters' columns> WHERE id = :_id``."""

@@ -18,6 +18,7 @@ from tiffin.domain.ids import new_id
 from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden, NotFound, Unauthorized
 from tiffin.store import tables
+from tiffin.store.repositories import tenant_owned
 from tiffin.store.uow import UnitOfWork
 
 TOKEN_PREFIX = "tfp_"
@@ -98,17 +99,10 @@ def partners_of(
 
 def partner(uow: UnitOfWork, tenant_id: str, partner_id: str) -> dict[str, Any]:
     """One partner of the tenant; another tenant's is not found."""
-    p = tables.partners.c
-    row = (
-        uow.conn.execute(
-            select(tables.partners).where(p.id == partner_id, p.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
-    )
+    row = tenant_owned(uow.conn, tables.partners, partner_id, tenant_id)
     if row is None:
         raise NotFound(f"no partner {partner_id!r}", resource="partner")
-    return dict(row)
+    return row
 
 
 def issue_key(

@@ -25,6 +25,7 @@ from tiffin.domain.weather import WeatherArea
 from tiffin.errors import Invalid, NotFound
 from tiffin.safety.weather.cap import CapAlert, checked_polygon
 from tiffin.store import tables
+from tiffin.store.repositories import tenant_owned
 from tiffin.store.uow import UnitOfWork
 
 OPERATOR, CAP = "operator", "cap"
@@ -82,17 +83,10 @@ def end(uow: UnitOfWork, principal: Principal, window_id: str) -> dict[str, Any]
 
 def window(uow: UnitOfWork, tenant_id: str, window_id: str) -> dict[str, Any]:
     """One window of the tenant; another tenant's is not found."""
-    f = tables.force_majeure.c
-    found = (
-        uow.conn.execute(
-            select(tables.force_majeure).where(f.id == window_id, f.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
-    )
+    found = tenant_owned(uow.conn, tables.force_majeure, window_id, tenant_id)
     if found is None:
         raise NotFound(f"no force-majeure window {window_id!r}", resource="force_majeure")
-    return dict(found)
+    return found
 
 
 def windows_of(
