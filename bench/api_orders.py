@@ -13,13 +13,13 @@ Writes bench/results/api_orders.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import loadgen
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -107,42 +108,27 @@ def server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[tuple[str
 
 def drive(
     target: tuple[str, int],
-    make_request: Callable[[httpx.Client, int], httpx.Response],
+    request: loadgen.Request,
     clients: int,
     seconds: float,
     prepare: Callable[[httpx.Client, int], None] | None = None,
 ) -> tuple[int, int, float, list[float], float]:
+    """``clients`` keep-alive connections placing orders back to back for ``seconds``, sent by
+    the lean generator (``bench/loadgen.py``: an httpx client in threads spent about as much CPU
+    per request as the server on this 2-core machine). ``prepare`` (logging in) runs first,
+    over httpx, then a short unmeasured burst warms the connections and the server's paths."""
     base, pid = target
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-    start = threading.Barrier(clients + 1)
-    stop_at = [0.0]
-
-    def worker(n: int) -> None:
+    port = int(base.rsplit(":", 1)[1])
+    if prepare is not None:
         with httpx.Client(base_url=base, timeout=30) as client:
-            if prepare:
+            for n in range(clients):
                 prepare(client, n)
-            make_request(client, n)  # warm the connection and the server's code paths
-            start.wait()
-            while time.perf_counter() < stop_at[0]:
-                t = time.perf_counter()
-                r = make_request(client, n)
-                latencies[n].append((time.perf_counter() - t) * 1000)
-                if r.status_code != 201:
-                    errors[n] += 1
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    for th in threads:
-        th.start()
-    stop_at[0] = time.perf_counter() + 3600
-    start.wait()
-    began, cpu_before = time.perf_counter(), cpu_seconds(pid)
-    stop_at[0] = began + seconds
-    for th in threads:
-        th.join()
-    elapsed, cpu = time.perf_counter() - began, cpu_seconds(pid) - cpu_before
-    flat = [x for per in latencies for x in per]
-    return len(flat), sum(errors), elapsed, flat, cpu
+    loadgen.back_to_back("127.0.0.1", port, request, 0.5, clients)
+    cpu_before = cpu_seconds(pid)
+    outcome = loadgen.back_to_back("127.0.0.1", port, request, seconds, clients)
+    cpu = cpu_seconds(pid) - cpu_before
+    errors = sum(count for status, count in outcome.statuses.items() if status != 201)
+    return len(outcome.latencies_ms), errors, outcome.seconds, outcome.latencies_ms, cpu
 
 
 Measure = Callable[[float], Run]  # one measurement of the given seconds on a running server
@@ -165,8 +151,11 @@ def tiffin_server(
     port = free_port()
     tokens: dict[int, str] = {}
     body: dict[str, object] = {}
+    encoded: list[bytes] = []  # the body, once the menu is known
 
     def prepare(client: httpx.Client, n: int) -> None:
+        if n in tokens:
+            return
         who = f"student{1 + n % 3}@campus.test"
         login = client.post(
             "/v1/auth/login", json={"tenant": "campus", "email": who, "password": "tiffin-demo"}
@@ -180,12 +169,16 @@ def tiffin_server(
                 merchant_id=merchant["id"], items=[{"item_id": menu[0]["id"], "quantity": 2}]
             )
 
-    def place(client: httpx.Client, n: int) -> httpx.Response:
-        return client.post(
-            "/v1/orders",
-            json=body,
-            headers={"Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex},
+    def place(k: int) -> bytes:  # request k goes out on connection k mod clients
+        auth = {"Authorization": f"Bearer {tokens[k % clients]}"}
+        return loadgen.request_bytes(
+            "POST", "/v1/orders", payload(), {**auth, "Idempotency-Key": uuid.uuid4().hex}
         )
+
+    def payload() -> bytes:
+        if not encoded:
+            encoded.append(json.dumps(body).encode())
+        return encoded[0]
 
     with server([*tiffin, "serve", "--port", str(port)], port, env) as target:
 
@@ -212,10 +205,11 @@ def reference_server(url: str, label: str, clients: int) -> Iterator[Measure]:
         "--log-level",
         "warning",
     ]
-    payload = {"merchant_id": "mer_1", "items": [{"item_id": "itm_1", "quantity": 2}]}
+    payload = json.dumps({"merchant_id": "mer_1", "items": [{"item_id": "itm_1", "quantity": 2}]})
+    request = loadgen.request_bytes("POST", "/orders", payload.encode(), {})
 
-    def place(client: httpx.Client, n: int) -> httpx.Response:
-        return client.post("/orders", json=payload)
+    def place(k: int) -> bytes:
+        return request
 
     with server(cmd, port, {"REFERENCE_DATABASE_URL": url}) as target:
 
