@@ -27,14 +27,16 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(world: World) -> Non
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["code"] == "body_too_large" and "65536" in answer.json()["detail"]
 
-    read, sent = _stream_to(world, chunks=200, size=4096)  # no Content-Length: chunked
+    read, sent = stream_to(world, chunks=200, size=4096)  # no Content-Length: chunked
     assert sent[0]["status"] == 413 and b"body_too_large" in sent[1]["body"]
     assert read <= 17  # it stopped reading just past 64 KiB, not at the 800 KiB end
     small = c.post(LOGIN, json={"tenant": "campus", "email": "a@b.cd", "password": "x"})
     assert small.status_code == 401
 
 
-def _stream_to(world: World, *, chunks: int, size: int) -> tuple[int, list[Message]]:
+def stream_to(
+    world: World, *, chunks: int, size: int, path: str = LOGIN
+) -> tuple[int, list[Message]]:
     """POST a chunked body to the app, straight through ASGI (the test client would buffer it):
     how many chunks the app read, and what it sent back."""
     app = world.client.app
@@ -55,8 +57,8 @@ def _stream_to(world: World, *, chunks: int, size: int) -> tuple[int, list[Messa
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": LOGIN,
-        "raw_path": LOGIN.encode(),
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": [(b"content-type", b"application/json"), (b"host", b"testserver")],

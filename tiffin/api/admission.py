@@ -87,29 +87,36 @@ def gate(platform: Gated) -> Any:
     """The app-wide dependency that admits or refuses each request by its route's class."""
 
     async def admitted(request: Request) -> None:
-        route = request.scope.get("route")
-        found = declared(getattr(route, "endpoint", None))
-        if found is None:
-            if not str(getattr(route, "path", "")).startswith("/v1"):
-                return  # the docs pages
-            found = UNDECLARED
-        bucket, tenant_id = _caller(platform, request)
-        if found.feature is not None and platform.degraded.any_off(found.feature):
-            if tenant_id is None:  # a token not cached yet: look it up (rare, off the loop)
-                tenant_id = await anyio.to_thread.run_sync(_tenant_of, platform, request)
-            switch = platform.degraded.is_off(found.feature, tenant_id)
-            if switch is not None:
-                raise Unavailable(
-                    f"{found.feature} is switched off for now ({switch.reason}); try again later",
-                    code="feature_off",
-                    retry_after=FEATURE_RETRY_AFTER_S,
-                )
-        refusal = platform.admission.admit(found.priority, bucket)
-        if refusal is not None:
-            raise Unavailable(refusal.detail, code=refusal.code, retry_after=refusal.retry_after_s)
-        request.scope.setdefault("state", {})[ADMITTED] = bucket  # released once answered
+        await admit(platform, request)
 
     return Depends(admitted)
+
+
+async def admit(platform: Gated, request: Request) -> None:
+    """Admit the request by its route's declared class, or refuse it (503, or 503
+    ``feature_off`` while an operator has switched its feature off). ``gate`` runs it for every
+    route; a ``tiffin.api.lean.LeanRoute`` calls it itself."""
+    route = request.scope.get("route")
+    found = declared(getattr(route, "endpoint", None))
+    if found is None:
+        if not str(getattr(route, "path", "")).startswith("/v1"):
+            return  # the docs pages
+        found = UNDECLARED
+    bucket, tenant_id = _caller(platform, request)
+    if found.feature is not None and platform.degraded.any_off(found.feature):
+        if tenant_id is None:  # a token not cached yet: look it up (rare, off the loop)
+            tenant_id = await anyio.to_thread.run_sync(_tenant_of, platform, request)
+        switch = platform.degraded.is_off(found.feature, tenant_id)
+        if switch is not None:
+            raise Unavailable(
+                f"{found.feature} is switched off for now ({switch.reason}); try again later",
+                code="feature_off",
+                retry_after=FEATURE_RETRY_AFTER_S,
+            )
+    refusal = platform.admission.admit(found.priority, bucket)
+    if refusal is not None:
+        raise Unavailable(refusal.detail, code=refusal.code, retry_after=refusal.retry_after_s)
+    request.scope.setdefault("state", {})[ADMITTED] = bucket  # released once answered
 
 
 ADMITTED = "tiffin.admitted"  # the scope's state key: the bucket a request was admitted under
