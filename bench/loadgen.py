@@ -62,29 +62,36 @@ async def _answer(reader: asyncio.StreamReader) -> int:
     return status
 
 
+async def _exchange(
+    streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    request: bytes,
+    since: float,
+    outcome: Outcome,
+) -> None:
+    """Send one request and read its answer; record the time from ``since`` and the status."""
+    reader, writer = streams
+    writer.write(request)
+    status = await _answer(reader)
+    outcome.latencies_ms.append(1000 * (time.perf_counter() - since))
+    outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+
+
 async def _open_loop(
     host: str, port: int, request: Request, rate: float, total: int, connections: int
 ) -> Outcome:
     outcome = Outcome()
-    ports = port if isinstance(port, list) else [port]
-    streams = [
-        await asyncio.open_connection(host, ports[i % len(ports)]) for i in range(connections)
-    ]
+    streams = [await asyncio.open_connection(host, port) for _ in range(connections)]
     begin = time.perf_counter() + 0.05
     cpu = time.process_time()
 
     async def connection(i: int) -> None:
-        reader, writer = streams[i]
         for k in range(i, total, connections):
             due = begin + k / rate
             wait = due - time.perf_counter()
             if wait > 0:
                 await asyncio.sleep(wait)
-            writer.write(request(k))
-            status = await _answer(reader)
-            outcome.latencies_ms.append(1000 * (time.perf_counter() - due))
-            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
-        writer.close()
+            await _exchange(streams[i], request(k), due, outcome)
+        streams[i][1].close()
 
     await asyncio.gather(*(connection(i) for i in range(connections)))
     outcome.seconds = time.perf_counter() - begin
@@ -111,16 +118,11 @@ async def _back_to_back(
     stop_at = begin + seconds
 
     async def connection(i: int) -> None:
-        reader, writer = streams[i]
         k = i
         while time.perf_counter() < stop_at:
-            sent = time.perf_counter()
-            writer.write(request(k))
-            status = await _answer(reader)
-            outcome.latencies_ms.append(1000 * (time.perf_counter() - sent))
-            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+            await _exchange(streams[i], request(k), time.perf_counter(), outcome)
             k += connections
-        writer.close()
+        streams[i][1].close()
 
     await asyncio.gather(*(connection(i) for i in range(connections)))
     outcome.seconds = time.perf_counter() - begin
