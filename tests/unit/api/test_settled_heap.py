@@ -41,7 +41,12 @@ def test_the_server_settles_its_heap_before_it_says_it_is_ready(
 ) -> None:
     events: list[str] = []
     real = serving.settle_heap
-    monkeypatch.setattr(serving, "settle_heap", lambda: events.append("settled") or real())
+
+    def settle() -> int:
+        events.append("settled")
+        return real()
+
+    monkeypatch.setattr(serving, "settle_heap", settle)
     sock = serving.bind("127.0.0.1", 0)
     config = uvicorn.Config(_app, lifespan="off", log_level="warning")
 
