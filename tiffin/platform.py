@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from anyio import CapacityLimiter
 from sqlalchemy import select
 
 from tiffin.accounts.credentials import Lockout
@@ -104,13 +102,9 @@ class Platform:
     database_slow: bool = False  # as the health watch last timed it
     startup: StagedStart | None = None  # the staged start of the workers, once begun
     _drills: DrillRunner | None = None
+    _write_executor: ThreadPoolExecutor | None = None
     _loops: dict[str, tuple[Callable[[threading.Event, float], None], float]] = field(
         default_factory=dict
-    )
-    # The write slots' limiter per event loop (a limiter belongs to the loop it was made in;
-    # tests run several loops in turn). See tiffin.api.writes.
-    write_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = field(
-        default_factory=weakref.WeakKeyDictionary
     )
 
     @property
@@ -142,6 +136,14 @@ class Platform:
         if self._telemetry is None:
             self._telemetry = TelemetryWriter(self.uow, on_wait=self.admission.observe_wait)
         return self._telemetry
+
+    @property
+    def write_executor(self) -> ThreadPoolExecutor:
+        """The write slots' threads (``tiffin.api.writes``), ``write_slots`` of them, started
+        on the first write; ``stop`` lets the queued writes finish."""
+        if self._write_executor is None:
+            self._write_executor = ThreadPoolExecutor(self.write_slots, "tiffin-write")
+        return self._write_executor
 
     @property
     def anomaly_engine(self) -> Engine:
@@ -476,4 +478,7 @@ class Platform:
                 sender.close()
         if self._telemetry is not None:
             self._telemetry.close()
+        if self._write_executor is not None:
+            self._write_executor.shutdown(wait=True)
+            self._write_executor = None  # a later write (a test's next app) starts anew
         self.db.dispose()
