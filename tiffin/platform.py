@@ -103,6 +103,7 @@ class Platform:
     startup: StagedStart | None = None  # the staged start of the workers, once begun
     _drills: DrillRunner | None = None
     _write_executor: ThreadPoolExecutor | None = None
+    _when_started: list[Callable[[], object]] = field(default_factory=list)
     _loops: dict[str, tuple[Callable[[threading.Event, float], None], float]] = field(
         default_factory=dict
     )
@@ -317,6 +318,12 @@ class Platform:
             with self.uow() as uow:  # decisions run in writing units of work: warm those
                 risk_service.warm(uow, tenant_id)
 
+    def when_started(self, hook: Callable[[], object]) -> None:
+        """Run ``hook`` once every background loop has started (the staged start is done), on
+        the starter thread: how ``tiffin serve`` settles its heap a second time, once the
+        loops' own start-up (their imports, their first rounds) is behind them."""
+        self._when_started.append(hook)
+
     def _start_in_waves(self) -> None:
         try:
             self.warm_risk()
@@ -327,6 +334,13 @@ class Platform:
                 self._start_due()
             except Exception:  # noqa: BLE001 - the core keeps running; try the next wave again
                 log.exception("staged start: checking the core failed; will retry")
+        if self.startup is None or not self.startup.done:
+            return  # stopped before every loop started
+        for hook in self._when_started:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - a hook's failure is not the platform's
+                log.exception("a hook run once the workers had started failed")
 
     def _start_due(self) -> None:
         assert self.startup is not None

@@ -22,6 +22,10 @@ def test_workers_start_core_first_and_deferrable_last(sqlite_url: str) -> None:
         startup_settle_seconds=1.0,
     )
     platform = Platform.build(settings)
+    hooked: list[bool] = []
+    platform.when_started(
+        lambda: hooked.append(platform.startup is not None and platform.startup.done)
+    )
     platform.start_workers()
     try:
         assert platform.startup is not None
@@ -36,6 +40,9 @@ def test_workers_start_core_first_and_deferrable_last(sqlite_url: str) -> None:
         assert names == first + ["tiffin-notify", "tiffin-anomalies", *deferrable]
         at = {j.name: when for j, when in started}
         assert (at["tiffin-webhooks"] - at["tiffin-notify"]).total_seconds() >= 0.9
+        while not hooked and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hooked == [True]  # run once, after the last wave started
         ready = TestClient(create_app(platform=platform)).get("/readyz").json()
         shown = [s["job"] for s in ready["checks"]["startup"]["started"]]
         assert shown == names and ready["checks"]["startup"]["waiting"] == []

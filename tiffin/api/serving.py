@@ -109,7 +109,10 @@ def settle_heap() -> int:
     each full collection took 140-190 ms, during which the event loop answered nothing, and
     those stalls were the whole of the p99 (64 ms, with 503s shed while the queue waited);
     with the start-up heap frozen, the same run gave p99 10 ms and nothing shed
-    (docs/benchmarks.md). Objects made later (requests, caches) are collected as before, so a
+    (docs/benchmarks.md). ``tiffin serve`` settles twice: when it is ready, and once its
+    background loops have all started (``Platform.when_started``), whose imports and first
+    rounds left another 60,000 objects for every full collection to walk (30-80 ms each; 3 ms
+    once settled again). Objects made later (requests, caches) are collected as before, so a
     leak is still a leak; only what start-up built is set aside, as ``gc.freeze`` is meant for.
     """
     gc.collect()
