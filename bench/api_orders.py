@@ -4,8 +4,13 @@ Both servers run as single uvicorn processes on this machine, on SQLite and on P
 are driven by the same load generator (a separate process, N keep-alive clients) in the same run.
 Ratios, not absolute numbers, are the result: the machines are shared and noisy.
 
+``--against REV`` also serves tiffin as it was at an earlier commit (a git worktree of REV, run
+with this venv's libraries), measured in the same rounds: whether a change moved placement
+throughput, or stayed within the noise, as the house's issue asks of its refactoring (REV: the
+commit before it, ``ab70c69``). The table then gives tiffin's throughput over REV's too.
+
     python bench/api_orders.py [--clients 8] [--seconds 5] [--rounds 4] [--skip-postgres]
-                               [--skip-sqlite]
+                               [--skip-sqlite] [--against REV]
 
 Writes bench/results/api_orders.md.
 """
@@ -23,7 +28,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,11 +141,21 @@ Measure = Callable[[float], Run]  # one measurement of the given seconds on a ru
 
 @contextmanager
 def tiffin_server(
-    url: str, label: str, clients: int, extra_env: dict[str, str] | None = None
+    url: str,
+    label: str,
+    clients: int,
+    extra_env: dict[str, str] | None = None,
+    *,
+    checkout: Path | None = None,
+    system: str = "tiffin",
 ) -> Iterator[Measure]:
+    """tiffin serving ``url``; from ``checkout`` (an earlier commit's tree, ahead of the
+    installed package on the path) when given."""
     venv = ROOT / ".venv" / "bin" / "tiffin"
     tiffin = [str(venv)] if venv.exists() else [sys.executable, "-m", "tiffin"]
     env = {"TIFFIN_DATABASE_URL": url, **LOAD_TEST_LIMITS, **(extra_env or {})}
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout)
     subprocess.run([*tiffin, "migrate"], env={**os.environ, **env}, check=True, capture_output=True)
     subprocess.run(
         [*tiffin, "seed", "--demo", "--if-empty"],
@@ -184,7 +199,7 @@ def tiffin_server(
 
         def measure(seconds: float) -> Run:
             done, errors, elapsed, lat, cpu = drive(target, place, clients, seconds, prepare)
-            return Run(label, "tiffin", done, errors, elapsed, lat, cpu)
+            return Run(label, system, done, errors, elapsed, lat, cpu)
 
         yield measure
 
@@ -248,32 +263,80 @@ def merged(runs: list[Run]) -> Run:
     )
 
 
+@dataclass
+class Comparison:
+    """One database's runs: the reference, tiffin, and tiffin at an earlier commit if asked."""
+
+    reference: Run
+    tiffin: Run
+    ratios: list[float]  # tiffin / reference, per round
+    earlier: Run | None = None
+    earlier_ratios: list[float] | None = None  # tiffin / tiffin at the earlier commit, per round
+
+
 def compare(
-    label: str, url_for: Callable[[str], str], clients: int, seconds: float, rounds: int
-) -> tuple[Run, Run, list[float]]:
-    """Both servers up side by side, measured in turn ``rounds`` times: a slow spell of this
-    shared machine then falls on both, not on whichever ran second."""
-    refs: list[Run] = []
-    ours: list[Run] = []
-    with (
-        reference_server(url_for("reference"), label, clients) as reference,
-        tiffin_server(url_for("tiffin"), label, clients) as tiffin,
-    ):
+    label: str,
+    url_for: Callable[[str], str],
+    clients: int,
+    seconds: float,
+    rounds: int,
+    earlier: tuple[str, Path] | None = None,
+) -> Comparison:
+    """The servers up side by side, measured in turn ``rounds`` times: a slow spell of this
+    shared machine then falls on all of them, not on whichever ran last. ``earlier``: (commit,
+    its checkout) to serve as a third system."""
+    runs: dict[str, list[Run]] = {"reference": [], "tiffin": [], "earlier": []}
+    with ExitStack() as servers:
+        measures = {
+            "reference": servers.enter_context(
+                reference_server(url_for("reference"), label, clients)
+            ),
+            "tiffin": servers.enter_context(tiffin_server(url_for("tiffin"), label, clients)),
+        }
+        if earlier is not None:
+            rev, tree = earlier
+            measures["earlier"] = servers.enter_context(
+                tiffin_server(
+                    url_for("earlier"), label, clients, checkout=tree, system=f"tiffin at {rev}"
+                )
+            )
         for n in range(rounds):
-            refs.append(reference(seconds))
-            ours.append(tiffin(seconds))
+            for name, measure in measures.items():
+                runs[name].append(measure(seconds))
             print(
-                f"{label} round {n + 1}: reference {refs[-1].throughput:.0f}, "
-                f"tiffin {ours[-1].throughput:.0f} orders/s",
+                f"{label} round {n + 1}: "
+                + ", ".join(f"{name} {runs[name][-1].throughput:.0f}" for name in measures)
+                + " orders/s",
                 flush=True,
             )
-    ratios = [t.throughput / r.throughput for r, t in zip(refs, ours, strict=True)]
-    return merged(refs), merged(ours), ratios
+    refs, ours, old = runs["reference"], runs["tiffin"], runs["earlier"]
+    return Comparison(
+        merged(refs),
+        merged(ours),
+        [t.throughput / r.throughput for r, t in zip(refs, ours, strict=True)],
+        merged(old) if old else None,
+        [t.throughput / o.throughput for o, t in zip(old, ours, strict=True)] if old else None,
+    )
 
 
-def report(
-    results: list[tuple[Run, Run, list[float]]], clients: int, seconds: float, rounds: int
-) -> str:
+@contextmanager
+def checkout_of(rev: str) -> Iterator[Path]:
+    """A throwaway git worktree of ``rev``, removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), rev],
+            check=True,
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True
+            )
+
+
+def report(results: list[Comparison], clients: int, seconds: float, rounds: int) -> str:
     lines = [
         "# Order placement: tiffin vs a minimal FastAPI + SQLAlchemy insert endpoint",
         "",
@@ -286,18 +349,29 @@ def report(
         "| throughput ratio | ratio per round |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for ref, ours, ratios in results:
-        for r in (ref, ours):
-            mine = r is ours
+    for c in results:
+        ref = c.reference
+        for r in (ref, c.tiffin, c.earlier):
+            if r is None:
+                continue
             ratio = r.throughput / ref.throughput
-            rounds_cell = ", ".join(f"{x:.2f}" for x in ratios) if mine else ""
+            rounds_cell = ", ".join(f"{x:.2f}" for x in c.ratios) if r is c.tiffin else ""
             lines.append(
                 f"| {r.database} | {r.system} | {r.throughput:.0f} | {r.pct(0.5):.1f} | "
                 f"{r.pct(0.99):.1f} | {r.cpu_ms_per_order:.2f} | {r.errors} | {ratio:.2f} | "
                 f"{rounds_cell} |"
             )
     lines += ["", f"Target: tiffin >= {TARGET_RATIO} of the reference's throughput.", ""]
-    return "\n".join(lines)
+    for c in results:
+        if c.earlier is not None and c.earlier_ratios is not None:
+            lines.append(
+                f"- {c.tiffin.database}: tiffin / {c.earlier.system}: "
+                f"{c.tiffin.throughput / c.earlier.throughput:.2f} (per round "
+                + ", ".join(f"{x:.2f}" for x in c.earlier_ratios)
+                + f"); CPU per order {c.tiffin.cpu_ms_per_order:.2f} against "
+                f"{c.earlier.cpu_ms_per_order:.2f} ms"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
@@ -307,10 +381,17 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=4, help="measurements of each system")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--against", metavar="REV", help="also serve tiffin as of this commit (a git worktree)"
+    )
     args = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with ExitStack() as stack:
+        earlier = None
+        if args.against:
+            earlier = (args.against, stack.enter_context(checkout_of(args.against)))
         if not args.skip_sqlite:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory())
             results.append(
                 compare(
                     "SQLite",
@@ -318,19 +399,24 @@ def main() -> int:
                     args.clients,
                     args.seconds,
                     args.rounds,
+                    earlier,
                 )
             )
-    if not args.skip_postgres:
-        with postgres_database() as ref_url, postgres_database() as tiffin_url:
-            urls = {"reference": ref_url, "tiffin": tiffin_url}
+        if not args.skip_postgres:
+            urls = {
+                name: stack.enter_context(postgres_database())
+                for name in ("reference", "tiffin", *(("earlier",) if earlier else ()))
+            }
             results.append(
-                compare("PostgreSQL", urls.__getitem__, args.clients, args.seconds, args.rounds)
+                compare(
+                    "PostgreSQL", urls.__getitem__, args.clients, args.seconds, args.rounds, earlier
+                )
             )
     table = report(results, args.clients, args.seconds, args.rounds)
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "api_orders.md").write_text(table)
-    worst = min(ours.throughput / ref.throughput for ref, ours, _ in results)
+    worst = min(c.tiffin.throughput / c.reference.throughput for c in results)
     return 0 if worst >= TARGET_RATIO else 1
 
 
