@@ -102,7 +102,9 @@ class Platform:
     database_slow: bool = False  # as the health watch last timed it
     startup: StagedStart | None = None  # the staged start of the workers, once begun
     _drills: DrillRunner | None = None
-    _write_executor: ThreadPoolExecutor | None = None
+    # The write slots' threads (tiffin.api.writes), write_slots of them; an executor starts
+    # its threads on the first write. ``stop`` lets the queued writes finish.
+    write_executor: ThreadPoolExecutor = field(init=False)
     _when_started: list[Callable[[], object]] = field(default_factory=list)
     _loops: dict[str, tuple[Callable[[threading.Event, float], None], float]] = field(
         default_factory=dict
@@ -139,14 +141,6 @@ class Platform:
         return self._telemetry
 
     @property
-    def write_executor(self) -> ThreadPoolExecutor:
-        """The write slots' threads (``tiffin.api.writes``), ``write_slots`` of them, started
-        on the first write; ``stop`` lets the queued writes finish."""
-        if self._write_executor is None:
-            self._write_executor = ThreadPoolExecutor(self.write_slots, "tiffin-write")
-        return self._write_executor
-
-    @property
     def anomaly_engine(self) -> Engine:
         return Engine(dispatch_params=self.dispatch_params)
 
@@ -162,10 +156,14 @@ class Platform:
         PostgreSQL takes several, but past a few the GIL, not the database, is the limit."""
         return 1 if self.db.is_sqlite else self.settings.postgres_write_slots
 
+    def _new_write_executor(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(self.write_slots, "tiffin-write")
+
     def __post_init__(self) -> None:
         """The abuse guards (docs/security.md) and the health watch's volume floor, built from
         settings like everything else."""
         s = self.settings
+        self.write_executor = self._new_write_executor()
         self.health.limits = replace(
             self.health.limits,
             min_requests=s.error_incident_min_requests,
@@ -492,7 +490,6 @@ class Platform:
                 sender.close()
         if self._telemetry is not None:
             self._telemetry.close()
-        if self._write_executor is not None:
-            self._write_executor.shutdown(wait=True)
-            self._write_executor = None  # a later write (a test's next app) starts anew
+        self.write_executor.shutdown(wait=True)
+        self.write_executor = self._new_write_executor()  # for a later write (a test's next app)
         self.db.dispose()

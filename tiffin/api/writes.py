@@ -4,8 +4,9 @@ A sync endpoint gets a thread from Starlette's shared pool (40 of them) at once.
 only moves the queue: SQLite admits one writer at a time, so eight placements in flight are one
 working and seven OS threads parked on the write lock, and every hand-over between them costs
 GIL and futex traffic (measured in-process: 1,166 µs of CPU per order against 877 µs for the
-same orders one at a time). Queued as coroutines instead, waiting costs the event loop nothing,
-and reads keep the shared pool to themselves.
+same orders one at a time). Queued for a few write threads instead, a waiting request is a
+coroutine awaiting a future, which costs the event loop nothing, and reads keep the shared pool
+to themselves.
 
 The slots are the platform's own threads (``Platform.write_executor``), fed from a queue:
 a thread that finishes one write takes the next at once. A ``CapacityLimiter`` in front of
