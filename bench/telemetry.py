@@ -6,7 +6,14 @@ this 2-core machine, as much as the server it measured): every rider's post is d
 moment of the 5 s cycle, whatever the server's answers, and latency is counted from that due
 moment (a post sent late because the client was still waiting is late, not excused). Beside it,
 in the same run and on the same database, the floor: a bare insert loop (one transaction per
-post, no HTTP, no auth, no rules). SQLite and PostgreSQL.
+post, no HTTP, no auth, no rules), once on its own before the server starts and once sampled
+from another process while the open loop runs (one insert every 50 ms), so a moment when the
+disk's sync or the database is slow shows in the floor as well as in tiffin. SQLite and
+PostgreSQL.
+
+``--noisy-disk N`` adds N processes that write and sync 4 MB blocks on the same disk for the
+whole run (a neighbour on a shared machine): how ingestion degrades when every commit's sync is
+slow, beside what the floor does in the same minutes.
 
 Every rider is on shift; each post carries one sample (the app's 5 s cadence). One warm-up
 cycle of the fleet runs unmeasured at half the rate (the server's token cache then holds every
@@ -14,6 +21,7 @@ rider, as it does on a live day), then ``--seconds`` are measured. A closed-loop
 clients posting back to back then shows the capacity (posts/s) and the server's CPU per post.
 
     python bench/telemetry.py [--riders 2000] [--rate 400] [--seconds 20] [--skip-postgres]
+                              [--skip-sqlite] [--noisy-disk N]
 
 Writes bench/results/telemetry.md.
 """
@@ -21,8 +29,12 @@ Writes bench/results/telemetry.md.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import multiprocessing
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +46,7 @@ from pathlib import Path
 
 import loadgen
 from api_orders import cpu_seconds, free_port, postgres_database, server
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 from sqlalchemy.engine import make_url
 
 from tiffin.accounts.service import create_user, issue_token
@@ -66,6 +78,7 @@ class Result:
     latencies_ms: list[float]
     server_cpu_seconds: float | None = None
     client_cpu_seconds: float | None = None  # the load generator's own, per run
+    during: bool = False  # a bare insert sampled while tiffin's open loop ran (``probe``)
 
     @classmethod
     def of(
@@ -205,8 +218,9 @@ def through_tiffin(url: str, riders: int, rate: float, seconds: float) -> list[R
         open_loop(port, tokens, rate / 2, 2 * len(tokens) / rate)
         time.sleep(3)
         cpu = cpu_seconds(pid)
-        steady = open_loop(port, tokens, rate, seconds)
-        results = [Result.of(label, rate, steady, cpu_seconds(pid) - cpu)]
+        with probing(url, seconds) as floor:
+            steady = open_loop(port, tokens, rate, seconds)
+        results = [Result.of(label, rate, steady, cpu_seconds(pid) - cpu), *floor]
         cpu = cpu_seconds(pid)
         capacity = loadgen.back_to_back(
             "127.0.0.1", port, requests_of(tokens), min(seconds, 10.0), 16
@@ -215,31 +229,130 @@ def through_tiffin(url: str, riders: int, rate: float, seconds: float) -> list[R
     return results
 
 
+def _insert_one(engine: Engine, n: int) -> float:
+    """One bare insert in its own transaction; its latency in ms."""
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(tables.rider_telemetry).values(
+                tenant_id="bench",
+                rider_id=f"r{n}",
+                at=datetime.now(UTC),
+                lat=31.03 + (n % 100) * 1e-4,
+                lon=121.44,
+                speed_mps=4.0,
+                impact=False,
+            )
+        )
+    return 1000 * (time.perf_counter() - t0)
+
+
 def bare_inserts(url: str, riders: int) -> Result:
     """The floor: the same rows, one transaction per post, straight into the table."""
     engine = Database(url).write_engine
-    latencies = []
     start = time.perf_counter()
-    for n in range(riders):
-        t0 = time.perf_counter()
-        with engine.begin() as conn:
-            conn.execute(
-                insert(tables.rider_telemetry).values(
-                    tenant_id="bench",
-                    rider_id=f"r{n}",
-                    at=datetime.now(UTC),
-                    lat=31.03 + (n % 100) * 1e-4,
-                    lon=121.44,
-                    speed_mps=4.0,
-                    impact=False,
-                )
-            )
-        latencies.append(1000 * (time.perf_counter() - t0))
+    latencies = [_insert_one(engine, n) for n in range(riders)]
     seconds = time.perf_counter() - start
     engine.dispose()
     return Result(
         make_url(url).get_backend_name(), "bare insert", None, riders, 0, seconds, latencies
     )
+
+
+PROBE_PERIOD_S = 0.05
+
+
+def probe(url: str, seconds: float) -> None:
+    """``--probe``: one bare insert every ``PROBE_PERIOD_S`` for ``seconds``, latencies printed
+    as JSON. Run in its own process while tiffin is measured, it shows what the database and
+    the disk gave a lone writer at the same moments (a sync that is slow for a few seconds
+    slows both). On SQLite it writes a file of its own beside tiffin's, on the same disk:
+    a file has one writer at a time, and waiting for tiffin's would measure tiffin."""
+    if make_url(url).get_backend_name() == "sqlite":
+        url = url + "-probe.db"
+    engine = Database(url).write_engine
+    tables.rider_telemetry.create(engine, checkfirst=True)
+    _insert_one(engine, -1)  # connected and warm before saying so
+    print("ready", flush=True)
+    latencies = []
+    start = time.perf_counter()
+    for n in itertools.count():
+        due = start + n * PROBE_PERIOD_S
+        if due - start >= seconds:
+            break
+        time.sleep(max(0.0, due - time.perf_counter()))
+        latencies.append(_insert_one(engine, n))
+    engine.dispose()
+    print(json.dumps({"seconds": time.perf_counter() - start, "latencies_ms": latencies}))
+
+
+@contextmanager
+def probing(url: str, seconds: float) -> Iterator[list[Result]]:
+    """The floor sampled during a run: ``probe`` in another process (its one result is
+    appended to the list when the block ends)."""
+    found: list[Result] = []
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--probe", url, "--seconds", str(seconds)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        raise RuntimeError("the floor's probe did not start")
+    try:
+        yield found
+    finally:
+        out, _ = proc.communicate(timeout=seconds + 60)
+    measured = json.loads(out)
+    label = make_url(url).get_backend_name()
+    latencies = measured["latencies_ms"]
+    found.append(
+        Result(
+            label,
+            "bare insert",
+            None,
+            len(latencies),
+            0,
+            measured["seconds"],
+            latencies,
+            during=True,
+        )
+    )
+
+
+def _neighbour(folder: str) -> None:
+    """A noisy neighbour on the same disk: 4 MB written and synced, again and again."""
+    block = os.urandom(1 << 22)
+    with open(os.path.join(folder, f"neighbour-{os.getpid()}"), "wb") as f:
+        for n in itertools.count():
+            f.write(block)
+            f.flush()
+            os.fsync(f.fileno())
+            if n % 16 == 15:
+                f.seek(0)
+                f.truncate()
+
+
+@contextmanager
+def noisy_disk(processes: int) -> Iterator[None]:
+    """``--noisy-disk N``: N processes keep the disk's sync busy for the whole block."""
+    if not processes:
+        yield
+        return
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
+        spawn = multiprocessing.get_context("spawn")
+        workers = [
+            spawn.Process(target=_neighbour, args=(folder,), daemon=True) for _ in range(processes)
+        ]
+        for w in workers:
+            w.start()
+        try:
+            yield
+        finally:
+            for w in workers:
+                w.terminate()
+                w.join()
 
 
 def table(results: list[Result], riders: int, rate: float) -> str:
@@ -250,14 +363,18 @@ def table(results: list[Result], riders: int, rate: float) -> str:
         "",
         "- open loop: posts due at a steady rate (latency from the due moment);",
         "- back to back: 16 clients posting as fast as answered (the capacity);",
-        "- bare insert: one transaction per post, no HTTP, one loop (the floor).",
+        "- bare insert: one transaction per post, no HTTP, one loop (the floor); and one "
+        f"every {1000 * PROBE_PERIOD_S:.0f} ms from another process while the open loop runs "
+        "(the floor at the same moments).",
         "",
         "| database | system | load | posts | posts/s | p50 ms | p99 ms | server CPU ms/post "
         "| load generator CPU ms/post | errors | keeps up |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
-        if r.system == "bare insert":
+        if r.during:
+            load = f"one every {1000 * PROBE_PERIOD_S:.0f} ms, during the open loop"
+        elif r.system == "bare insert":
             load = "one loop"
         elif r.offered is None:
             load = "back to back"
@@ -283,13 +400,24 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured, open loop")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--noisy-disk",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N processes writing and syncing 4 MB blocks on the same disk throughout",
+    )
+    parser.add_argument("--probe", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:
+        probe(args.probe, args.seconds)
+        return
     results: list[Result] = []
     kinds = (() if args.skip_sqlite else ("sqlite",)) + (
         () if args.skip_postgres else ("postgresql",)
     )
     for kind in kinds:
-        with database(kind) as url:
+        with database(kind) as url, noisy_disk(args.noisy_disk):
             results.append(bare_inserts(url, args.riders))
             results.extend(through_tiffin(url, args.riders, args.rate, args.seconds))
             print(table(results, args.riders, args.rate), flush=True)
