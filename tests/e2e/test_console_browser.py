@@ -217,6 +217,8 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
         (customer, "/app/wallet", "wallet"),
         (ops, "/console/trust", "trust"),
         (ops, "/console/statements", "statements"),
+        (ops, "/console/safety", "safety"),
+        (ops, "/console/coordination", "coordination"),
     ):
         who.goto(served.url + path)  # type: ignore[attr-defined]
         check(who, name)

@@ -357,3 +357,13 @@ def last_drill(uow: UnitOfWork, tenant_id: str) -> LastDrill | None:
         if key in report
     ]
     return LastDrill(run, shown)
+
+
+def rider_names(uow: UnitOfWork, tenant_id: str, rider_ids: set[str]) -> dict[str, str]:
+    """The names of these riders of the tenant (one query for a page's lists)."""
+    if not rider_ids:
+        return {}
+    rows = uow.conn.execute(
+        select(_r.id, _r.name).where(_r.tenant_id == tenant_id, _r.id.in_(sorted(rider_ids)))
+    )
+    return {rider_id: name for rider_id, name in rows}

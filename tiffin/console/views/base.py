@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -28,7 +29,7 @@ from tiffin.console.csrf import (
 )
 from tiffin.console.render import Visitor, render
 from tiffin.domain.principals import Principal, Role
-from tiffin.errors import Forbidden, TiffinError
+from tiffin.errors import Forbidden, Invalid, TiffinError
 from tiffin.store.uow import UnitOfWork
 
 LIVE_INTERVAL_SECONDS = 1.0  # a change shows within about a second (the brief: 2 s)
@@ -255,6 +256,19 @@ async def submit(
     except ValidationError:
         return problem_redirect(back, "invalid_input")
     return redirect(back)
+
+
+def local_moment(uow: UnitOfWork, principal: Principal, text: str) -> datetime:
+    """A ``datetime-local`` field read on the tenant's wall clock (``bad_time`` if it is not
+    a date and a time)."""
+    tenant = uow.tenants.get(principal.tenant_id)
+    try:
+        at = datetime.fromisoformat(text.strip()[:40])
+    except ValueError:
+        raise Invalid("when is a date and a time", code="bad_time") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=i18n.zone(tenant.time_zone if tenant else "UTC"))
+    return at
 
 
 def require_operator(principal: Principal) -> None:

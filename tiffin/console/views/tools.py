@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Request
@@ -24,8 +23,16 @@ from tiffin.api.deps import PlatformDep
 from tiffin.api.idempotency import fingerprint, run_idempotent
 from tiffin.catalog import service as catalog
 from tiffin.catalog.schemas import MenuItemCreate, MenuItemUpdate, MerchantUpdate
-from tiffin.console import i18n, role_pages
-from tiffin.console.views.base import page, problem_redirect, redirect, signed_in, submit, to_login
+from tiffin.console import role_pages
+from tiffin.console.views.base import (
+    local_moment,
+    page,
+    problem_redirect,
+    redirect,
+    signed_in,
+    submit,
+    to_login,
+)
 from tiffin.domain.principals import Principal
 from tiffin.errors import Invalid, TiffinError
 from tiffin.safety.aid import claims, support
@@ -158,18 +165,6 @@ async def rider_aid(request: Request, platform: PlatformDep) -> Response:
     )
 
 
-def _local(uow: UnitOfWork, principal: Principal, text: str) -> datetime:
-    """A ``datetime-local`` field read on the tenant's wall clock."""
-    tenant = uow.tenants.get(principal.tenant_id)
-    try:
-        at = datetime.fromisoformat(text.strip()[:40])
-    except ValueError:
-        raise Invalid("when is a date and a time", code="bad_time") from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=i18n.zone(tenant.time_zone if tenant else "UTC"))
-    return at
-
-
 @router.post("/app/aid/claims")
 async def file_claim(request: Request, platform: PlatformDep) -> Response:
     """A rider files an insurance claim: the same idempotent filing as the API, keyed by the
@@ -182,7 +177,7 @@ async def file_claim(request: Request, platform: PlatformDep) -> Response:
         if not 1 <= len(key) <= 200:
             raise Invalid("the form has no claim key; reload the page", code="missing_key")
         with platform.uow(read_only=True) as uow:
-            when = _local(uow, principal, values.get("incident_at", ""))
+            when = local_moment(uow, principal, values.get("incident_at", ""))
         body = ClaimCreate.model_validate(
             {
                 "kind": values.get("kind", ""),
