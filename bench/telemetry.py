@@ -23,7 +23,7 @@ clients posting back to back then shows the capacity (posts/s) and the server's 
     python bench/telemetry.py [--riders 2000] [--rate 400] [--seconds 20] [--skip-postgres]
                               [--skip-sqlite] [--noisy-disk N]
 
-Writes bench/results/telemetry.md.
+Writes bench/results/telemetry.md (with ``--noisy-disk``: telemetry_noisy_disk.md).
 """
 
 from __future__ import annotations
@@ -355,7 +355,7 @@ def noisy_disk(processes: int) -> Iterator[None]:
                 w.join()
 
 
-def table(results: list[Result], riders: int, rate: float) -> str:
+def table(results: list[Result], riders: int, rate: float, noisy_disk: int = 0) -> str:
     lines = [
         f"Rider telemetry ingestion: {riders} riders on shift, one sample per post; tiffin served "
         f"by `tiffin serve` (one process, workers on), driven from another process. Target: "
@@ -366,6 +366,14 @@ def table(results: list[Result], riders: int, rate: float) -> str:
         "- bare insert: one transaction per post, no HTTP, one loop (the floor); and one "
         f"every {1000 * PROBE_PERIOD_S:.0f} ms from another process while the open loop runs "
         "(the floor at the same moments).",
+        *(
+            [
+                f"- noisy disk: {noisy_disk} other processes writing and syncing 4 MB blocks on "
+                "the same disk throughout.",
+            ]
+            if noisy_disk
+            else []
+        ),
         "",
         "| database | system | load | posts | posts/s | p50 ms | p99 ms | server CPU ms/post "
         "| load generator CPU ms/post | errors | keeps up |",
@@ -420,10 +428,11 @@ def main() -> None:
         with database(kind) as url, noisy_disk(args.noisy_disk):
             results.append(bare_inserts(url, args.riders))
             results.extend(through_tiffin(url, args.riders, args.rate, args.seconds))
-            print(table(results, args.riders, args.rate), flush=True)
-    report = table(results, args.riders, args.rate)
+            print(table(results, args.riders, args.rate, args.noisy_disk), flush=True)
+    report = table(results, args.riders, args.rate, args.noisy_disk)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "telemetry.md").write_text(report)
+    name = "telemetry_noisy_disk.md" if args.noisy_disk else "telemetry.md"
+    (RESULTS / name).write_text(report)
     print(report)
 
 
