@@ -15,10 +15,8 @@ from tiffin.care import ledger as care_ledger
 from tiffin.care.queries import policy_for
 from tiffin.console import desk_queries, queries
 from tiffin.console.map import HEIGHT, MARGIN, WIDTH, canvas_for
-from tiffin.console.render import Visitor, render
+from tiffin.console.render import Visitor, operator_only, render
 from tiffin.domain.anomalies import AnomalyType, Liability
-from tiffin.domain.principals import Principal, Role
-from tiffin.errors import Forbidden
 from tiffin.ordering import service as ordering
 from tiffin.store.uow import UnitOfWork
 
@@ -33,15 +31,6 @@ POLICY_FIELDS = (
     ("coalesce_minutes", "Minutes a newer message replaces the last"),
 )
 NESTED = ("rules", "segment_factor", "make_good")
-
-
-def operator_only(visitor: Visitor) -> Principal:
-    principal = visitor.principal
-    if principal is None:
-        raise Forbidden("log in first", code="login_required")
-    if principal.role is not Role.OPERATOR:
-        raise Forbidden("only operators use the console", code="operator_only")
-    return principal
 
 
 def order_timeline(uow: UnitOfWork, visitor: Visitor, order_id: str) -> str:

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from tiffin.console import i18n
-from tiffin.domain.principals import Principal
+from tiffin.domain.principals import Principal, Role
+from tiffin.errors import Forbidden
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -56,6 +57,16 @@ class Visitor:
             "me": self.principal,
             "tenant": self.tenant,
         }
+
+
+def operator_only(visitor: Visitor) -> Principal:
+    """The visitor, if they are signed in as an operator (the console's own pages and forms)."""
+    principal = visitor.principal
+    if principal is None:
+        raise Forbidden("log in first", code="login_required")
+    if principal.role is not Role.OPERATOR:
+        raise Forbidden("only operators use the console", code="operator_only")
+    return principal
 
 
 def render(template: str, visitor: Visitor, **values: Any) -> str:

@@ -11,9 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tiffin.console.render import Visitor, render
-from tiffin.domain.principals import Principal, Role
-from tiffin.errors import Forbidden
+from tiffin.console.render import Visitor, operator_only, render
 from tiffin.risk import cases, service
 from tiffin.risk.model import READABLE, Checkpoint, Mode
 from tiffin.store.uow import UnitOfWork
@@ -58,13 +56,6 @@ def refusal(message: str, code: str, expression: str, position: int | None) -> R
     return Refusal(message, code, at, (expression[:start], expression[start:end], expression[end:]))
 
 
-def _operator(visitor: Visitor) -> Principal:
-    principal = visitor.principal
-    if principal is None or principal.role is not Role.OPERATOR:
-        raise Forbidden("only operators use the risk desk", code="operator_only")
-    return principal
-
-
 def _newest_versions(rows: list[Any]) -> list[Any]:
     """The newest version of each rule (rows come newest first within a rule)."""
     seen: set[str] = set()
@@ -87,7 +78,7 @@ def desk(
     """Open cases (soonest due first), the rules (a tenant that never saved one runs the
     defaults, version 0), the thresholds, and the rule form: empty, the newest version of
     ``edit``, or the refused ``draft`` with why."""
-    principal = _operator(visitor)
+    principal = operator_only(visitor)
     tenant = principal.tenant_id
     rows = _newest_versions(service.rule_versions(uow, tenant))
     if not rows:  # the defaults, shown as the rows they become on the first save
@@ -147,6 +138,6 @@ def _as_row(rule: Any) -> _Row:
 def case(uow: UnitOfWork, visitor: Visitor, case_id: str) -> str:
     """One case: who, why, the decision's score, rules hit and features, notes, and the forms
     to take it, note it and resolve it."""
-    principal = _operator(visitor)
+    principal = operator_only(visitor)
     found = cases.detail(uow, principal, case_id)
     return render("_risk_case.html", visitor, c=found, outcomes=[o.value for o in cases.Outcome])

@@ -15,9 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tiffin.console.queries import rider_names
-from tiffin.console.render import Visitor, render
-from tiffin.domain.principals import Principal, Role
-from tiffin.errors import Forbidden
+from tiffin.console.render import Visitor, operator_only, render
 from tiffin.safety import telemetry
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.model import CLAIM_FLOW, ClaimStatus, SupportStatus
@@ -28,16 +26,9 @@ ROWS = 50  # per list on these pages; the API pages through the rest
 ALERTS = 20
 
 
-def operator_of(visitor: Visitor) -> Principal:
-    principal = visitor.principal
-    if principal is None or principal.role is not Role.OPERATOR:
-        raise Forbidden("only operators use the safety desk", code="operator_only")
-    return principal
-
-
 def desk(uow: UnitOfWork, visitor: Visitor) -> str:
     """Alerts, claims (still moving first) and support requests of the operator's tenant."""
-    principal = operator_of(visitor)
+    principal = operator_only(visitor)
     tenant = principal.tenant_id
     alerts = telemetry.alerts_of(uow, tenant, limit=ALERTS)
     found_claims = claims.claims(uow, tenant, limit=ROWS)
@@ -69,7 +60,7 @@ class PartnerRow:
 def coordination(uow: UnitOfWork, visitor: Visitor, *, issued: tuple[str, str] | None) -> str:
     """The roster and the partners with their keys; ``issued`` (key id, token) is a key just
     issued or rotated, whose token this one answer shows."""
-    principal = operator_of(visitor)
+    principal = operator_only(visitor)
     tenant = principal.tenant_id
     now = uow.clock.now()
     partners = [

@@ -12,9 +12,7 @@ from datetime import timedelta
 
 from tiffin.comms import statements, wave_statements
 from tiffin.comms.waves import WaveRules
-from tiffin.console.render import Visitor, render
-from tiffin.domain.principals import Principal, Role
-from tiffin.errors import Forbidden
+from tiffin.console.render import Visitor, operator_only, render
 from tiffin.incidents import queries as incident_queries
 from tiffin.store.uow import UnitOfWork
 
@@ -24,15 +22,9 @@ WAVE_SIZE = 5
 ROWS = 50
 
 
-def _operator(visitor: Visitor) -> Principal:
-    if visitor.principal is None or visitor.principal.role is not Role.OPERATOR:
-        raise Forbidden("only operators use the console", code="operator_only")
-    return visitor.principal
-
-
 def desk(uow: UnitOfWork, visitor: Visitor, *, min_anomalies: int = WAVE_SIZE) -> str:
     """Statements, incidents, and the waves of at least ``min_anomalies`` in the last day."""
-    principal = _operator(visitor)
+    principal = operator_only(visitor)
     tenant = principal.tenant_id
     rules = WaveRules(min_anomalies=min_anomalies, gap=WAVE_GAP)
     waves = wave_statements.detect(uow, tenant, hours=WAVE_HOURS, rules=rules)
@@ -47,6 +39,6 @@ def desk(uow: UnitOfWork, visitor: Visitor, *, min_anomalies: int = WAVE_SIZE) -
 
 
 def statement(uow: UnitOfWork, visitor: Visitor, statement_id: str) -> str:
-    principal = _operator(visitor)
+    principal = operator_only(visitor)
     found = statements.read(uow, statement_id, tenant_id=principal.tenant_id)
     return render("_statement.html", visitor, s=found, latest=found["versions"][0])

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiffin.console.render import Visitor, render
-from tiffin.domain.principals import Principal, Role
-from tiffin.errors import Forbidden, Invalid
+from tiffin.console.render import Visitor, operator_only, render
+from tiffin.errors import Invalid
 from tiffin.store.uow import UnitOfWork
 from tiffin.trust import service
 from tiffin.trust.policy import EVENTS, ROLES, Score
@@ -19,15 +18,9 @@ from tiffin.trust.policy import EVENTS, ROLES, Score
 MAX_NUMBER = 20  # characters in one number field
 
 
-def _operator(visitor: Visitor) -> Principal:
-    if visitor.principal is None or visitor.principal.role is not Role.OPERATOR:
-        raise Forbidden("only operators use the console", code="operator_only")
-    return visitor.principal
-
-
 def desk(uow: UnitOfWork, visitor: Visitor, *, role: str, subject_id: str) -> str:
     """The lookup form (with the person's score when one is asked for) and the policy form."""
-    principal = _operator(visitor)
+    principal = operator_only(visitor)
     found: Score | None = None
     if subject_id:
         found = service.score_of(uow, principal.tenant_id, role, subject_id)

@@ -4,22 +4,13 @@ as ``/v1/safety/early-warning`` and shown only to the tenant's operators."""
 
 from __future__ import annotations
 
-from tiffin.console.render import Visitor, render
-from tiffin.domain.principals import Principal, Role
-from tiffin.errors import Forbidden
+from tiffin.console.render import Visitor, operator_only, render
 from tiffin.safety.warning import service
 from tiffin.store.uow import UnitOfWork
 
 
-def operator_of(visitor: Visitor) -> Principal:
-    principal = visitor.principal
-    if principal is None or principal.role is not Role.OPERATOR:
-        raise Forbidden("only operators see the early warning", code="operator_only")
-    return principal
-
-
 def region(uow: UnitOfWork, visitor: Visitor) -> str:
-    principal = operator_of(visitor)
+    principal = operator_only(visitor)
     warnings = service.outlook(uow, principal.tenant_id)
     ids = [r.id for w in warnings for r in w.recommendations]
     return render(
