@@ -226,3 +226,31 @@ def test_a_form_without_its_token_changes_nothing(world: World) -> None:
     r = ops.post("/console/partners", data={"name": "Forged"}, follow_redirects=False)
     assert r.status_code == 403
     assert _count(world, tables.partners) == 0
+
+
+def test_stock_is_counted_from_the_desk_and_courses_are_listed(world: World) -> None:
+    course = {"name": "Epidemic hygiene", "validity_days": 90, "required_in": ["public_health"]}
+    made = world.client.post("/v1/safety/courses", json=course, headers=world.auth("ops"))
+    assert made.status_code == 201, made.text
+    ops = log_in(fresh(world), "ops@campus.test")
+    count = {"station": "North gate", "item": "N95 mask", "quantity": "240"}
+    r = post(ops, "/console/safety/stock", "/console/safety", count)
+    assert r.headers["location"] == "/console/safety"
+    recount = post(ops, "/console/safety/stock", "/console/safety", count | {"quantity": "0"})
+    assert recount.headers["location"] == "/console/safety"
+    bad = post(ops, "/console/safety/stock", "/console/safety", count | {"quantity": "-3"})
+    assert bad.headers["location"] == "/console/safety?problem=invalid_input"
+    odd = post(ops, "/console/safety/stock", "/console/safety", count | {"station": "<b>"})
+    assert odd.headers["location"] == "/console/safety?problem=invalid_input"
+    stock = world.client.get("/v1/safety/stock", headers=world.auth("ops")).json()
+    assert [(s["station"], s["item"], s["quantity"]) for s in stock] == [
+        ("North gate", "N95 mask", 0)  # the recount replaced the first count
+    ]
+    page = ops.get("/console/safety").text
+    assert "N95 mask" in page and "Epidemic hygiene" in page and "疫情模式" in page
+    world.seed("town")
+    other = log_in(fresh(world), "ops@town.test", tenant="town")
+    assert "N95 mask" not in other.get("/console/safety").text
+    customer = log_in(fresh(world), "student1@campus.test")
+    refused = post(customer, "/console/safety/stock", "/console/login", count)
+    assert refused.headers["location"] == "/console/safety?problem=operator_only"

@@ -25,6 +25,7 @@ from tiffin.safety.aid.model import ClaimKind, ClaimStatus, SupportKind, Support
 from tiffin.safety.aid.roster import Channel
 from tiffin.safety.aid.roster import Scope as RosterScope
 from tiffin.safety.alerts import AlertKind
+from tiffin.safety.policy import Mode
 from tiffin.trust.policy import EVENTS, ROLES
 
 LITERAL = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')\)""")
@@ -43,7 +44,7 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {f"drill {x.value}" for enum in (DrillKind, RunStatus) for x in enum}
     used |= {label for shown in DRILL_FIGURES.values() for _, label in shown}
     used |= {x.value for enum in (ClaimKind, ClaimStatus, SupportKind, SupportStatus) for x in enum}
-    used |= {x.value for enum in (AlertKind, RosterScope, Channel) for x in enum}
+    used |= {x.value for enum in (AlertKind, RosterScope, Channel, Mode) for x in enum}
     used |= {"Menu editor", "Today", "Insurance and support", "Wallet"}  # page titles
     used |= {"Rider safety", "Roster and partners"}
     used |= {"granted", "held", "reversed"}  # a grant's status on the wallet page

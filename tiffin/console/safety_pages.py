@@ -1,9 +1,11 @@
 """The rider-safety desk and the coordination page, for the tenant's operators.
 
 ``desk``: the latest safety alerts (speeding, a possible fall, a long stop, the panic button),
-the insurance claims with their next steps, and the support requests (urgent first) to take
-and close. ``coordination``: the emergency roster (who is told when public-health mode
-changes) and the partners (a health authority, a campus office) with their API keys.
+the insurance claims with their next steps, the support requests (urgent first) to take and
+close, the protective equipment stock per station (counted from a form) and the training
+courses with the modes that require them. ``coordination``: the emergency roster (who is told
+when public-health mode changes) and the partners (a health authority, a campus office) with
+their API keys.
 
 Everything is read through the services ``/v1/safety/...`` and ``/v1/partners`` use, with the
 same tenant filter, so another tenant's claim, request, entry or key is not found here either.
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from tiffin.console.queries import rider_names
 from tiffin.console.render import Visitor, operator_only, render
-from tiffin.safety import telemetry
+from tiffin.safety import records, telemetry
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.model import CLAIM_FLOW, ClaimStatus, SupportStatus
 from tiffin.safety.partners import keys
@@ -27,7 +29,8 @@ ALERTS = 20
 
 
 def desk(uow: UnitOfWork, visitor: Visitor) -> str:
-    """Alerts, claims (still moving first) and support requests of the operator's tenant."""
+    """Alerts, claims (still moving first) and support requests of the operator's tenant, its
+    protective equipment stock per station and its training courses."""
     principal = operator_only(visitor)
     tenant = principal.tenant_id
     alerts = telemetry.alerts_of(uow, tenant, limit=ALERTS)
@@ -47,6 +50,8 @@ def desk(uow: UnitOfWork, visitor: Visitor) -> str:
         requests=found_requests,
         closed=SupportStatus.CLOSED,
         names=rider_names(uow, tenant, riders),
+        stock=records.stock_of(uow, tenant, limit=ROWS),
+        courses=records.courses_of(uow, tenant, limit=ROWS),
     )
 
 

@@ -32,10 +32,12 @@ from tiffin.console.views.base import (
 from tiffin.console.views.tools import cents
 from tiffin.domain.principals import Principal
 from tiffin.errors import TiffinError
+from tiffin.safety import records
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.schemas import ClaimStepIn, CloseIn, RosterCreate
 from tiffin.safety.partners import keys
 from tiffin.safety.partners.schemas import KeyCreate, KeyRotate, PartnerCreate
+from tiffin.safety.schemas import StockIn
 
 router = APIRouter(include_in_schema=False)
 DESK = "/console/safety"
@@ -100,6 +102,29 @@ async def close_request(request_id: str, request: Request, platform: PlatformDep
         body = CloseIn.model_validate({"note": values.get("note", "")}, strict=False)
         with platform.uow() as uow:
             support.close(uow, principal, request_id[:MAX_ID], note=body.note)
+            uow.commit()
+
+    return await submit(request, platform, DESK, work)
+
+
+@router.post(DESK + "/stock")
+async def count_stock(request: Request, platform: PlatformDep) -> Response:
+    """An operator's count of an item at a station (replaces the last count)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        require_operator(principal)
+        body = StockIn.model_validate(
+            {
+                "station": values.get("station", "").strip(),
+                "item": values.get("item", "").strip(),
+                "quantity": values.get("quantity", "").strip(),
+            },
+            strict=False,
+        )
+        with platform.uow() as uow:
+            records.set_stock(
+                uow, principal, station=body.station, item=body.item, quantity=body.quantity
+            )
             uow.commit()
 
     return await submit(request, platform, DESK, work)
