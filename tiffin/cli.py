@@ -166,7 +166,8 @@ def serve(
     lines = serving.log_to_terminal()
     app = create_app(settings)
     # Settled at ready, and again once the background loops have started and done their
-    # own start-up: what they build then lives as long as the server (serving.settle_heap).
+    # own start-up (and the OpenAPI document has been built aside): what they build then lives
+    # as long as the server (serving.settle_heap).
     app.state.platform.when_started(serving.settle_heap)
     try:
         serving.serve(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from tiffin.api import serving
 
@@ -58,3 +59,28 @@ def test_the_server_settles_its_heap_before_it_says_it_is_ready(
     asyncio.run(server.serve(sockets=[sock]))
     sock.close()
     assert events == ["settled", "ready True"]
+
+
+def test_the_openapi_document_is_built_aside_once_the_server_is_ready() -> None:
+    """Not on the first request for it, on the event loop (1.2 s with nothing else answered)."""
+    app = FastAPI()
+
+    @app.get("/thing")
+    def thing() -> dict[str, str]:
+        return {}
+
+    sock = serving.bind("127.0.0.1", 0)
+    config = uvicorn.Config(app, lifespan="off", log_level="warning")
+    built_at_ready: list[bool] = []
+
+    def ready() -> None:
+        built_at_ready.append(app.openapi_schema is not None)
+        server.should_exit = True
+
+    server = serving._Server(config, ready)
+    asyncio.run(server.serve(sockets=[sock]))
+    sock.close()
+    assert built_at_ready == [False]  # readiness does not wait for it
+    assert server.openapi_thread is not None
+    server.openapi_thread.join(10)
+    assert app.openapi_schema is not None and "/thing" in app.openapi_schema["paths"]
