@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.api.helpers import delivered
 from tests.api.test_rider_aid import file, insure
+from tests.api.test_tracing import NEAR, NEXT_TO, ride
 from tests.conftest import World
 from tests.console.test_pages import csrf_of, fresh, log_in
 from tiffin.store import tables
@@ -254,3 +257,70 @@ def test_stock_is_counted_from_the_desk_and_courses_are_listed(world: World) -> 
     customer = log_in(fresh(world), "student1@campus.test")
     refused = post(customer, "/console/safety/stock", "/console/login", count)
     assert refused.headers["location"] == "/console/safety?problem=operator_only"
+
+
+def _trace_form(world: World, **fields: str) -> dict[str, str]:
+    now = world.platform.clock.now().astimezone(ZoneInfo("Asia/Shanghai"))  # the demo's clock
+    return {
+        "subject": "rider",
+        "subject_id": str(world.subjects["rider1"]),
+        "since": (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "until": (now + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
+        "radius_m": "50",
+        "why": "CDC case 2026-118: rider tested positive",
+    } | fields
+
+
+def test_a_trace_is_run_recorded_shown_once_and_released_to_a_partner(world: World) -> None:
+    order = delivered(world, "console-trace")
+    ride(world, "rider1", NEAR)
+    ride(world, "rider2", NEXT_TO)
+    ops = log_in(fresh(world), "ops@campus.test")
+    post(ops, "/console/partners", "/console/coordination", {"name": "District CDC"})
+    ran = post(ops, "/console/tracing", "/console/tracing", _trace_form(world))
+    assert ran.status_code == 200 and ran.headers["cache-control"] == "no-store"
+    assert f'href="/console/orders/{order["id"]}"' in ran.text
+    assert str(world.subjects["rider2"]) in ran.text  # the rider who was close by
+    trace = re.search(r'data-trace="([^"]+)"', ran.text)
+    assert trace
+    later = ops.get("/console/tracing").text
+    assert 'id="trace-result"' not in later  # the result was that answer's only
+    assert f'data-asked="{trace.group(1)}"' in later and "CDC case 2026-118" in later
+    asked = world.client.get("/v1/safety/traces", headers=world.auth("ops")).json()
+    assert [t["id"] for t in asked] == [trace.group(1)]  # recorded once, with why
+    partner = re.search(r'<option value="(prt_[^"]+)">District CDC', later)
+    assert partner
+    released = post(
+        ops,
+        f"/console/tracing/{trace.group(1)}/release",
+        "/console/tracing",
+        {"partner_id": partner.group(1)},
+    )
+    assert released.headers["location"] == "/console/tracing"
+    with world.platform.uow(read_only=True) as uow:
+        rows = uow.conn.execute(select(tables.partner_releases.c.trace_id)).scalars().all()
+    assert rows == [trace.group(1)]
+
+
+def test_a_trace_without_a_reason_or_of_a_stranger_records_nothing(world: World) -> None:
+    ops = log_in(fresh(world), "ops@campus.test")
+    cases = [
+        ({"why": " "}, "invalid_input"),
+        ({"subject_id": "rdr_nobody"}, "not_found"),
+        ({"since": "yesterday"}, "bad_time"),
+        ({"subject": "place", "subject_id": "", "lat": "north"}, "invalid_input"),
+        ({"radius_m": "99999"}, "invalid_input"),
+    ]
+    for fields, code in cases:
+        r = post(ops, "/console/tracing", "/console/tracing", _trace_form(world, **fields))
+        assert r.headers["location"] == f"/console/tracing?problem={code}", fields
+    assert _count(world, tables.trace_queries) == 0
+    world.seed("town")
+    other = log_in(fresh(world), "ops@town.test", tenant="town")
+    theirs = post(other, "/console/tracing", "/console/tracing", _trace_form(world))
+    assert theirs.headers["location"] == "/console/tracing?problem=not_found"  # not their rider
+    rider = log_in(fresh(world), "rider1@campus.test")
+    refused = post(rider, "/console/tracing", "/console/login", _trace_form(world))
+    assert refused.headers["location"] == "/console/tracing?problem=operator_only"
+    assert rider.get("/console/tracing").status_code == 403
+    assert _count(world, tables.trace_queries) == 0

@@ -26,6 +26,7 @@ from tiffin.safety.aid.roster import Channel
 from tiffin.safety.aid.roster import Scope as RosterScope
 from tiffin.safety.alerts import AlertKind
 from tiffin.safety.policy import Mode
+from tiffin.safety.tracing import Subject as TraceSubject
 from tiffin.trust.policy import EVENTS, ROLES
 
 LITERAL = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')\)""")
@@ -46,7 +47,8 @@ def test_every_word_on_a_page_has_a_chinese_translation() -> None:
     used |= {x.value for enum in (ClaimKind, ClaimStatus, SupportKind, SupportStatus) for x in enum}
     used |= {x.value for enum in (AlertKind, RosterScope, Channel, Mode) for x in enum}
     used |= {"Menu editor", "Today", "Insurance and support", "Wallet"}  # page titles
-    used |= {"Rider safety", "Roster and partners"}
+    used |= {"Rider safety", "Roster and partners", "Tracing"}
+    used |= {s.value for s in TraceSubject}
     used |= {"granted", "held", "reversed"}  # a grant's status on the wallet page
     used |= {"Trust", "Statement", "Statements", *ROLES} | {
         e for events in EVENTS.values() for e in events

@@ -219,6 +219,7 @@ def test_the_day_of_an_operator_a_customer_a_kitchen_and_a_rider(
         (ops, "/console/statements", "statements"),
         (ops, "/console/safety", "safety"),
         (ops, "/console/coordination", "coordination"),
+        (ops, "/console/tracing", "tracing"),
     ):
         who.goto(served.url + path)  # type: ignore[attr-defined]
         check(who, name)

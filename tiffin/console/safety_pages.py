@@ -5,7 +5,9 @@ the insurance claims with their next steps, the support requests (urgent first) 
 close, the protective equipment stock per station (counted from a form) and the training
 courses with the modes that require them. ``coordination``: the emergency roster (who is told
 when public-health mode changes) and the partners (a health authority, a campus office) with
-their API keys.
+their API keys. ``traces``: tracing (流调) for the health authority: the form, a trace's result
+on the answer that ran it, every query asked (who, why, about whom) and the release of a
+recorded trace to a partner.
 
 Everything is read through the services ``/v1/safety/...`` and ``/v1/partners`` use, with the
 same tenant filter, so another tenant's claim, request, entry or key is not found here either.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 from tiffin.console.queries import rider_names
 from tiffin.console.render import Visitor, operator_only, render
-from tiffin.safety import records, telemetry
+from tiffin.safety import records, telemetry, tracing
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.model import CLAIM_FLOW, ClaimStatus, SupportStatus
 from tiffin.safety.partners import keys
@@ -83,4 +85,19 @@ def coordination(uow: UnitOfWork, visitor: Visitor, *, issued: tuple[str, str] |
         partners=partners,
         key_scopes=list(keys.Scope),
         issued=issued,
+    )
+
+
+def traces(uow: UnitOfWork, visitor: Visitor, *, found: tracing.Trace | None) -> str:
+    """The tracing form, ``found`` (a trace just run: shown on that answer only, never in a
+    URL), the record of every query asked and the partners a trace can be released to."""
+    principal = operator_only(visitor)
+    tenant = principal.tenant_id
+    return render(
+        "_tracing.html",
+        visitor,
+        subjects=list(tracing.Subject),
+        found=found,
+        asked=tracing.traces_asked(uow, tenant, limit=ROWS),
+        partners=keys.partners_of(uow, tenant, limit=ROWS, offset=0),
     )

@@ -1,11 +1,14 @@
-"""/console/safety (alerts, insurance claims, support requests) and /console/coordination (the
-emergency roster, partners and their keys), for the tenant's operators.
+"""/console/safety (alerts, insurance claims, support requests, stock, courses),
+/console/coordination (the emergency roster, partners and their keys) and /console/tracing
+(traces for the health authority), for the tenant's operators.
 
 The forms call the services ``/v1/safety/...`` and ``/v1/partners`` call, validated by the
 API's own request models, so a form is refused exactly where the API would be (the page shows
 the code). A claim's or request's next step is checked by its flow, so a form sent twice is
 refused the second time (``bad_claim_step``) instead of taking two steps. Issuing or rotating
-a partner key answers with the page itself, showing the new token that once.
+a partner key answers with the page itself, showing the new token that once; running a
+trace answers with its result the same way, so personal data never sits in a URL or a later
+page, and each run is recorded (who, why) by the service as on the API.
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ from tiffin.console.views.base import (
 from tiffin.console.views.tools import cents
 from tiffin.domain.principals import Principal
 from tiffin.errors import TiffinError
-from tiffin.safety import records
+from tiffin.safety import records, tracing
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.schemas import ClaimStepIn, CloseIn, RosterCreate
+from tiffin.safety.partners import data as partner_data
 from tiffin.safety.partners import keys
 from tiffin.safety.partners.schemas import KeyCreate, KeyRotate, PartnerCreate
-from tiffin.safety.schemas import StockIn
+from tiffin.safety.schemas import StockIn, TraceCreate
 
 router = APIRouter(include_in_schema=False)
 DESK = "/console/safety"
@@ -269,3 +273,73 @@ async def _with_new_key(request: Request, platform: PlatformDep, work: _KeyWork)
         lambda uow, v: safety_pages.coordination(uow, v, issued=issued),
         live=None,
     )
+
+
+TRACING = "/console/tracing"
+
+
+@router.get(TRACING, response_class=HTMLResponse)
+async def tracing_page(request: Request, platform: PlatformDep) -> Response:
+    return await page(
+        request,
+        platform,
+        "Tracing",
+        lambda uow, v: safety_pages.traces(uow, v, found=None),
+        live=None,
+    )
+
+
+@router.post(TRACING)
+async def run_trace(request: Request, platform: PlatformDep) -> Response:
+    """Run and record a trace (the API's model and service), answering with its result."""
+    principal, values = await signed_in(request, platform)
+    if principal is None:
+        return to_login(request)
+
+    def work() -> tracing.Trace:
+        require_operator(principal)
+        lat, lon = values.get("lat", "").strip(), values.get("lon", "").strip()
+        with platform.uow() as uow:
+            body = TraceCreate.model_validate(
+                {
+                    "subject": values.get("subject", ""),
+                    "subject_id": values.get("subject_id", "").strip() or None,
+                    "place": {"lat": lat, "lon": lon} if lat or lon else None,
+                    "since": local_moment(uow, principal, values.get("since", "")),
+                    "until": local_moment(uow, principal, values.get("until", "")),
+                    "radius_m": values.get("radius_m", "").strip() or "50",
+                    "why": values.get("why", ""),
+                },
+                strict=False,
+            )
+            found = tracing.run_trace(uow, principal, body.to_domain())
+            uow.commit()
+        return found
+
+    try:
+        found = await run_in_threadpool(work)
+    except TiffinError as error:
+        return problem_redirect(TRACING, error.code)
+    except ValidationError:
+        return problem_redirect(TRACING, "invalid_input")
+    return await page(
+        request,
+        platform,
+        "Tracing",
+        lambda uow, v: safety_pages.traces(uow, v, found=found),
+        live=None,
+    )
+
+
+@router.post(TRACING + "/{trace_id}/release")
+async def release_trace(trace_id: str, request: Request, platform: PlatformDep) -> Response:
+    """Hand a recorded trace's export to a partner of the tenant (the only way it leaves)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        require_operator(principal)
+        partner_id = values.get("partner_id", "")[:MAX_ID]
+        with platform.uow() as uow:
+            partner_data.release(uow, principal, partner_id, trace_id[:MAX_ID])
+            uow.commit()
+
+    return await submit(request, platform, TRACING, work)
