@@ -324,3 +324,51 @@ def test_a_trace_without_a_reason_or_of_a_stranger_records_nothing(world: World)
     assert refused.headers["location"] == "/console/tracing?problem=operator_only"
     assert rider.get("/console/tracing").status_code == 403
     assert _count(world, tables.trace_queries) == 0
+
+
+def _rules(world: World, who: str = "ops") -> dict[str, Any]:
+    found: dict[str, Any] = world.client.get("/v1/safety/rules", headers=world.auth(who)).json()
+    return found
+
+
+def test_public_health_mode_is_switched_and_the_shift_rules_saved_from_the_desk(
+    world: World,
+) -> None:
+    ops = log_in(fresh(world), "ops@campus.test")
+    silent = post(ops, "/console/safety/mode", "/console/safety", {"on": "true", "reason": " "})
+    assert silent.headers["location"] == "/console/safety?problem=invalid_input"
+    assert _rules(world)["public_health_mode"] is False
+    on = post(ops, "/console/safety/mode", "/console/safety", {"on": "true", "reason": "CDC"})
+    assert on.headers["location"] == "/console/safety"
+    assert _rules(world)["public_health_mode"] is True
+    assert 'name="on" value="false"' in ops.get("/console/safety").text  # the switch turns off
+    rules = {
+        "require_checkin": "on",
+        "max_temperature_c": "37.0",
+        "checkin_valid_hours": "8",
+        "require_insurance": "on",
+        "retention_days": "21",
+        "reason": "district guidance of 1 December",
+    }
+    saved = post(ops, "/console/safety/rules", "/console/safety", rules)
+    assert saved.headers["location"] == "/console/safety"
+    now = _rules(world)
+    assert (now["require_checkin"], now["max_temperature_c"], now["require_insurance"]) == (
+        True,
+        37.0,
+        True,
+    )
+    assert (now["require_training"], now["retention_days"], now["public_health_mode"]) == (
+        False,  # unticked
+        21,
+        True,  # the rules form leaves the mode alone
+    )
+    hot = post(ops, "/console/safety/rules", "/console/safety", rules | {"max_temperature_c": "45"})
+    assert hot.headers["location"] == "/console/safety?problem=invalid_input"
+    assert _rules(world)["max_temperature_c"] == 37.0
+    world.seed("town")
+    assert _rules(world, "ops@town")["public_health_mode"] is False  # one tenant's switch
+    rider = log_in(fresh(world), "rider1@campus.test")
+    refused = post(rider, "/console/safety/mode", "/console/login", {"on": "false", "reason": "x"})
+    assert refused.headers["location"] == "/console/safety?problem=operator_only"
+    assert _rules(world)["public_health_mode"] is True

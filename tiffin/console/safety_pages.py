@@ -1,13 +1,14 @@
-"""The rider-safety desk and the coordination page, for the tenant's operators.
+"""The rider-safety desk, the coordination page and the tracing page, for the tenant's operators.
 
-``desk``: the latest safety alerts (speeding, a possible fall, a long stop, the panic button),
+``desk``: public-health mode (疫情模式) with its switch and the tenant's rules for starting a shift
+as a form, the latest safety alerts (speeding, a possible fall, a long stop, the panic button),
 the insurance claims with their next steps, the support requests (urgent first) to take and
-close, the protective equipment stock per station (counted from a form) and the training
-courses with the modes that require them. ``coordination``: the emergency roster (who is told
-when public-health mode changes) and the partners (a health authority, a campus office) with
-their API keys. ``traces``: tracing (流调) for the health authority: the form, a trace's result
-on the answer that ran it, every query asked (who, why, about whom) and the release of a
-recorded trace to a partner.
+close, the protective equipment stock per station (counted from a form) and the training courses
+with the modes that require them. ``coordination``: the emergency roster (who is told when
+public-health mode changes) and the partners (a health authority, a campus office) with their
+API keys. ``traces``: tracing (流调) for the health authority: the form, a trace's result on the
+answer that ran it, every query asked (who, why, about whom) and the release of a recorded trace
+to a partner.
 
 Everything is read through the services ``/v1/safety/...`` and ``/v1/partners`` use, with the
 same tenant filter, so another tenant's claim, request, entry or key is not found here either.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from tiffin.console.queries import rider_names
 from tiffin.console.render import Visitor, operator_only, render
-from tiffin.safety import records, telemetry, tracing
+from tiffin.safety import records, rules, telemetry, tracing
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.model import CLAIM_FLOW, ClaimStatus, SupportStatus
 from tiffin.safety.partners import keys
@@ -52,6 +53,7 @@ def desk(uow: UnitOfWork, visitor: Visitor) -> str:
         requests=found_requests,
         closed=SupportStatus.CLOSED,
         names=rider_names(uow, tenant, riders),
+        rules=rules.rules_of(uow, tenant),
         stock=records.stock_of(uow, tenant, limit=ROWS),
         courses=records.courses_of(uow, tenant, limit=ROWS),
     )

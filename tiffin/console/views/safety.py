@@ -35,13 +35,13 @@ from tiffin.console.views.base import (
 from tiffin.console.views.tools import cents
 from tiffin.domain.principals import Principal
 from tiffin.errors import TiffinError
-from tiffin.safety import records, tracing
+from tiffin.safety import records, rules, tracing
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.schemas import ClaimStepIn, CloseIn, RosterCreate
 from tiffin.safety.partners import data as partner_data
 from tiffin.safety.partners import keys
 from tiffin.safety.partners.schemas import KeyCreate, KeyRotate, PartnerCreate
-from tiffin.safety.schemas import StockIn, TraceCreate
+from tiffin.safety.schemas import ModeIn, SafetyRulesIn, StockIn, TraceCreate
 
 router = APIRouter(include_in_schema=False)
 DESK = "/console/safety"
@@ -53,6 +53,51 @@ _KeyWork = Callable[[Principal, dict[str, str]], tuple[str, str]]  # -> (key id,
 @router.get(DESK, response_class=HTMLResponse)
 async def safety_desk(request: Request, platform: PlatformDep) -> Response:
     return await page(request, platform, "Rider safety", safety_pages.desk, live=None)
+
+
+@router.post(DESK + "/mode")
+async def switch_mode(request: Request, platform: PlatformDep) -> Response:
+    """Public-health mode on or off, with why (the roster is told of a real change)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        require_operator(principal)
+        body = ModeIn.model_validate(
+            {"on": values.get("on", ""), "reason": values.get("reason", "")}, strict=False
+        )
+        with platform.uow() as uow:
+            rules.set_public_health_mode(uow, principal, on=body.on, reason=body.reason)
+            uow.commit()
+
+    return await submit(request, platform, DESK, work)
+
+
+@router.post(DESK + "/rules")
+async def save_rules(request: Request, platform: PlatformDep) -> Response:
+    """The tenant's rules for starting a shift (an unticked box is a rule switched off)."""
+
+    def work(principal: Principal, values: dict[str, str]) -> None:
+        require_operator(principal)
+        ticked = {
+            name: values.get(name) == "on"
+            for name in (
+                "require_checkin",
+                "require_negative_test",
+                "require_training",
+                "require_insurance",
+            )
+        }
+        numbers = {
+            name: values.get(name, "").strip()
+            for name in ("max_temperature_c", "checkin_valid_hours", "retention_days")
+        }
+        body = SafetyRulesIn.model_validate(
+            {**ticked, **numbers, "reason": values.get("reason", "")}, strict=False
+        )
+        with platform.uow() as uow:
+            rules.set_rules(uow, principal, body.to_policy(), body.reason)
+            uow.commit()
+
+    return await submit(request, platform, DESK, work)
 
 
 @router.post(DESK + "/claims/{claim_id}/step")
