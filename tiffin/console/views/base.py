@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,6 +32,7 @@ from tiffin.domain.principals import Principal, Role
 from tiffin.errors import Forbidden, Invalid, TiffinError
 from tiffin.store.uow import UnitOfWork
 
+T = TypeVar("T")
 LIVE_INTERVAL_SECONDS = 1.0  # a change shows within about a second (the brief: 2 s)
 STREAM_SECONDS = 60.0  # then the browser reconnects: no stream outlives a server restart long
 MAX_FIELD = 2000
@@ -269,6 +270,34 @@ def local_moment(uow: UnitOfWork, principal: Principal, text: str) -> datetime:
     if at.tzinfo is None:
         at = at.replace(tzinfo=i18n.zone(tenant.time_zone if tenant else "UTC"))
     return at
+
+
+async def as_operator(
+    request: Request,
+    platform: PlatformDep,
+    back: str,
+    action: Callable[[UnitOfWork, Principal, dict[str, str]], T],
+) -> T | Response:
+    """Check the form, run ``action`` in one unit of work as the signed-in operator and commit:
+    what it made, or the answer to give instead (the login page; ``back`` with the refusal's
+    code). For forms whose answer shows what was made (a new statement, a key's token)."""
+    principal, values = await signed_in(request, platform)
+    if principal is None:
+        return to_login(request)
+
+    def work() -> T:
+        require_operator(principal)
+        with platform.uow() as uow:
+            made = action(uow, principal, values)
+            uow.commit()
+        return made
+
+    try:
+        return await run_in_threadpool(work)
+    except TiffinError as error:
+        return problem_redirect(back, error.code)
+    except ValidationError:
+        return problem_redirect(back, "invalid_input")
 
 
 def require_operator(principal: Principal) -> None:

@@ -18,25 +18,19 @@ from datetime import timedelta
 from typing import TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from tiffin.api.deps import PlatformDep
 from tiffin.console import safety_pages
 from tiffin.console.render import Visitor
 from tiffin.console.views.base import (
+    as_operator,
     local_moment,
     page,
-    problem_redirect,
-    require_operator,
-    signed_in,
-    submit,
-    to_login,
+    redirect,
 )
 from tiffin.console.views.tools import cents
 from tiffin.domain.principals import Principal
-from tiffin.errors import TiffinError
 from tiffin.safety import records, rules, tracing
 from tiffin.safety.aid import claims, roster, support
 from tiffin.safety.aid.schemas import ClaimStepIn, CloseIn, RosterCreate
@@ -62,14 +56,8 @@ async def _operator_form(
 ) -> Response:
     """Check the form, run ``action`` in one unit of work as the signed-in operator and go
     back to ``back`` (with the refusal's code)."""
-
-    def work(principal: Principal, values: Values) -> None:
-        require_operator(principal)
-        with platform.uow() as uow:
-            action(uow, principal, values)
-            uow.commit()
-
-    return await submit(request, platform, back, work)
+    done = await as_operator(request, platform, back, action)
+    return done if isinstance(done, Response) else redirect(back)
 
 
 async def _operator_answer(
@@ -83,23 +71,9 @@ async def _operator_answer(
     """As ``_operator_form``, but answer with the page itself showing what ``action`` made (a
     key's token, a trace's result): not a redirect, so it never travels in a URL and never
     has to be kept to be shown on a later request."""
-    principal, values = await signed_in(request, platform)
-    if principal is None:
-        return to_login(request)
-
-    def work() -> T:
-        require_operator(principal)
-        with platform.uow() as uow:
-            made = action(uow, principal, values)
-            uow.commit()
+    made = await as_operator(request, platform, back, action)
+    if isinstance(made, Response):
         return made
-
-    try:
-        made = await run_in_threadpool(work)
-    except TiffinError as error:
-        return problem_redirect(back, error.code)
-    except ValidationError:
-        return problem_redirect(back, "invalid_input")
     return await page(request, platform, title, lambda uow, v: region(uow, v, made), live=None)
 
 

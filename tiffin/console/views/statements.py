@@ -8,25 +8,20 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as FastPath
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from tiffin.api.deps import PlatformDep
 from tiffin.comms import statements
 from tiffin.comms.schemas import AnomalyWaveIn, StatementEdit
 from tiffin.console import statement_pages
 from tiffin.console.views.base import (
+    as_operator,
     page,
-    problem_redirect,
     redirect,
     require_operator,
-    signed_in,
     submit,
-    to_login,
 )
 from tiffin.domain.principals import Principal
-from tiffin.errors import TiffinError
 from tiffin.store.uow import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
@@ -66,23 +61,9 @@ async def _draft(
     make: Callable[[UnitOfWork, Principal, dict[str, str]], str],
 ) -> Response:
     """Draft version 1 and open it (the new statement's page), or go back with the code."""
-    principal, values = await signed_in(request, platform)
-    if principal is None:
-        return to_login(request)
-
-    def work() -> str:
-        require_operator(principal)
-        with platform.uow() as uow:
-            made = make(uow, principal, values)
-            uow.commit()
-        return made
-
-    try:
-        statement_id = await run_in_threadpool(work)
-    except TiffinError as error:
-        return problem_redirect(DESK, error.code)
-    except ValidationError:
-        return problem_redirect(DESK, "invalid_input")
+    statement_id = await as_operator(request, platform, DESK, make)
+    if isinstance(statement_id, Response):
+        return statement_id
     return redirect(f"{DESK}/{statement_id}")
 
 
