@@ -280,7 +280,8 @@ async def as_operator(
 ) -> T | Response:
     """Check the form, run ``action`` in one unit of work as the signed-in operator and commit:
     what it made, or the answer to give instead (the login page; ``back`` with the refusal's
-    code). For forms whose answer shows what was made (a new statement, a key's token)."""
+    code). The caller answers with what was made (a new statement's page, a key's token, a
+    trace) or, when it made nothing to show, goes back."""
     principal, values = await signed_in(request, platform)
     if principal is None:
         return to_login(request)
