@@ -3,6 +3,8 @@ are turned down (per reason and merchant)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 
 from tests.api.helpers import ON_CAMPUS, delivered, merchant_of, place
@@ -81,3 +83,18 @@ def test_the_list_is_paged_and_bounded(world: World) -> None:
     assert len(fairness(world, query="?limit=1&offset=1")["riders"]) == 1  # type: ignore[arg-type]
     bad = world.client.get("/v1/dispatch/fairness?limit=101", headers=world.auth("ops"))
     assert bad.status_code == 422 and bad.json()["code"]
+
+
+def test_today_starts_at_midnight_on_the_tenants_own_clock(world: World) -> None:
+    """The demo campus keeps Shanghai time: its day turns at 16:00 UTC, not at 00:00."""
+    delivered(world, "late-evening")  # 11:00 UTC, 19:00 on campus
+    rider = world.subjects["rider1"]
+
+    def orders_today() -> object:
+        loads = {r["rider_id"]: r for r in fairness(world)["riders"]}  # type: ignore[attr-defined]
+        return loads[rider]["orders"] if rider in loads else 0
+
+    world.platform.clock.advance(timedelta(hours=4, minutes=30))  # 23:30 on campus
+    assert orders_today() == 1
+    world.platform.clock.advance(timedelta(hours=1))  # 00:30 on campus, still 5 January in UTC
+    assert orders_today() == 0

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from tiffin.domain.geo import LatLon, distance_m
 from tiffin.domain.order_status import OrderStatus
+from tiffin.domain.people import local_day_start
 from tiffin.optimiser.fairness import gini
 from tiffin.store import tables
 from tiffin.store.uow import UnitOfWork
@@ -54,15 +55,16 @@ class Rejections:
     count: int
 
 
-def _day_start(now: datetime) -> datetime:
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+def _day_start(uow: UnitOfWork, tenant_id: str) -> datetime:
+    """Where the tenant's "today" begins: midnight on its own clock."""
+    return local_day_start(uow.clock.now(), uow.tenants.require(tenant_id).time_zone)
 
 
 def loads_today(uow: UnitOfWork, tenant_id: str) -> Fairness:
     """Every rider of the tenant who worked today, with their load, and the Gini figures
     (over riders who were on shift today)."""
     now = uow.clock.now()
-    start = _day_start(now)
+    start = _day_start(uow, tenant_id)
     o, s, m, mv = tables.orders.c, tables.rider_shifts.c, tables.merchants.c, tables.move_offers.c
     riders = {r.id: r.name for r in uow.riders.find(tables.riders.c.tenant_id == tenant_id)}
     hours: dict[str, float] = defaultdict(float)
@@ -125,7 +127,7 @@ def loads_today(uow: UnitOfWork, tenant_id: str) -> Fairness:
 def rejections_today(uow: UnitOfWork, tenant_id: str) -> list[Rejections]:
     """Offers turned down today, counted per reason and merchant (largest first)."""
     f, o = tables.offers.c, tables.orders.c
-    start = _day_start(uow.clock.now())
+    start = _day_start(uow, tenant_id)
     reason = func.substr(f.reason, 1, 60)
     rows = uow.conn.execute(
         select(reason.label("reason"), o.merchant_id, func.count().label("n"))

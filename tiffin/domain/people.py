@@ -51,6 +51,13 @@ def local_zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def local_day_start(at: datetime, time_zone: str) -> datetime:
+    """Midnight of the day ``at`` falls on, on the wall clock of ``time_zone`` (an aware
+    datetime): a campus in Shanghai starts its day at 16:00 UTC, not at 00:00."""
+    local = at.astimezone(local_zone(time_zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def clock_time(at: datetime, time_zone: str) -> str:
     """``at`` as a wall-clock time a customer in ``time_zone`` reads: ``HH:MM``."""
     return at.astimezone(local_zone(time_zone)).strftime("%H:%M")
