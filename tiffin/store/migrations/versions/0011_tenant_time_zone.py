@@ -25,5 +25,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tenants") as batch:
-        batch.drop_column("time_zone")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), as 0021 does: a batch copy recreates
+    # ``tenants``, and with foreign keys on SQLite refuses to drop a table others point at.
+    op.drop_column("tenants", "time_zone")

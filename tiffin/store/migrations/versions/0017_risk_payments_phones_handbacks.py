@@ -78,8 +78,9 @@ def downgrade() -> None:
     for table in ("risk_cases", "risk_decisions"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("rider_id")
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_index("ix_customers_phone_key")
-        batch_op.drop_column("phone_key")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of ``customers`` would drop the catalog
+    # triggers 0006 put on it (and 0006's own downgrade would then find none).
+    op.drop_index("ix_customers_phone_key", table_name="customers")
+    op.drop_column("customers", "phone_key")
     op.drop_index("ix_order_payments_instrument", table_name="order_payments")
     op.drop_table("order_payments")
